@@ -1,0 +1,62 @@
+# Smart City Search: `make run` serves the app, `make test` runs the whole suite.
+# Every target sets up what it needs and is safe to run again.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is local development: DEBUG on, SQLite and Whoosh under var/ unless the
+# environment says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: run test setup setup-dev browser admin bench lint format clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) import_articles seeds/
+	$(RUN_ENV) $(MANAGE) rebuild_index --if-missing
+
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it; 'make admin' creates an admin user)"
+	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+admin: setup
+	$(RUN_ENV) $(MANAGE) createsuperuser
+
+setup-dev: $(VENV)/.installed-dev browser
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: setup-dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

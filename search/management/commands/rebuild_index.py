@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from search.backends.base import get_backend
+from search.models import Article
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the search index from the database. The database is the source of truth: "
+        "this recreates a lost, stale or corrupt index without losing any article."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="only build the index when there is none yet (used by `make run`)",
+        )
+
+    def handle(self, *args, verbosity: int, if_missing: bool, **options) -> None:
+        backend = get_backend()
+        if if_missing and backend.exists():
+            self.stdout.write("index present; nothing to do (run without --if-missing to rebuild)")
+            return
+        total = Article.objects.count()
+        with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
+            count = backend.rebuild(progress=bar.update)
+        self.stdout.write(f"indexed {count} article(s)")

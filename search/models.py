@@ -1,0 +1,80 @@
+"""The archive: articles and the facet values they are tagged with.
+
+The database is the source of truth; the search index is derived from these rows.
+"""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class FacetValue(models.Model):
+    """A canonical facet value (a city or an organisation) with its other spellings."""
+
+    name = models.CharField(max_length=255, unique=True)
+    aliases = models.TextField(
+        blank=True, help_text="Other spellings and acronyms, one per line (e.g. CETC, Lyuliang)."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class City(FacetValue):
+    class Meta(FacetValue.Meta):
+        verbose_name_plural = "cities"
+
+
+class Organisation(FacetValue):
+    pass
+
+
+class Article(models.Model):
+    class Format(models.TextChoices):
+        TEXT = "text", "Plain text"
+        HTML = "html", "HTML"
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, allow_unicode=True, blank=True)
+    source_name = models.CharField("source", max_length=255, blank=True)
+    source_url = models.URLField("source URL", max_length=2000, blank=True)
+    published_date = models.DateField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    raw_content = models.TextField()
+    raw_format = models.CharField(max_length=4, choices=Format.choices, default=Format.TEXT)
+    body = models.TextField(help_text="The cleaned article text: what is shown and indexed.")
+    content_hash = models.CharField(max_length=64, unique=True, editable=False)
+    cities = models.ManyToManyField(City, blank=True, related_name="articles")
+    organisations = models.ManyToManyField(Organisation, blank=True, related_name="articles")
+    facets_manual = models.BooleanField(
+        "facets set by hand",
+        default=False,
+        help_text="An admin has set the facets; re-extraction leaves them alone.",
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Generated for benchmarks, not a real article."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.title, allow_unicode=True)[:200] or "article"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("search:article", kwargs={"pk": self.pk, "slug": self.slug or "article"})

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from search import views
+
+app_name = "search"
+
+urlpatterns = [
+    path("", views.search_page, name="search"),
+    path("api/search", views.api_search, name="api-search"),
+    path("articles/<int:pk>/<str:slug>/", views.article_page, name="article"),
+]

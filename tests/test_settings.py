@@ -1,0 +1,36 @@
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _import_settings(**env) -> subprocess.CompletedProcess:
+    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import smartcity.settings"],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_debug_off_without_secret_key_refuses_to_start():
+    result = _import_settings(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_on_uses_a_development_key():
+    assert _import_settings(DEBUG="1").returncode == 0
+
+
+def test_debug_off_with_a_secret_key_starts():
+    assert _import_settings(DEBUG="0", SECRET_KEY="x" * 50).returncode == 0
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = _import_settings(DEBUG="maybe", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
