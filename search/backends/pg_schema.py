@@ -1,0 +1,53 @@
+"""The PostgreSQL-only parts of the schema, shared by the migration and the search backend.
+
+They live outside the Django models on purpose: the same migrations run on SQLite, where none
+of this exists, and the Article model stays engine-neutral.
+"""
+
+# A text search configuration of our own: English stemming with accents folded, so that
+# "Zürich" and "zurich" meet, as they do in the Whoosh index (accent_map).
+TS_CONFIG = "smartcity_english"
+# Words as typed (not stemmed), for "did you mean" suggestions and more-like-this weights.
+VOCABULARY_TABLE = "search_vocabulary"
+VECTOR_COLUMN = "search_vector"
+
+CREATE = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"""
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{TS_CONFIG}') THEN
+        CREATE TEXT SEARCH CONFIGURATION {TS_CONFIG} (COPY = pg_catalog.english);
+        ALTER TEXT SEARCH CONFIGURATION {TS_CONFIG}
+          ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+      END IF;
+    END $$
+    """,
+    # Title weighs A, body B; PostgreSQL keeps the column in step with every INSERT/UPDATE,
+    # so no app server holds any index state.
+    f"""
+    ALTER TABLE search_article ADD COLUMN {VECTOR_COLUMN} tsvector
+      GENERATED ALWAYS AS (
+        setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(body, '')), 'B')
+      ) STORED
+    """,
+    f"CREATE INDEX search_article_search_vector_gin ON search_article USING gin ({VECTOR_COLUMN})",
+    f"""
+    CREATE TABLE {VOCABULARY_TABLE} (
+      word text PRIMARY KEY,
+      ndoc integer NOT NULL
+    )
+    """,
+    f"""
+    CREATE INDEX search_vocabulary_word_trgm
+      ON {VOCABULARY_TABLE} USING gin (word gin_trgm_ops)
+    """,
+]
+
+DROP = [
+    f"DROP TABLE IF EXISTS {VOCABULARY_TABLE}",
+    "DROP INDEX IF EXISTS search_article_search_vector_gin",
+    f"ALTER TABLE search_article DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TS_CONFIG}",
+]
