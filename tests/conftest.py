@@ -7,6 +7,9 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
+# The PostgreSQL half of the suite: see tests/pg.py.
+pytest_plugins = ["tests.pg"]
+
 
 @pytest.fixture(autouse=True)
 def index_dir(settings, tmp_path):

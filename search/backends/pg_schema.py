@@ -24,12 +24,15 @@ CREATE = [
     END $$
     """,
     # Title weighs A, body B; PostgreSQL keeps the column in step with every INSERT/UPDATE,
-    # so no app server holds any index state.
+    # so no app server holds any index state. Titles and bodies are plain text: "<" and ">"
+    # become spaces because the parser would read "<script>..." as markup and drop the words.
     f"""
     ALTER TABLE search_article ADD COLUMN {VECTOR_COLUMN} tsvector
       GENERATED ALWAYS AS (
-        setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(body, '')), 'B')
+        setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                              translate(coalesce(title, ''), '<>', '  ')), 'A') ||
+        setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                              translate(coalesce(body, ''), '<>', '  ')), 'B')
       ) STORED
     """,
     f"CREATE INDEX search_article_search_vector_gin ON search_article USING gin ({VECTOR_COLUMN})",

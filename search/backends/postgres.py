@@ -20,7 +20,7 @@ from django.contrib.postgres.search import (
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Count, F, QuerySet, Value
+from django.db.models import Count, F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Expression
 from django.urls import reverse
 from django.utils.html import escape
@@ -40,8 +40,9 @@ from search.models import Article
 
 CONFIG = pg_schema.TS_CONFIG
 # Private-use characters mark the hits inside ts_headline's output, so the text around them
-# can be HTML-escaped before they become <mark> tags (the body is plain text and may hold "<").
-_START, _STOP = "\ue000", "\ue001"
+# can be HTML-escaped before they become <mark> tags. "<" and ">" travel as two more of them:
+# ts_headline would otherwise treat plain-text "<b>" as markup and drop it.
+_START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
 # ts_rank_cd normalisation 1: divide by 1 + log(length), so long articles do not win by size.
 RANK_NORMALISATION = 1
@@ -72,14 +73,25 @@ def _tsquery(text: str) -> TsQuery:
 
 def mark_html(text: str) -> str:
     """Escape text for HTML, turning the sentinel pairs from ts_headline into <mark> tags."""
-    return escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return (
+        escape(text)
+        .replace(_START, "<mark>")
+        .replace(_STOP, "</mark>")
+        .replace(_LT, "&lt;")
+        .replace(_GT, "&gt;")
+    )
 
 
-def _strip_sentinels(field: str):
-    # A body that happens to hold the sentinels must not inject unbalanced <mark> tags.
-    from django.db.models.functions import Replace
-
-    return Replace(Replace(F(field), Value(_START), Value("")), Value(_STOP), Value(""))
+def _headline_source(field: str) -> Func:
+    # "<>" become their stand-ins; stand-ins already in the text are dropped, so a body
+    # holding them cannot forge <mark> tags.
+    return Func(
+        F(field),
+        Value(f"<>{_START}{_STOP}{_LT}{_GT}"),
+        Value(f"{_LT}{_GT}"),
+        function="translate",
+        output_field=TextField(),
+    )
 
 
 class PostgresBackend(SearchBackend):
@@ -262,7 +274,7 @@ class PostgresBackend(SearchBackend):
         if tsq is not None:
             qs = qs.annotate(
                 snippet_raw=SearchHeadline(
-                    _strip_sentinels("body"),
+                    _headline_source("body"),
                     tsq,
                     config=CONFIG,
                     start_sel=_START,
@@ -273,7 +285,7 @@ class PostgresBackend(SearchBackend):
                     fragment_delimiter=" … ",
                 ),
                 title_raw=SearchHeadline(
-                    _strip_sentinels("title"),
+                    _headline_source("title"),
                     tsq,
                     config=CONFIG,
                     start_sel=_START,

@@ -1,0 +1,41 @@
+"""field:value parsing for the PostgreSQL engine (pure; runs in every session)."""
+
+from search.backends.query_fields import plain_words, split_fields
+
+
+def test_known_fields_become_filters_and_leave_the_words():
+    fq = split_fields('iot city:Wuxi org:"China Mobile" year:2017 title:summit expo')
+    assert fq.text == "iot expo"
+    assert fq.cities == ("Wuxi",)
+    assert fq.organisations == ("China Mobile",)
+    assert fq.years == ((2017, 2017),)
+    assert fq.titles == ("summit",)
+
+
+def test_field_names_are_case_blind_and_have_spellings():
+    fq = split_fields("City:Nanjing organization:Huawei ORG:CETC")
+    assert fq.cities == ("Nanjing",)
+    assert fq.organisations == ("Huawei", "CETC")
+    assert fq.text == ""
+
+
+def test_year_ranges_either_way_round():
+    assert split_fields("year:2017-2015").years == ((2015, 2017),)
+    assert split_fields("year:2015..2016").years == ((2015, 2016),)
+
+
+def test_bad_year_and_negated_field_give_notes_not_errors():
+    fq = split_fields("year:soon -city:Wuxi smart")
+    assert fq.text == "smart"
+    assert fq.years == () and fq.cities == ()
+    assert len(fq.notes) == 2
+
+
+def test_unknown_fields_and_urls_stay_words():
+    fq = split_fields("foo:bar http://example.com")
+    assert fq.text == "foo:bar http://example.com"
+    assert fq.cities == ()
+
+
+def test_plain_words_skip_operators_and_numbers():
+    assert plain_words('"smart citty" or -iot 2017 AND x') == ["smart", "citty", "iot"]
