@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "smartcity.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "smartcity.urls"
@@ -98,9 +99,53 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 
+# Production: whitenoise serves hashed, compressed static files (after collectstatic).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Security headers and cookies. With DEBUG off they are on unless the environment says
+# otherwise; `manage.py check --deploy` is clean with the production defaults.
+# Behind a load balancer that terminates TLS, set SECURE_PROXY_SSL_HEADER=1 so Django trusts
+# its X-Forwarded-Proto header (only when the balancer always sets or strips that header).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# smartcity/csp.py: same-origin scripts and styles only, no inline code, no framing.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+
 # Search: the engine and where the embedded Whoosh index lives.
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "whoosh")
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR", str(VAR_DIR / "index")))
+
+# Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
+# the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per
+# request) while every write stays on the primary.
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica{_n}"] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES[f"replica{_n}"]["TEST"] = {"MIRROR": "default"}
+SEARCH_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica")]
+DATABASE_ROUTERS = ["smartcity.routers.PrimaryReplicaRouter"]
 
 # Uploads and pasted articles larger than this are refused with a message.
 ARTICLE_MAX_BYTES = int(env_str("ARTICLE_MAX_BYTES", str(5 * 1024 * 1024)))

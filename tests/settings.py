@@ -5,6 +5,9 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="smartcity-test-"))
+# Tests speak plain HTTP to 127.0.0.1; production keeps the HTTPS redirect and secure cookies.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
 
 from smartcity.settings import *  # noqa: E402,F403
 

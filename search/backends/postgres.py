@@ -8,9 +8,10 @@ spelling vocabulary (a table of words for pg_trgm) is maintained from here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
-from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchRank,
@@ -37,6 +38,7 @@ from search.backends.base import (
 )
 from search.backends.query_fields import FieldQuery, plain_words, split_fields
 from search.models import Article
+from smartcity.routers import search_database
 
 CONFIG = pg_schema.TS_CONFIG
 # Private-use characters mark the hits inside ts_headline's output, so the text around them
@@ -99,13 +101,23 @@ class PostgresBackend(SearchBackend):
 
     def __init__(self, index_dir: str | None = None) -> None:
         self.index_dir = None
+        self._local = threading.local()
 
     # -- where ----------------------------------------------------------------------------
 
     @property
     def alias(self) -> str:
-        """The database searches read from (a replica when SEARCH_DATABASE names one)."""
-        return getattr(settings, "SEARCH_DATABASE", "default")
+        """The database this search reads from (chosen once per search, per thread)."""
+        return getattr(self._local, "alias", None) or "default"
+
+    @contextmanager
+    def _reading(self):
+        # One search reads one database throughout: a read replica when there are any.
+        self._local.alias = search_database()
+        try:
+            yield
+        finally:
+            self._local.alias = None
 
     def _connection(self):
         connection = connections[self.alias]
@@ -169,6 +181,10 @@ class PostgresBackend(SearchBackend):
     # -- search ---------------------------------------------------------------------------
 
     def search(self, sq: SearchQuery) -> SearchPage:
+        with self._reading():
+            return self._search(sq)
+
+    def _search(self, sq: SearchQuery) -> SearchPage:
         fq = split_fields(sq.q)
         notes = list(fq.notes)
         text = fq.text
@@ -395,6 +411,10 @@ class PostgresBackend(SearchBackend):
 
     def more_like_this(self, article_id: int, limit: int = 5) -> Sequence[Hit]:
         """Articles sharing this one's most distinctive words (tf x idf over the vocabulary)."""
+        with self._reading():
+            return self._more_like_this(article_id, limit)
+
+    def _more_like_this(self, article_id: int, limit: int) -> Sequence[Hit]:
         with self._connection().cursor() as cursor:
             cursor.execute("SELECT count(*) FROM search_article")
             n_docs = cursor.fetchone()[0]
