@@ -10,8 +10,12 @@ PORT ?= 8000
 # `make run` is local development: DEBUG on, SQLite and Whoosh under var/ unless the
 # environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1}
+# The PostgreSQL half of the suite runs against this server (pytest-django creates and drops
+# the database test_<name>; <name> itself is never touched).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/smartcity
+export TEST_POSTGRES_URL
 
-.PHONY: run test setup setup-dev browser admin bench lint format clean
+.PHONY: run test test-postgres postgres setup setup-dev browser admin bench lint format clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,8 +48,19 @@ browser:
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Two sessions, one database each: SQLite (with the Whoosh engine), then PostgreSQL (tests
+# marked `postgres`: its engine and several app servers), skipped with the reason when no
+# server answers at TEST_POSTGRES_URL.
 test: setup-dev
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: setup-dev
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m postgres
+
+# Make sure a PostgreSQL server answers at TEST_POSTGRES_URL (installs/starts a local one).
+postgres:
+	.ci/postgres
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
