@@ -258,7 +258,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.success(request, msg)
             elif o.status == "duplicate":
                 msg = format_html(
-                    "{}: refused, the same content is already in the archive as "
+                    "Refused {}: the same content is already in the archive as "
                     "“<a href='{}'>{}</a>”. Nothing was saved from it.",
                     o.label,
                     self._change_url(o.article),
@@ -266,9 +266,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 )
                 messages.error(request, msg)
             else:
-                messages.error(
-                    request, f"{o.label}: refused, {o.error}. Nothing was saved from it."
-                )
+                # Starts with a fixed word: the admin capitalises a message's first letter.
+                msg = f"Refused {o.label}: {o.error}. Nothing was saved from it."
+                messages.error(request, msg)
         if not created:
             return None
         if len(outcomes) == 1:

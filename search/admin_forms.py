@@ -51,7 +51,9 @@ class ArticleIngestForm(forms.Form):
     )
     fmt = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, required=False)
     source_name = forms.CharField(label="Source name", max_length=255, required=False)
-    source_url = forms.URLField(label="Source URL", max_length=2000, required=False)
+    source_url = forms.URLField(
+        label="Source URL", max_length=2000, required=False, assume_scheme="https"
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
