@@ -31,6 +31,8 @@ def _names(values) -> str:
 class FacetValueAdmin(admin.ModelAdmin):
     list_display = ["name", "aliases_shown", "article_count"]
     search_fields = ["name", "aliases"]
+    # Explicit: Meta.ordering does not apply to the grouped (article-counting) queryset.
+    ordering = ["name"]
     actions = ["merge_selected"]
     merge_template = "admin/search/merge.html"
 
@@ -167,6 +169,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("cities", "organisations")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="cities")
     def cities_shown(self, obj: Article) -> str:
