@@ -59,7 +59,10 @@ class ArticleIngestForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = size_limit_text()
         self.fields["raw"].help_text = f"At most {limit}."
-        self.fields["files"].help_text = f"One or many files, at most {limit} each."
+        self.fields["files"].help_text = (
+            f"One or many files (up to {settings.DATA_UPLOAD_MAX_NUMBER_FILES} at once), "
+            f"at most {limit} each."
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -6,6 +6,7 @@ search.signals once each transaction commits.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from search.models import Article, City, Organisation
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.extraction import Facets
 from search.signals import schedule_index
+
+logger = logging.getLogger(__name__)
 
 PASTED = "pasted text"
 
@@ -90,6 +93,9 @@ def preview(item: Upload) -> Preview:
         cleaned, facets = parse(text, item.fmt)
     except IngestError as exc:
         return Preview(item.label, error=str(exc))
+    except Exception as exc:  # a pipeline bug on one input must not cost the whole page
+        logger.exception("preview of %s failed", item.label)
+        return Preview(item.label, error=_unexpected(exc))
     return Preview(item.label, cleaned=cleaned, facets=facets, duplicate=duplicate)
 
 
@@ -101,7 +107,14 @@ def save(item: Upload, source_name: str = "", source_url: str = "") -> Outcome:
         result = ingest(item.raw, fmt=item.fmt, source_name=source_name, source_url=source_url)
     except IngestError as exc:
         return Outcome(item.label, "refused", error=str(exc))
+    except Exception as exc:  # one bad file must not stop the batch (as in import_articles)
+        logger.exception("ingest of %s failed", item.label)
+        return Outcome(item.label, "refused", error=_unexpected(exc))
     return Outcome(item.label, "created" if result.created else "duplicate", result.article)
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"unexpected error while cleaning it ({type(exc).__name__}); it is logged"
 
 
 def reindex(article_ids) -> None:
