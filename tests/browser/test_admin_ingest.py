@@ -55,6 +55,7 @@ def test_admin_pastes_previews_saves_and_the_article_is_found(
     django_user_model.objects.create_superuser("editor", "editor@example.org", "s3cret-pass-word")
     City.objects.create(name="Wuxi")
     Organisation.objects.create(name="Huawei")
+    Organisation.objects.create(name="Huawei Technologies")
     SCREENSHOTS.mkdir(exist_ok=True)
     page = browser_page
     base = live_server.url
@@ -82,6 +83,8 @@ def test_admin_pastes_previews_saves_and_the_article_is_found(
     page.click("input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("Added")
     assert re.search(r"/admin/search/article/\d+/change/$", page.url)
+    page.get_by_text("Raw content (as received)").click()  # the collapsed fieldset opens
+    expect(page.locator("pre.raw-content")).to_contain_text("Published: 2019-05-14")
     page.screenshot(path=str(SCREENSHOTS / "admin-change.png"), full_page=True)
     page.goto(f"{base}/admin/search/article/")
     page.screenshot(path=str(SCREENSHOTS / "admin-list.png"), full_page=True)
@@ -94,3 +97,17 @@ def test_admin_pastes_previews_saves_and_the_article_is_found(
     expect(page.locator("main")).to_contain_text(title)
     page.goto(f"{base}/?city=Nanjing")
     expect(page.locator("main")).not_to_contain_text(title)
+
+    # Merging organisations goes through a confirmation page; the search follows the merge.
+    page.goto(f"{base}/admin/search/organisation/")
+    page.check("#action-toggle")
+    page.select_option("select[name=action]", "merge_selected")
+    page.click("button[name=index]")
+    expect(page.locator("#content")).to_contain_text("Choose the organisation to keep")
+    page.get_by_label(re.compile("Huawei Technologies")).check()
+    page.screenshot(path=str(SCREENSHOTS / "admin-merge.png"), full_page=True)
+    page.click("input[value=Merge]")
+    expect(page.locator(".messagelist")).to_contain_text("Merged Huawei into Huawei Technologies")
+    page.screenshot(path=str(SCREENSHOTS / "admin-organisations.png"), full_page=True)
+    page.goto(f"{base}/?org=Huawei+Technologies")
+    expect(page.locator("main")).to_contain_text(title)
