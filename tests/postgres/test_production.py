@@ -165,3 +165,45 @@ def seeded_for_browser(transactional_db, django_capture_on_commit_callbacks):
     call_command("import_articles", str(SEEDS), verbosity=0)
     call_command("rebuild_index", verbosity=0)
     assert django_settings.SEARCH_BACKEND == "whoosh"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_admin_pages_work_under_the_csp_in_chromium(live_server, seeded_for_browser):
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import sync_playwright
+
+    from search.models import Article
+
+    get_user_model().objects.create_superuser("csp", "csp@example.org", "csp-pass-word-1")
+    article = Article.objects.first()
+    violations: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.add_init_script(
+                "document.addEventListener('securitypolicyviolation',"
+                " e => console.error('CSP violation: ' + e.violatedDirective + ' '"
+                " + e.blockedURI + ' ' + (e.sample || '')))"
+            )
+            page.on(
+                "console",
+                lambda m: violations.append(page.url + " " + m.text) if "CSP" in m.text else None,
+            )
+            page.goto(f"{live_server.url}/admin/login/")
+            page.fill("#id_username", "csp")
+            page.fill("#id_password", "csp-pass-word-1")
+            page.click("input[type=submit]")
+            page.wait_for_url("**/admin/")
+            for path in (
+                "/admin/search/article/",
+                "/admin/search/article/add/",
+                f"/admin/search/article/{article.pk}/change/",
+                "/admin/search/city/",
+            ):
+                page.goto(f"{live_server.url}{path}")
+                page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    assert violations == []
