@@ -1,0 +1,157 @@
+"""The child process of bench/postgres.py: runs against DATABASE_URL (a scratch database)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from bench._corpus import QUERIES, generate_corpus  # noqa: E402
+from search.backends.base import SearchQuery  # noqa: E402
+from search.backends.postgres import PostgresBackend  # noqa: E402
+from search.backends.whoosh import WhooshBackend  # noqa: E402
+from search.models import Article, City, Organisation  # noqa: E402
+
+BATCH = 2000
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+
+
+def _query(spec: dict) -> SearchQuery:
+    return SearchQuery(
+        q=spec.get("q", ""),
+        filters={k: tuple(v) for k, v in spec.get("filters", {}).items()},
+        year_from=spec.get("year_from"),
+        year_to=spec.get("year_to"),
+        sort=spec.get("sort", "relevance"),
+        page=spec.get("page", 1),
+    )
+
+
+def load(n: int) -> float:
+    """Insert n articles with their facets; PostgreSQL computes the tsvector and GIN entries
+    during these inserts, so this is the PostgreSQL engine's indexing time (plus row writes)."""
+    cities, orgs = {}, {}
+    started = time.perf_counter()
+    batch: list[tuple[Article, dict]] = []
+
+    def flush() -> None:
+        with transaction.atomic():
+            rows = Article.objects.bulk_create([a for a, _ in batch])
+            city_links, org_links = [], []
+            for article, (_, doc) in zip(rows, batch, strict=True):
+                for name in doc["cities"]:
+                    if name not in cities:
+                        cities[name] = City.objects.get_or_create(name=name)[0].pk
+                    city_links.append(
+                        Article.cities.through(article_id=article.pk, city_id=cities[name])
+                    )
+                for name in doc["organisations"]:
+                    if name not in orgs:
+                        orgs[name] = Organisation.objects.get_or_create(name=name)[0].pk
+                    org_links.append(
+                        Article.organisations.through(
+                            article_id=article.pk, organisation_id=orgs[name]
+                        )
+                    )
+            Article.cities.through.objects.bulk_create(city_links)
+            Article.organisations.through.objects.bulk_create(org_links)
+        batch.clear()
+
+    for doc in generate_corpus(n):
+        article = Article(
+            title=doc["title"],
+            slug=f"synthetic-{doc['n']}",
+            body=doc["body"],
+            raw_content=doc["body"],
+            content_hash=hashlib.sha256(f"{doc['n']}:{doc['body']}".encode()).hexdigest(),
+            published_date=doc["date"],
+            year=doc["year"],
+            source_name="Synthetic",
+            is_synthetic=True,
+        )
+        batch.append((article, doc))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return time.perf_counter() - started
+
+
+def time_queries(engine, rounds: int = 2) -> dict:
+    specs = [_query(s) for s in QUERIES]
+    for sq in specs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
+        engine.search(sq)
+    times = []
+    for _ in range(rounds):
+        for sq in specs:
+            t = time.perf_counter()
+            engine.search(sq)
+            times.append(time.perf_counter() - t)
+    times.sort()
+    return {
+        "queries": len(times),
+        "p50_ms": round(statistics.median(times) * 1000, 1),
+        "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1),
+        "max_ms": round(times[-1] * 1000, 1),
+    }
+
+
+def main() -> None:
+    n = int(os.environ.get("BENCH_ARTICLES", "100000"))
+    call_command("migrate", verbosity=0)
+    pg = PostgresBackend(None)
+    results: dict = {"articles": n}
+
+    load_s = load(n)
+    t = time.perf_counter()
+    pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
+    vocab_s = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_relation_size('search_article_search_vector_gin'))"
+        )
+        gin_size = cursor.fetchone()[0]
+    results["postgres"] = {
+        "insert_with_tsvector_s": round(load_s, 1),
+        "vocabulary_s": round(vocab_s, 1),
+        "articles_per_s": round(n / (load_s + vocab_s)),
+        "gin_index": gin_size,
+        **time_queries(pg),
+    }
+    print(f"postgres: {json.dumps(results['postgres'])}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="bench-whoosh-") as tmp:
+        whoosh = WhooshBackend(tmp)
+        t = time.perf_counter()
+        whoosh.rebuild()
+        index_s = time.perf_counter() - t
+        results["whoosh"] = {
+            "index_s": round(index_s, 1),
+            "articles_per_s": round(n / index_s),
+            **time_queries(whoosh),
+        }
+    print(f"whoosh:   {json.dumps(results['whoosh'])}", flush=True)
+
+    print(f"\n{n:,} articles, {len(QUERIES)} queries x 2 rounds (query + facets + highlights)")
+    print(f"{'engine':10} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name in ("postgres", "whoosh"):
+        r = results[name]
+        print(
+            f"{name:10} {r['articles_per_s']:>12,} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8}"
+        )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "postgres.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+main()

@@ -1,0 +1,56 @@
+"""PostgreSQL vs Whoosh on the same synthetic corpus, in one run.
+
+Loads BENCH_ARTICLES (default 100,000) synthetic articles into a scratch PostgreSQL database
+(<name>_bench on TEST_POSTGRES_URL's server, dropped afterwards), then measures for each
+engine: indexing rate, and p50/p95 of a full search (query + facet counts + highlights) over
+the shared query set. The work runs in a child process so that it has its own settings
+(DATABASE_URL) whatever the rest of `make bench` uses.
+
+    BENCH_ARTICLES=5000 .venv/bin/python -m bench postgres     # a quick look
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/smartcity"
+
+
+def _server(url: str) -> str:
+    return url.rsplit("/", 1)[0]
+
+
+def main() -> None:
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL)
+    bench_db = url.rsplit("/", 1)[1].split("?")[0] + "_bench"
+    try:
+        admin = psycopg.connect(f"{_server(url)}/postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        print(f"skipped: no PostgreSQL server answers at {_server(url)} ({exc})")
+        return
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
+        admin.execute(f'CREATE DATABASE "{bench_db}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{_server(url)}/{bench_db}",
+        "DJANGO_SETTINGS_MODULE": "smartcity.settings",
+        "DEBUG": "1",
+        "SEARCH_BACKEND": "postgres",
+    }
+    try:
+        subprocess.run([sys.executable, "-m", "bench._pgbench"], cwd=ROOT, env=env, check=True)
+    finally:
+        if os.environ.get("BENCH_KEEP_DB") != "1":
+            with psycopg.connect(f"{_server(url)}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
