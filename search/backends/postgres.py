@@ -8,6 +8,7 @@ spelling vocabulary (a table of words for pg_trgm) is maintained from here.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -119,12 +120,13 @@ class PostgresBackend(SearchBackend):
         finally:
             self._local.alias = None
 
-    def _connection(self):
-        connection = connections[self.alias]
+    def _connection(self, alias: str | None = None):
+        alias = alias or self.alias
+        connection = connections[alias]
         if connection.vendor != "postgresql":
             raise ImproperlyConfigured(
                 "SEARCH_BACKEND=postgres needs a PostgreSQL database "
-                f"(DATABASE_URL=postgres://...); database {self.alias!r} is {connection.vendor}."
+                f"(DATABASE_URL=postgres://...); database {alias!r} is {connection.vendor}."
             )
         return connection
 
@@ -152,7 +154,7 @@ class PostgresBackend(SearchBackend):
             return
         # New words join the vocabulary; counts and words of deleted articles are refreshed
         # by rebuild(). A stale word costs nothing: a suggestion is only made when it matches.
-        with connections["default"].cursor() as cursor:
+        with self._connection("default").cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {pg_schema.VOCABULARY_TABLE} (word, ndoc)
@@ -163,7 +165,7 @@ class PostgresBackend(SearchBackend):
             )
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        with connections["default"].cursor() as cursor:
+        with self._connection("default").cursor() as cursor:
             cursor.execute(f"TRUNCATE {pg_schema.VOCABULARY_TABLE}")
             cursor.execute(
                 f"INSERT INTO {pg_schema.VOCABULARY_TABLE} (word, ndoc) "
@@ -397,7 +399,9 @@ class PostgresBackend(SearchBackend):
                 )
                 row = cursor.fetchone()
                 if row:
-                    suggestion = suggestion.replace(word, row[0], 1)
+                    suggestion = re.sub(
+                        rf"(?<!\w){re.escape(word)}(?!\w)", row[0], suggestion, count=1
+                    )
                     changed = True
         if not changed:
             return None

@@ -181,6 +181,8 @@ def test_suggestion_only_when_nothing_matches_and_it_finds_something(corpus, pg)
     assert page.total == 0
     assert page.suggestion == "traffic"
     assert pg.search(SearchQuery(q="traffic")).suggestion is None
+    # Only the misspelt word changes; the rest of the query is kept as typed.
+    assert pg.search(SearchQuery(q="city:Wuxi trafic")).suggestion == "city:Wuxi traffic"
     assert pg.search(SearchQuery(q="qqqqzzzz")).suggestion is None
     # A suggestion must also find something under the selected facets.
     assert pg.search(SearchQuery(q="lightng", filters={"city": ("Wuxi",)})).suggestion is None

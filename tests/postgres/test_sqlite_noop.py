@@ -29,3 +29,5 @@ def test_postgres_engine_on_sqlite_is_a_clear_configuration_error(sqlite):
     assert backend.exists() is False
     with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
         backend.search(SearchQuery(q="x"))
+    with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
+        backend.rebuild()
