@@ -16,18 +16,17 @@ from contextlib import contextmanager
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchRank,
-    SearchVector,
     SearchVectorField,
 )
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Count, F, Func, QuerySet, TextField, Value
+from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Expression
 from django.urls import reverse
 from django.utils.html import escape
 
-from search.backends import pg_schema
+from search.backends import pg_schema, pg_sql
 from search.backends.base import (
     FACETS,
     FacetCount,
@@ -47,8 +46,7 @@ CONFIG = pg_schema.TS_CONFIG
 # ts_headline would otherwise treat plain-text "<b>" as markup and drop it.
 _START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
-# ts_rank_cd normalisation 1: divide by 1 + log(length), so long articles do not win by size.
-RANK_NORMALISATION = 1
+RANK_NORMALISATION = pg_sql.RANK_NORMALISATION
 SUGGEST_SIMILARITY = 0.3
 MLT_TERMS = 12
 
@@ -196,13 +194,16 @@ class PostgresBackend(SearchBackend):
                 "showing every article that matches the rest."
             )
             text = ""
-        tsq = _tsquery(" ".join([text, *fq.titles]).strip()) if (text or fq.titles) else None
-
-        matched = self._matching(tsq, fq)
-        total = self._filtered(matched, sq).count()
-        page_rows = self._page(self._filtered(matched, sq), sq, tsq)
-        hits = self._hits(page_rows, tsq)
-        facets = {facet: self._facet(matched, sq, facet) for facet in FACETS}
+        # Title words take part in ranking and highlighting as well as in the title filter.
+        ranked_text = " ".join([text, *fq.titles]).strip()
+        where = pg_sql.match_where(ranked_text, fq, sq)
+        flags = pg_sql.facet_flags(sq)
+        total, facets = self._counts(where, flags, sq)
+        with self._connection().cursor() as cursor:
+            statement = pg_sql.page(where, flags, ranked_text, sq)
+            cursor.execute(statement.sql, statement.params)
+            page_rows = [(pk, float(score)) for pk, score in cursor.fetchall()]
+        hits = self._hits(page_rows, _tsquery(ranked_text) if ranked_text else None)
         suggestion = self._suggest(sq, fq) if total == 0 and fq.text else None
         return SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
@@ -215,68 +216,19 @@ class PostgresBackend(SearchBackend):
             )
             return cursor.fetchone()[0]
 
-    def _matching(self, tsq: TsQuery | None, fq: FieldQuery) -> QuerySet:
-        """Articles matching the query text and its field:value terms (no facet filters)."""
-        qs = self._articles()
-        if tsq is not None:
-            qs = qs.annotate(vector=_vector()).filter(vector=tsq)
-        if fq.titles:
-            # The title words are also in tsq (for ranking and highlights); here they must
-            # match the title itself. The GIN index narrows first; this re-checks the rows.
-            qs = qs.annotate(title_vector=SearchVector("title", config=CONFIG))
-            for title in fq.titles:
-                qs = qs.filter(title_vector=_tsquery(title))
-        through_city = Article.cities.through.objects.using(self.alias)
-        through_org = Article.organisations.through.objects.using(self.alias)
-        for city in fq.cities:
-            qs = qs.filter(pk__in=through_city.filter(city__name__iexact=city).values("article_id"))
-        for org in fq.organisations:
-            qs = qs.filter(
-                pk__in=through_org.filter(organisation__name__iexact=org).values("article_id")
-            )
-        for lo, hi in fq.years:
-            qs = qs.filter(year__gte=lo, year__lte=hi)
-        return qs
-
-    def _filtered(self, qs: QuerySet, sq: SearchQuery, skip: str | None = None) -> QuerySet:
-        """Facet filters: values of one facet ORed, facets ANDed; `skip` leaves one out."""
-        for facet in FACETS:
-            values = sq.selected(facet)
-            if facet == skip or not values:
-                continue
-            if facet == "year":
-                qs = qs.filter(year__in=[int(v) for v in values if v.isdigit()])
-            elif facet == "city":
-                through = Article.cities.through.objects.using(self.alias)
-                qs = qs.filter(pk__in=through.filter(city__name__in=values).values("article_id"))
+    def _counts(self, where, flags, sq: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
+        statement = pg_sql.counts(where, flags)
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            rows = cursor.fetchall()
+        total = 0
+        found: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        for facet, value, n in rows:
+            if facet == "total":
+                total = n
             else:
-                through = Article.organisations.through.objects.using(self.alias)
-                qs = qs.filter(
-                    pk__in=through.filter(organisation__name__in=values).values("article_id")
-                )
-        if sq.year_from is not None:
-            qs = qs.filter(year__gte=sq.year_from)
-        if sq.year_to is not None:
-            qs = qs.filter(year__lte=sq.year_to)
-        return qs
-
-    def _page(self, qs: QuerySet, sq: SearchQuery, tsq: TsQuery | None) -> list[tuple[int, float]]:
-        start = (sq.page - 1) * sq.per_page
-        if sq.sort == "newest":
-            qs = qs.order_by(F("published_date").desc(nulls_last=True), "-id")
-        elif sq.sort == "oldest":
-            qs = qs.order_by(F("published_date").asc(nulls_last=True), "id")
-        elif tsq is not None:
-            qs = qs.annotate(
-                rank=SearchRank(
-                    _vector(), tsq, cover_density=True, normalization=Value(RANK_NORMALISATION)
-                )
-            ).order_by("-rank", F("published_date").desc(nulls_last=True), "-id")
-        else:
-            qs = qs.order_by(F("published_date").desc(nulls_last=True), "-id")
-        if tsq is not None and sq.sort == "relevance":
-            return list(qs.values_list("id", "rank")[start : start + sq.per_page])
-        return [(pk, 0.0) for pk in qs.values_list("id", flat=True)[start : start + sq.per_page]]
+                found[facet][value] = n
+        return total, {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
 
     def _hits(self, page_rows: list[tuple[int, float]], tsq: TsQuery | None) -> list[Hit]:
         """Highlights for one page of hits only: ts_headline is the costly part."""
@@ -338,37 +290,6 @@ class PostgresBackend(SearchBackend):
             )
         return hits
 
-    def _facet(self, matched: QuerySet, sq: SearchQuery, facet: str) -> list[FacetCount]:
-        """Counts with every other facet's filters applied but not this one's (disjunctive)."""
-        ids = self._filtered(matched, sq, skip=facet).values("pk")
-        if facet == "year":
-            rows = (
-                self._articles()
-                .filter(pk__in=ids, year__isnull=False)
-                .values_list("year")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-        else:
-            relation = Article.cities if facet == "city" else Article.organisations
-            name = "city__name" if facet == "city" else "organisation__name"
-            rows = (
-                relation.through.objects.using(self.alias)
-                .filter(article_id__in=ids)
-                .values_list(name)
-                .annotate(n=Count("article_id"))
-                .order_by()
-            )
-        counts = {str(value): n for value, n in rows}
-        selected = set(sq.selected(facet))
-        for value in selected:
-            counts.setdefault(value, 0)
-        if facet == "year":
-            ordered = sorted(counts.items(), reverse=True)
-        else:
-            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [FacetCount(v, c, v in selected) for v, c in ordered]
-
     # -- suggestions ----------------------------------------------------------------------
 
     def _suggest(self, sq: SearchQuery, fq: FieldQuery) -> str | None:
@@ -408,8 +329,13 @@ class PostgresBackend(SearchBackend):
         check = split_fields(suggestion)
         if not check.text or not self._has_lexemes(check.text):
             return None
-        probe = self._matching(_tsquery(check.text), check)
-        return suggestion if self._filtered(probe, sq).exists() else None
+        ranked_text = " ".join([check.text, *check.titles]).strip()
+        statement = pg_sql.exists(
+            pg_sql.match_where(ranked_text, check, sq), pg_sql.facet_flags(sq)
+        )
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return suggestion if cursor.fetchone()[0] else None
 
     # -- more like this -------------------------------------------------------------------
 
@@ -465,3 +391,16 @@ def _positions_sql(article_id: int) -> str:
         "SELECT to_tsvector('simple', unaccent(coalesce(title, '') || ' ' || coalesce(body, '')))"
         f" FROM search_article WHERE id = {int(article_id)}"
     )
+
+
+def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:
+    """Selected values always show (with 0 when nothing matches); years newest first,
+    other facets by count, then name."""
+    selected = set(sq.selected(facet))
+    for value in selected:
+        counts.setdefault(value, 0)
+    if facet == "year":
+        ordered = sorted(counts.items(), reverse=True)
+    else:
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [FacetCount(v, c, v in selected) for v, c in ordered]
