@@ -92,14 +92,19 @@ def time_queries(engine, rounds: int = 2) -> dict:
     specs = [_query(s) for s in QUERIES]
     for sq in specs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
         engine.search(sq)
-    times = []
+    times, per_query = [], {}
     for _ in range(rounds):
-        for sq in specs:
+        for spec, sq in zip(QUERIES, specs, strict=True):
             t = time.perf_counter()
             engine.search(sq)
-            times.append(time.perf_counter() - t)
+            elapsed = time.perf_counter() - t
+            times.append(elapsed)
+            key = json.dumps(spec, ensure_ascii=False)
+            per_query[key] = max(per_query.get(key, 0.0), elapsed)
     times.sort()
+    slowest = sorted(per_query.items(), key=lambda kv: -kv[1])[:3]
     return {
+        "slowest": {k: round(v * 1000, 1) for k, v in slowest},
         "queries": len(times),
         "p50_ms": round(statistics.median(times) * 1000, 1),
         "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1),

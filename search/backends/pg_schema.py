@@ -36,6 +36,12 @@ CREATE = [
       ) STORED
     """,
     f"CREATE INDEX search_article_search_vector_gin ON search_article USING gin ({VECTOR_COLUMN})",
+    # "Newest first" pages of everything (no query words) read the first rows of this index
+    # instead of sorting the whole table.
+    """
+    CREATE INDEX search_article_newest
+      ON search_article (published_date DESC NULLS LAST, id DESC)
+    """,
     f"""
     CREATE TABLE {VOCABULARY_TABLE} (
       word text PRIMARY KEY,
@@ -51,6 +57,7 @@ CREATE = [
 DROP = [
     f"DROP TABLE IF EXISTS {VOCABULARY_TABLE}",
     "DROP INDEX IF EXISTS search_article_search_vector_gin",
+    "DROP INDEX IF EXISTS search_article_newest",
     f"ALTER TABLE search_article DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TS_CONFIG}",
 ]

@@ -105,14 +105,16 @@ def counts(where: Sql, flags: dict[str, Sql]) -> Sql:
         SELECT 'year', m.year::text, count(*) FROM m
             WHERE fc AND fo AND m.year IS NOT NULL GROUP BY m.year
         UNION ALL
-        SELECT 'city', v.name, count(*) FROM m
-            JOIN {ARTICLE_CITY} l ON l.article_id = m.id JOIN {CITY} v ON v.id = l.city_id
-            WHERE fy AND fo GROUP BY v.name
+        SELECT 'city', v.name, s.n FROM (
+            SELECT l.city_id, count(*) AS n FROM m JOIN {ARTICLE_CITY} l ON l.article_id = m.id
+            WHERE fy AND fo GROUP BY l.city_id
+        ) s JOIN {CITY} v ON v.id = s.city_id
         UNION ALL
-        SELECT 'organisation', v.name, count(*) FROM m
+        SELECT 'organisation', v.name, s.n FROM (
+            SELECT l.organisation_id, count(*) AS n FROM m
             JOIN {ARTICLE_ORG} l ON l.article_id = m.id
-            JOIN {ORG} v ON v.id = l.organisation_id
-            WHERE fy AND fc GROUP BY v.name
+            WHERE fy AND fc GROUP BY l.organisation_id
+        ) s JOIN {ORG} v ON v.id = s.organisation_id
     """
     return Sql(sql, [*fy.params, *fc.params, *fo.params, *where.params])
 
