@@ -38,12 +38,30 @@ def _has_value(link: str, value_table: str, fk: str, condition: str) -> str:
     )
 
 
-def match_where(text: str, fq: FieldQuery, sq: SearchQuery) -> Sql:
-    """What every count shares: the query text, its field:value terms and the year range."""
-    clauses, params = ["TRUE"], []
+def compile_tsquery(text: str, prefixes: tuple[str, ...]) -> Sql:
+    """SQL giving the query as a tsquery literal (NULL when it has no lexemes): websearch
+    syntax for the text, ANDed with `prefix:*` terms (unstemmed: what the person typed)."""
+    parts, params = [], []
     if text:
-        clauses.append(f"a.{pg_schema.VECTOR_COLUMN} @@ websearch_to_tsquery(%s::regconfig, %s)")
+        parts.append("websearch_to_tsquery(%s::regconfig, %s)")
         params += [CONFIG, text]
+    for prefix in prefixes:
+        parts.append("to_tsquery('simple', quote_literal(lower(unaccent(%s))) || ':*')")
+        params.append(prefix)
+    expression = " && ".join(parts) or "''::tsquery"
+    return Sql(
+        f"SELECT CASE WHEN numnode(q) > 0 THEN q::text END FROM (SELECT {expression} AS q) s",
+        params,
+    )
+
+
+def match_where(tsquery: str | None, fq: FieldQuery, sq: SearchQuery) -> Sql:
+    """What every count shares: the query text, its field:value terms and the year range.
+    `tsquery` is a literal from compile_tsquery."""
+    clauses, params = ["TRUE"], []
+    if tsquery:
+        clauses.append(f"a.{pg_schema.VECTOR_COLUMN} @@ %s::tsquery")
+        params.append(tsquery)
     for title in fq.titles:
         # The GIN index narrows by the main tsquery (which holds the title words too); this
         # re-checks the few rows left against the title alone.
@@ -119,22 +137,19 @@ def counts(where: Sql, flags: dict[str, Sql]) -> Sql:
     return Sql(sql, [*fy.params, *fc.params, *fo.params, *where.params])
 
 
-def page(where: Sql, flags: dict[str, Sql], text: str, sq: SearchQuery) -> Sql:
+def page(where: Sql, flags: dict[str, Sql], tsquery: str | None, sq: SearchQuery) -> Sql:
     """(id, score) of one page of hits, best first (or by date)."""
     filters = " AND ".join(f.sql for f in flags.values())
     params = [p for f in flags.values() for p in f.params]
     newest = "a.published_date DESC NULLS LAST, a.id DESC"
     if sq.sort == "oldest":
         order, score = "a.published_date ASC NULLS LAST, a.id ASC", "0"
-    elif sq.sort == "newest" or not text:
+    elif sq.sort == "newest" or not tsquery:
         order, score = newest, "0"
     else:
-        score = (
-            f"ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, "
-            f"websearch_to_tsquery(%s::regconfig, %s), {RANK_NORMALISATION})"
-        )
+        score = f"ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, %s::tsquery, {RANK_NORMALISATION})"
         order = f"score DESC, {newest}"
-    select_params = [CONFIG, text] if score != "0" else []
+    select_params = [tsquery] if score != "0" else []
     sql = (
         f"SELECT a.id, {score} AS score FROM {ARTICLE} a "
         f"WHERE {where.sql} AND {filters} ORDER BY {order} LIMIT %s OFFSET %s"
@@ -150,3 +165,24 @@ def exists(where: Sql, flags: dict[str, Sql]) -> Sql:
         f"SELECT EXISTS (SELECT 1 FROM {ARTICLE} a WHERE {where.sql} AND {filters})",
         [*where.params, *params],
     )
+
+
+def headlines(ids: list[int], tsquery: str, start: str, stop: str, lt: str, gt: str) -> Sql:
+    """(id, title, snippet) with the query's words between start/stop; "<" and ">" of the
+    plain text travel as lt/gt, and those four characters are removed from the text first,
+    so the caller can escape everything else and only then insert <mark> tags."""
+    chars, swap = f"<>{start}{stop}{lt}{gt}", f"{lt}{gt}"
+    body_options = (
+        f"StartSel={start}, StopSel={stop}, MaxFragments=2, MaxWords=30, MinWords=12, "
+        'FragmentDelimiter=" … "'
+    )
+    title_options = f"StartSel={start}, StopSel={stop}, HighlightAll=true"
+    sql = f"""
+        SELECT a.id,
+          ts_headline(%s::regconfig, translate(a.title, %s, %s), q, %s),
+          ts_headline(%s::regconfig, translate(a.body, %s, %s), q, %s)
+        FROM {ARTICLE} a, (SELECT %s::tsquery AS q) s
+        WHERE a.id = ANY(%s)
+    """
+    params = [CONFIG, chars, swap, title_options, CONFIG, chars, swap, body_options]
+    return Sql(sql, [*params, tsquery, ids])

@@ -13,15 +13,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
+from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchRank,
     SearchVectorField,
 )
-from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
 from django.urls import reverse
 from django.utils.html import escape
@@ -36,7 +35,7 @@ from search.backends.base import (
     SearchPage,
     SearchQuery,
 )
-from search.backends.query_fields import FieldQuery, plain_words, split_fields
+from search.backends.query_fields import FieldQuery, plain_words, split_fields, websearch_parts
 from search.models import Article
 from smartcity.routers import search_database
 
@@ -68,10 +67,6 @@ def _vector() -> _VectorColumn:
     return _VectorColumn()
 
 
-def _tsquery(text: str) -> TsQuery:
-    return TsQuery(text, search_type="websearch", config=CONFIG)
-
-
 def mark_html(text: str) -> str:
     """Escape text for HTML, turning the sentinel pairs from ts_headline into <mark> tags."""
     return (
@@ -80,18 +75,6 @@ def mark_html(text: str) -> str:
         .replace(_STOP, "</mark>")
         .replace(_LT, "&lt;")
         .replace(_GT, "&gt;")
-    )
-
-
-def _headline_source(field: str) -> Func:
-    # "<>" become their stand-ins; stand-ins already in the text are dropped, so a body
-    # holding them cannot forge <mark> tags.
-    return Func(
-        F(field),
-        Value(f"<>{_START}{_STOP}{_LT}{_GT}"),
-        Value(f"{_LT}{_GT}"),
-        function="translate",
-        output_field=TextField(),
     )
 
 
@@ -195,33 +178,34 @@ class PostgresBackend(SearchBackend):
     def _search(self, sq: SearchQuery) -> SearchPage:
         fq = split_fields(sq.q)
         notes = list(fq.notes)
-        text = fq.text
-        if text and not self._has_lexemes(text):
+        # Title words take part in ranking and highlighting as well as in the title filter.
+        tsquery = self._compile(" ".join([fq.text, *fq.titles]))
+        if fq.text and tsquery is None:
             notes.append(
-                f"“{text}” has only very common words, which are not indexed; "
+                f"“{fq.text}” has only very common words, which are not indexed; "
                 "showing every article that matches the rest."
             )
-            text = ""
-        # Title words take part in ranking and highlighting as well as in the title filter.
-        ranked_text = " ".join([text, *fq.titles]).strip()
-        where = pg_sql.match_where(ranked_text, fq, sq)
+        where = pg_sql.match_where(tsquery, fq, sq)
         flags = pg_sql.facet_flags(sq)
         total, facets = self._counts(where, flags, sq)
         with self._connection().cursor() as cursor:
-            statement = pg_sql.page(where, flags, ranked_text, sq)
+            statement = pg_sql.page(where, flags, tsquery, sq)
             cursor.execute(statement.sql, statement.params)
             page_rows = [(pk, float(score)) for pk, score in cursor.fetchall()]
-        hits = self._hits(page_rows, _tsquery(ranked_text) if ranked_text else None)
+        hits = self._hits(page_rows, tsquery)
         suggestion = self._suggest(sq, fq) if total == 0 and fq.text else None
         return SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
 
-    def _has_lexemes(self, text: str) -> bool:
+    def _compile(self, text: str) -> str | None:
+        """The tsquery literal for the query text, or None when it has no indexed words."""
+        rest, prefixes = websearch_parts(text)
+        if not rest and not prefixes:
+            return None
+        statement = pg_sql.compile_tsquery(rest, prefixes)
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s)) > 0", [CONFIG, text]
-            )
+            cursor.execute(statement.sql, statement.params)
             return cursor.fetchone()[0]
 
     def _counts(self, where, flags, sq: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
@@ -238,7 +222,7 @@ class PostgresBackend(SearchBackend):
                 found[facet][value] = n
         return total, {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
 
-    def _hits(self, page_rows: list[tuple[int, float]], tsq: TsQuery | None) -> list[Hit]:
+    def _hits(self, page_rows: list[tuple[int, float]], tsquery: str | None) -> list[Hit]:
         """Highlights for one page of hits only: ts_headline is the costly part."""
         if not page_rows:
             return []
@@ -249,36 +233,20 @@ class PostgresBackend(SearchBackend):
             .prefetch_related("cities", "organisations")
             .order_by()
         )
-        if tsq is not None:
-            qs = qs.annotate(
-                snippet_raw=SearchHeadline(
-                    _headline_source("body"),
-                    tsq,
-                    config=CONFIG,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    max_fragments=2,
-                    max_words=30,
-                    min_words=12,
-                    fragment_delimiter=" … ",
-                ),
-                title_raw=SearchHeadline(
-                    _headline_source("title"),
-                    tsq,
-                    config=CONFIG,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    highlight_all=True,
-                ),
-            )
+        marked: dict[int, tuple[str, str]] = {}
+        if tsquery is not None:
+            statement = pg_sql.headlines(ids, tsquery, _START, _STOP, _LT, _GT)
+            with self._connection().cursor() as cursor:
+                cursor.execute(statement.sql, statement.params)
+                marked = {pk: (mark_html(t), mark_html(b)) for pk, t, b in cursor.fetchall()}
         by_id = {a.pk: a for a in qs}
         hits = []
         for pk, score in page_rows:
             a = by_id.get(pk)
             if a is None:  # deleted between the two queries
                 continue
-            if tsq is not None:
-                snippet, title_html = mark_html(a.snippet_raw), mark_html(a.title_raw)
+            if pk in marked:
+                title_html, snippet = marked[pk]
             else:
                 snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
             hits.append(
@@ -335,12 +303,10 @@ class PostgresBackend(SearchBackend):
         if not changed:
             return None
         check = split_fields(suggestion)
-        if not check.text or not self._has_lexemes(check.text):
+        tsquery = self._compile(" ".join([check.text, *check.titles]))
+        if tsquery is None:
             return None
-        ranked_text = " ".join([check.text, *check.titles]).strip()
-        statement = pg_sql.exists(
-            pg_sql.match_where(ranked_text, check, sq), pg_sql.facet_flags(sq)
-        )
+        statement = pg_sql.exists(pg_sql.match_where(tsquery, check, sq), pg_sql.facet_flags(sq))
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             return suggestion if cursor.fetchone()[0] else None

@@ -79,3 +79,23 @@ _WORD_RE = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 def plain_words(text: str) -> list[str]:
     """The words of a query that a spelling suggestion may replace (no operators, no numbers)."""
     return [w for w in _WORD_RE.findall(text) if w.lower() not in {"and", "not"}]
+
+
+_NOT_RE = re.compile(r"(?<!\S)NOT\s+(?=\S)")
+_AND_RE = re.compile(r"(?<!\S)AND(?!\S)")
+_PREFIX_RE = re.compile(r"(?<![\w\"-])(\w+)\*(?!\w)", re.UNICODE)
+_FUZZY_RE = re.compile(r"(\w)~\d*(?!\w)", re.UNICODE)
+
+
+def websearch_parts(text: str) -> tuple[str, tuple[str, ...]]:
+    """Text for websearch_to_tsquery, and the prefixes of `word*` terms it cannot express.
+
+    The Whoosh engine's spellings mean the same here: `NOT word` is `-word`, `AND` is what
+    juxtaposition already means, and `word~` (fuzzy) is read as the plain word.
+    """
+    prefixes = tuple(m.lower() for m in _PREFIX_RE.findall(text))
+    text = _PREFIX_RE.sub(" ", text)
+    text = _NOT_RE.sub("-", text)
+    text = _AND_RE.sub(" ", text)
+    text = _FUZZY_RE.sub(r"\1", text)
+    return " ".join(text.split()), prefixes

@@ -93,8 +93,32 @@ def test_websearch_syntax_phrases_or_and_exclusion(corpus, pg):
     assert _ids(pg.search(SearchQuery(q="zurich"))) == [corpus["zurich"].id]
 
 
+def test_whoosh_spellings_mean_the_same_here(corpus, pg):
+    # Prefixes, upper-case NOT/AND, and fuzzy marks as the Whoosh engine reads them.
+    assert set(_ids(pg.search(SearchQuery(q="sens*")))) == {corpus["wuxi"].id, corpus["nanjing"].id}
+    assert _ids(pg.search(SearchQuery(q="traffic NOT huawei"))) == [corpus["wuxi"].id]
+    assert _ids(pg.search(SearchQuery(q="traffic AND cameras"))) == [corpus["nanjing"].id]
+    assert _ids(pg.search(SearchQuery(q="lighting~"))) == [corpus["zurich"].id]
+    assert "<mark>sensor" in pg.search(SearchQuery(q="sens*")).hits[0].snippet
+
+
 def test_malformed_queries_never_raise(corpus, pg):
-    for q in ['"unclosed', "((", "a:b:c", "-", "!!! & |", "title:", "city:", "'; drop table x"]:
+    for q in [
+        '"unclosed',
+        "((",
+        "a:b:c",
+        "-",
+        "!!! & |",
+        "title:",
+        "city:",
+        "'; drop table x",
+        "*",
+        "a*",
+        "x' & y*",
+        "NOT",
+        "the*",
+        ":*",
+    ]:
         page = pg.search(SearchQuery(q=q))
         assert page.total >= 0
 

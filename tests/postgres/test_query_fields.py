@@ -1,6 +1,6 @@
 """field:value parsing for the PostgreSQL engine (pure; runs in every session)."""
 
-from search.backends.query_fields import plain_words, split_fields
+from search.backends.query_fields import plain_words, split_fields, websearch_parts
 
 
 def test_known_fields_become_filters_and_leave_the_words():
@@ -39,3 +39,11 @@ def test_unknown_fields_and_urls_stay_words():
 
 def test_plain_words_skip_operators_and_numbers():
     assert plain_words('"smart citty" or -iot 2017 AND x') == ["smart", "citty", "iot"]
+
+
+def test_websearch_parts_translate_whoosh_spellings():
+    assert websearch_parts("sens* city NOT camera AND bus fuzy~2") == (
+        "city -camera bus fuzy",
+        ("sens",),
+    )
+    assert websearch_parts('"smart city" or iot') == ('"smart city" or iot', ())
