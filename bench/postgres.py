@@ -7,6 +7,7 @@ the shared query set. The work runs in a child process so that it has its own se
 (DATABASE_URL) whatever the rest of `make bench` uses.
 
     BENCH_ARTICLES=5000 .venv/bin/python -m bench postgres     # a quick look
+    BENCH_KEEP_DB=1 BENCH_ENGINES=postgres ...   # keep (and reuse) the loaded database
 """
 
 from __future__ import annotations
@@ -34,9 +35,14 @@ def main() -> None:
     except psycopg.OperationalError as exc:
         print(f"skipped: no PostgreSQL server answers at {_server(url)} ({exc})")
         return
+    keep = os.environ.get("BENCH_KEEP_DB") == "1"
     with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
-        admin.execute(f'CREATE DATABASE "{bench_db}"')
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_db]
+        ).fetchone()
+        if not (keep and exists):
+            admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
+            admin.execute(f'CREATE DATABASE "{bench_db}"')
     env = {
         **os.environ,
         "DATABASE_URL": f"{_server(url)}/{bench_db}",
@@ -47,7 +53,7 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, "-m", "bench._pgbench"], cwd=ROOT, env=env, check=True)
     finally:
-        if os.environ.get("BENCH_KEEP_DB") != "1":
+        if not keep:
             with psycopg.connect(f"{_server(url)}/postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
 
