@@ -41,10 +41,25 @@ def query_stems(q: str) -> list[str]:
 
 def highlight_body(body: str, q: str) -> tuple[SafeString, int]:
     """The body as HTML paragraphs with the query's words in <mark>, and how many were marked."""
-    stems = query_stems(q)
-    if not stems:
+    if not query_stems(q):
         return linebreaks(body, autoescape=True), 0
-    # Fold the body once for matching; NFKD can change lengths, so match word by word.
+    html, marked = _mark(body, q)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", html) if p.strip()]
+    return (
+        mark_safe("\n".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)),
+        marked,
+    )
+
+
+def highlight_text(text: str, q: str) -> SafeString:
+    """One line of text (a title), escaped, with the query's words in <mark>."""
+    return mark_safe(_mark(text, q)[0])
+
+
+def _mark(text: str, q: str) -> tuple[str, int]:
+    stems = query_stems(q)
+    body = text
+    # NFKD folding can change lengths, so fold and match word by word.
     marked = 0
     pieces: list[str] = []
     last = 0
@@ -56,9 +71,4 @@ def highlight_body(body: str, q: str) -> tuple[SafeString, int]:
             last = m.end()
             marked += 1
     pieces.append(escape(body[last:]))
-    html = "".join(pieces)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", html) if p.strip()]
-    return (
-        mark_safe("\n".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)),
-        marked,
-    )
+    return "".join(pieces), marked

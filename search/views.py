@@ -11,7 +11,7 @@ from django_htmx.http import push_url
 from search import export as exporting
 from search.backends.base import SearchPage, get_backend
 from search.forms import SearchForm
-from search.highlight import highlight_body
+from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
 from search.models import Article
 from search.presenters import search_context
@@ -92,6 +92,7 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "article": article,
         "query": query,
         "body_html": body_html,
+        "title_html": highlight_text(article.title, query.q),
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
         "more": get_backend().more_like_this(article.pk, limit=5),
