@@ -114,16 +114,12 @@ def export_results(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     query = form.to_query()
     limit = exporting.export_max()
-    total, records = exporting.collect(
-        get_backend(), query, request.build_absolute_uri("/"), limit
-    )
+    total, records = exporting.collect(get_backend(), query, request.build_absolute_uri("/"), limit)
     content_type, _ = exporting.FORMATS[fmt]
     response = HttpResponse(
         exporting.render(fmt, query, total, records, limit), content_type=content_type
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{exporting.filename(query, fmt)}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{exporting.filename(query, fmt)}"'
     response["X-Total-Count"] = str(total)
     response["X-Exported-Count"] = str(len(records))
     return response

@@ -50,7 +50,12 @@ def test_type_tick_back_reload(site, page, shot):
     page.locator("label[for=f-year-2017]").click()
     wait_url(page, r"year=2017")
     expect(page.locator("#result-count")).to_contain_text("of 2 articles")
-    assert params(page.url) == [("q", "iot"), ("city", "Chengdu"), ("city", "Wuxi"), ("year", "2017")]
+    assert params(page.url) == [
+        ("q", "iot"),
+        ("city", "Chengdu"),
+        ("city", "Wuxi"),
+        ("year", "2017"),
+    ]
     # Disjunctive counts: the other cities still show what they would add.
     expect(page.locator("label[for^=f-city-nanjing] .n")).to_contain_text("1")
     expect(page.locator(".chip")).to_have_count(3)
