@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 _OPERATORS = {"and", "or", "not", "to"}
@@ -41,8 +41,6 @@ def query_stems(q: str) -> list[str]:
 
 def highlight_body(body: str, q: str) -> tuple[SafeString, int]:
     """The body as HTML paragraphs with the query's words in <mark>, and how many were marked."""
-    if not query_stems(q):
-        return linebreaks(body, autoescape=True), 0
     html, marked = _mark(body, q)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", html) if p.strip()]
     return (
