@@ -96,7 +96,7 @@ def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> Fac
 
 
 def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
-    years = sorted((int(c.value), c) for c in counts if c.value.isdigit())
+    years = sorted((int(c.value), c) for c in counts if c.value.isdigit() and len(c.value) == 4)
     peak = max((c.count for _, c in years), default=0) or 1
     lo = query.year_from if query.year_from is not None else -1
     hi = query.year_to if query.year_to is not None else 10_000
