@@ -25,7 +25,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# Module scope: one sync Playwright per thread at a time, and other browser test modules
+# (the admin's) start their own.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
