@@ -317,6 +317,8 @@ def test_search_links_are_nofollow(corpus, client):
     assert links
     for a in links:
         assert "nofollow" in a["rel"], a
+    assert doc.select_one("meta[name=robots]")["content"] == "noindex, follow"
+    assert soup(client.get("/")).select_one("meta[name=robots]") is None
 
 
 def test_robots_txt_disallows_parameterised_search_urls(client):
