@@ -48,6 +48,12 @@ class FacetGroup:
     more: list[FacetValue] = field(default_factory=list)
 
     @property
+    def find(self) -> str:
+        """'a city', 'an organisation': the filter box's label."""
+        noun = self.label.lower()
+        return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+    @property
     def size(self) -> int:
         return len(self.top) + len(self.more)
 

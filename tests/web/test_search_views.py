@@ -341,3 +341,16 @@ def test_hit_tags_narrow_the_current_search(corpus, client):
     doc = soup(client.get("/?q=iot"))
     tag = next(a for a in doc.select(".tag-city") if a.get_text(strip=True).endswith("Nanjing"))
     assert dict(parse_qsl(urlsplit(tag["href"]).query)) == {"q": "iot", "city": "Nanjing"}
+
+
+def test_long_facet_lists_get_show_more_and_a_find_box(corpus, client):
+    doc = soup(client.get("/"))
+    assert doc.select_one("#facet-city .facet-more summary").get_text() == "Show 3 more"
+    assert len(doc.select("#facet-city > .facet-values li")) == 8
+    assert doc.select_one("#facet-organisation .facet-filter")["aria-label"] == (
+        "Find an organisation"
+    )
+    # A ticked value stays in view even when its count would put it under "show more".
+    doc = soup(client.get("/?city=Yinchuan"))
+    shown = [i["value"] for i in doc.select("#facet-city > .facet-values input")]
+    assert "Yinchuan" in shown
