@@ -67,9 +67,19 @@
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
   });
+  // A followed link (page, chip, tag) is gone after the swap: take focus, and the eye, to the
+  // new result count instead of dropping it on the page's start.
+  function refocus(e) {
+    var cfg = e.detail.requestConfig;
+    if (!cfg || !cfg.elt || cfg.elt.tagName !== "A") return;
+    var target = document.getElementById("result-count");
+    if (target) target.focus();
+  }
+
   document.addEventListener("htmx:afterSettle", function (e) {
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
     announce();
+    refocus(e);
   });
 })();

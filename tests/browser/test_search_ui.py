@@ -102,8 +102,10 @@ def test_sort_and_page_push_urls(site, page):
     wait_url(page, r"sort=oldest")
     assert params(page.url) == [("sort", "oldest"), ("per_page", "5")]
     assert titles(page)[0] == "Nanjing smart grid trial ends"
-    page.get_by_role("link", name="Next →").click()
+    page.get_by_role("link", name="Next →").focus()
+    page.keyboard.press("Enter")
     wait_url(page, r"page=2$")
+    expect(page.locator("#result-count")).to_be_focused()  # not lost with the swapped link
     expect(page.locator(".pager .current")).to_have_text("Page 2")
     expect(page.locator("#result-count")).to_contain_text("6–10 of 12")
     page.go_back()
