@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
@@ -55,7 +55,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse(page_json(get_backend().search(form.to_query())))
 
 
-@require_GET
+@require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
@@ -76,7 +76,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """One article; the search it came from (in its query string) is kept for the way back."""
     article = get_object_or_404(Article.objects.prefetch_related("cities", "organisations"), pk=pk)
@@ -101,7 +101,7 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(request, "search/article.html", context)
 
 
-@require_GET
+@require_safe
 def export_results(request: HttpRequest, fmt: str) -> HttpResponse:
     """The current result set, every page up to the stated cap, as a download."""
     if fmt not in exporting.FORMATS:
@@ -137,6 +137,6 @@ Allow: /articles/
 """
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")

@@ -354,3 +354,9 @@ def test_long_facet_lists_get_show_more_and_a_find_box(corpus, client):
     doc = soup(client.get("/?city=Yinchuan"))
     shown = [i["value"] for i in doc.select("#facet-city > .facet-values input")]
     assert "Yinchuan" in shown
+
+
+def test_head_requests_are_answered(corpus, client):
+    assert client.head("/?q=iot").status_code == 200
+    assert client.head("/robots.txt").status_code == 200
+    assert client.post("/?q=iot").status_code == 405
