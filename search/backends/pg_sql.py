@@ -109,32 +109,52 @@ def facet_flags(sq: SearchQuery) -> dict[str, Sql]:
     return flags
 
 
-def counts(where: Sql, flags: dict[str, Sql]) -> Sql:
-    """(facet, value, count) rows: ('total', NULL, n) and each facet's disjunctive counts,
-    which apply every other facet's selection but not its own."""
+def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) -> Sql:
+    """(kind, value, count, score) rows: ('total', NULL, n, NULL) and each facet's disjunctive
+    counts, which apply every other facet's selection but not its own; with `ranked_page`
+    (from ranked_hits) also the page's ('hit', id, NULL, score) rows, so the full-text match,
+    the costly part for phrases, runs once for everything."""
     fy, fc, fo = flags["year"], flags["city"], flags["organisation"]
     sql = f"""
         WITH m AS MATERIALIZED (
-            SELECT a.id, a.year, {fy.sql} AS fy, {fc.sql} AS fc, {fo.sql} AS fo
+            SELECT a.id, a.year, a.published_date,
+                   {fy.sql} AS fy, {fc.sql} AS fc, {fo.sql} AS fo
             FROM {ARTICLE} a WHERE {where.sql}
         )
-        SELECT 'total', NULL, count(*) FROM m WHERE fy AND fc AND fo
+        SELECT 'total', NULL, count(*), NULL::real FROM m WHERE fy AND fc AND fo
         UNION ALL
-        SELECT 'year', m.year::text, count(*) FROM m
+        SELECT 'year', m.year::text, count(*), NULL FROM m
             WHERE fc AND fo AND m.year IS NOT NULL GROUP BY m.year
         UNION ALL
-        SELECT 'city', v.name, s.n FROM (
+        SELECT 'city', v.name, s.n, NULL FROM (
             SELECT l.city_id, count(*) AS n FROM m JOIN {ARTICLE_CITY} l ON l.article_id = m.id
             WHERE fy AND fo GROUP BY l.city_id
         ) s JOIN {CITY} v ON v.id = s.city_id
         UNION ALL
-        SELECT 'organisation', v.name, s.n FROM (
+        SELECT 'organisation', v.name, s.n, NULL FROM (
             SELECT l.organisation_id, count(*) AS n FROM m
             JOIN {ARTICLE_ORG} l ON l.article_id = m.id
             WHERE fy AND fc GROUP BY l.organisation_id
         ) s JOIN {ORG} v ON v.id = s.organisation_id
     """
-    return Sql(sql, [*fy.params, *fc.params, *fo.params, *where.params])
+    params = [*fy.params, *fc.params, *fo.params, *where.params]
+    if ranked_page is not None:
+        sql += f"UNION ALL ({ranked_page.sql})"
+        params += ranked_page.params
+    return Sql(sql, params)
+
+
+def ranked_hits(tsquery: str, sq: SearchQuery) -> Sql:
+    """The best page of the matched set `m` (see counts), ranked by ts_rank_cd."""
+    newest = "m.published_date DESC NULLS LAST, m.id DESC"
+    sql = f"""
+        SELECT 'hit', m.id::text, NULL,
+               ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, %s::tsquery, {RANK_NORMALISATION}) AS score
+        FROM m JOIN {ARTICLE} a ON a.id = m.id
+        WHERE m.fy AND m.fc AND m.fo
+        ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
+    """
+    return Sql(sql, [tsquery, sq.per_page, (sq.page - 1) * sq.per_page])
 
 
 def page(where: Sql, flags: dict[str, Sql], tsquery: str | None, sq: SearchQuery) -> Sql:

@@ -187,11 +187,15 @@ class PostgresBackend(SearchBackend):
             )
         where = pg_sql.match_where(tsquery, fq, sq)
         flags = pg_sql.facet_flags(sq)
-        total, facets = self._counts(where, flags, sq)
-        with self._connection().cursor() as cursor:
-            statement = pg_sql.page(where, flags, tsquery, sq)
-            cursor.execute(statement.sql, statement.params)
-            page_rows = [(pk, float(score)) for pk, score in cursor.fetchall()]
+        ranked = tsquery is not None and sq.sort == "relevance"
+        total, facets, page_rows = self._counts(
+            where, flags, sq, pg_sql.ranked_hits(tsquery, sq) if ranked else None
+        )
+        if not ranked:  # by date: the newest-first index finds the page without the counts
+            with self._connection().cursor() as cursor:
+                statement = pg_sql.page(where, flags, None, sq)
+                cursor.execute(statement.sql, statement.params)
+                page_rows = [(pk, 0.0) for pk, _ in cursor.fetchall()]
         hits = self._hits(page_rows, tsquery)
         suggestion = self._suggest(sq, fq) if total == 0 and fq.text else None
         return SearchPage(
@@ -208,19 +212,26 @@ class PostgresBackend(SearchBackend):
             cursor.execute(statement.sql, statement.params)
             return cursor.fetchone()[0]
 
-    def _counts(self, where, flags, sq: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
-        statement = pg_sql.counts(where, flags)
+    def _counts(self, where, flags, sq: SearchQuery, ranked_page=None):
+        """The total, the facet counts and (when ranking) the page's (id, score) rows."""
+        statement = pg_sql.counts(where, flags, ranked_page)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             rows = cursor.fetchall()
         total = 0
         found: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        for facet, value, n in rows:
-            if facet == "total":
+        hits: list[tuple[int, float]] = []
+        for kind, value, n, score in rows:
+            if kind == "total":
                 total = n
+            elif kind == "hit":
+                hits.append((int(value), float(score)))
             else:
-                found[facet][value] = n
-        return total, {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
+                found[kind][value] = n
+        # UNION ALL keeps each branch's rows in order; sorted again only to be explicit.
+        hits.sort(key=lambda hit: -hit[1])
+        facets = {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
+        return total, facets, hits
 
     def _hits(self, page_rows: list[tuple[int, float]], tsquery: str | None) -> list[Hit]:
         """Highlights for one page of hits only: ts_headline is the costly part."""
