@@ -74,3 +74,15 @@ def pytest_terminal_summary(terminalreporter):
             f"{len(_deselected)} PostgreSQL test(s) left for the PostgreSQL session: "
             f"DATABASE_URL={test_postgres_url()} pytest -m postgres  (`make test` runs it)"
         )
+
+
+# For suites that run against every engine (the contract suite): parametrise with these and
+# each engine's tests go to the session that has its database.
+ENGINES = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def each_engine(request, settings) -> str:
+    """SEARCH_BACKEND set to each engine in turn (PostgreSQL in the PostgreSQL session)."""
+    settings.SEARCH_BACKEND = request.param
+    return request.param
