@@ -127,6 +127,10 @@ def main() -> None:
         load_s = load(n)
     t = time.perf_counter()
     pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
+    # What autovacuum does soon after a bulk load anyway: visibility map and hint bits set,
+    # so searches do not pay for them. Counted as indexing time.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE search_article")
     vocab_s = time.perf_counter() - t
     with connection.cursor() as cursor:
         cursor.execute(
@@ -135,7 +139,7 @@ def main() -> None:
         gin_size = cursor.fetchone()[0]
     results["postgres"] = {
         "insert_with_tsvector_s": round(load_s, 1),
-        "vocabulary_s": round(vocab_s, 1),
+        "vocabulary_and_vacuum_s": round(vocab_s, 1),
         "articles_per_s": round(n / (load_s + vocab_s)),
         "gin_index": gin_size,
         **time_queries(pg),
