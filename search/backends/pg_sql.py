@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from search.backends import pg_schema
 from search.backends.base import SearchQuery
-from search.backends.query_fields import FieldQuery
+from search.backends.query_fields import FieldQuery, TextQuery
 from search.models import Article, City, Organisation
 
 CONFIG = pg_schema.TS_CONFIG
 # ts_rank_cd normalisation 1: divide by 1 + log(length), so long articles do not win by size.
 RANK_NORMALISATION = 1
+# word* and word~ expand to at most this many vocabulary words (the most frequent ones).
+MAX_EXPANSION = 200
+FUZZY_SIMILARITY = 0.4
 
 ARTICLE = Article._meta.db_table
 CITY = City._meta.db_table
@@ -38,17 +41,40 @@ def _has_value(link: str, value_table: str, fk: str, condition: str) -> str:
     )
 
 
-def compile_tsquery(text: str, prefixes: tuple[str, ...]) -> Sql:
+def _like_prefix(prefix: str) -> str:
+    return prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def compile_tsquery(tq: TextQuery) -> Sql:
     """SQL giving the query as a tsquery literal (NULL when it has no lexemes): websearch
-    syntax for the text, ANDed with `prefix:*` terms (unstemmed: what the person typed)."""
+    syntax for the text, ANDed with each `prefix*` and `fuzzy~` term. Those two expand to
+    the vocabulary's words (which to_tsquery then stems like the index), so `governmen*`
+    finds "government" although its stem is "govern"."""
     parts, params = [], []
-    if text:
+    if tq.text:
         parts.append("websearch_to_tsquery(%s::regconfig, %s)")
-        params += [CONFIG, text]
-    for prefix in prefixes:
-        parts.append("to_tsquery('simple', quote_literal(lower(unaccent(%s))) || ':*')")
-        params.append(prefix)
-    expression = " && ".join(parts) or "''::tsquery"
+        params += [CONFIG, tq.text]
+    vocabulary = pg_schema.VOCABULARY_TABLE
+    for prefix in tq.prefixes:
+        parts.append(
+            f"""(to_tsquery('simple', quote_literal(lower(unaccent(%s))) || ':*') ||
+                coalesce((SELECT to_tsquery(%s::regconfig, string_agg(quote_literal(w.word), ' | '))
+                          FROM (SELECT word FROM {vocabulary} WHERE word LIKE lower(unaccent(%s))
+                                ORDER BY ndoc DESC LIMIT {MAX_EXPANSION}) w), ''::tsquery))"""
+        )
+        params += [prefix, CONFIG, _like_prefix(prefix)]
+    for word in tq.fuzzy:
+        parts.append(
+            f"""(to_tsquery(%s::regconfig, quote_literal(%s)) ||
+                coalesce((SELECT to_tsquery(%s::regconfig, string_agg(quote_literal(w.word), ' | '))
+                          FROM (SELECT word FROM {vocabulary}
+                                WHERE word %% lower(unaccent(%s))
+                                  AND similarity(word, lower(unaccent(%s))) >= {FUZZY_SIMILARITY}
+                                ORDER BY similarity(word, lower(unaccent(%s))) DESC, ndoc DESC
+                                LIMIT {MAX_EXPANSION}) w), ''::tsquery))"""
+        )
+        params += [CONFIG, word, CONFIG, word, word, word]
+    expression = " && ".join(f"({p})" for p in parts) or "''::tsquery"
     return Sql(
         f"SELECT CASE WHEN numnode(q) > 0 THEN q::text END FROM (SELECT {expression} AS q) s",
         params,

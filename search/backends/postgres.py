@@ -35,7 +35,13 @@ from search.backends.base import (
     SearchPage,
     SearchQuery,
 )
-from search.backends.query_fields import FieldQuery, plain_words, split_fields, websearch_parts
+from search.backends.query_fields import (
+    FieldQuery,
+    TextQuery,
+    plain_words,
+    split_fields,
+    websearch_parts,
+)
 from search.models import Article
 from smartcity.routers import search_database
 
@@ -179,8 +185,11 @@ class PostgresBackend(SearchBackend):
         fq = split_fields(sq.q)
         notes = list(fq.notes)
         # Title words take part in ranking and highlighting as well as in the title filter.
-        tsquery = self._compile(" ".join([fq.text, *fq.titles]))
-        if fq.text and tsquery is None:
+        tq = websearch_parts(" ".join([fq.text, *fq.titles]))
+        if tq.note:
+            notes.append(tq.note)
+        tsquery = self._compile(tq)
+        if tq.text and tsquery is None and not tq.note:
             notes.append(
                 f"“{fq.text}” has only very common words, which are not indexed; "
                 "showing every article that matches the rest."
@@ -202,12 +211,11 @@ class PostgresBackend(SearchBackend):
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
 
-    def _compile(self, text: str) -> str | None:
+    def _compile(self, tq: TextQuery) -> str | None:
         """The tsquery literal for the query text, or None when it has no indexed words."""
-        rest, prefixes = websearch_parts(text)
-        if not rest and not prefixes:
+        if not tq.text and not tq.prefixes and not tq.fuzzy:
             return None
-        statement = pg_sql.compile_tsquery(rest, prefixes)
+        statement = pg_sql.compile_tsquery(tq)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             return cursor.fetchone()[0]
@@ -314,7 +322,7 @@ class PostgresBackend(SearchBackend):
         if not changed:
             return None
         check = split_fields(suggestion)
-        tsquery = self._compile(" ".join([check.text, *check.titles]))
+        tsquery = self._compile(websearch_parts(" ".join([check.text, *check.titles])))
         if tsquery is None:
             return None
         statement = pg_sql.exists(pg_sql.match_where(tsquery, check, sq), pg_sql.facet_flags(sq))

@@ -84,18 +84,57 @@ def plain_words(text: str) -> list[str]:
 _NOT_RE = re.compile(r"(?<!\S)NOT\s+(?=\S)")
 _AND_RE = re.compile(r"(?<!\S)AND(?!\S)")
 _PREFIX_RE = re.compile(r"(?<![\w\"-])(\w+)\*(?!\w)", re.UNICODE)
-_FUZZY_RE = re.compile(r"(\w)~\d*(?!\w)", re.UNICODE)
+_FUZZY_RE = re.compile(r"(?<![\w\"-])(\w+)~\d*(?!\w)", re.UNICODE)
+_OPERATORS = {"AND", "OR", "NOT"}
 
 
-def websearch_parts(text: str) -> tuple[str, tuple[str, ...]]:
-    """Text for websearch_to_tsquery, and the prefixes of `word*` terms it cannot express.
+@dataclass(frozen=True)
+class TextQuery:
+    text: str  # for websearch_to_tsquery
+    prefixes: tuple[str, ...] = ()  # `word*`
+    fuzzy: tuple[str, ...] = ()  # `word~`
+    note: str | None = None  # why the query was read as plain words
+
+
+def syntax_problem(text: str) -> str | None:
+    """What keeps a query from being read as written, or None when it reads fine."""
+    if text.count('"') % 2:
+        return "a quote is not closed"
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', " ", text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return "a bracket is closed before it is opened"
+    if depth:
+        return "a bracket is not closed"
+    tokens = re.sub(r'"[^"]*"', " x ", text).replace("(", " ").replace(")", " ").split()
+    ops = [t in _OPERATORS for t in tokens]
+    if ops and (ops[-1] or (ops[0] and tokens[0] != "NOT")):
+        return "an operator has nothing on one side"
+    if any(a and b and nxt != "NOT" for a, b, nxt in zip(ops, ops[1:], tokens[1:], strict=False)):
+        return "two operators follow each other"
+    return None
+
+
+def websearch_parts(text: str) -> TextQuery:
+    """What websearch_to_tsquery should read, and the `word*` / `word~` terms it cannot.
 
     The Whoosh engine's spellings mean the same here: `NOT word` is `-word`, `AND` is what
-    juxtaposition already means, and `word~` (fuzzy) is read as the plain word.
+    juxtaposition already means. A query that does not read as written (an unclosed quote,
+    unbalanced brackets, a dangling operator) is searched for as its plain words, with a note.
     """
+    problem = syntax_problem(text)
+    if problem:
+        words = [w for w in re.findall(r"\w+", text) if w not in _OPERATORS]
+        note = (
+            f"Your query could not be read as written ({problem}); "
+            f"searched for its words instead: “{' '.join(words)}”."
+        )
+        return TextQuery(" ".join(words), note=note)
     prefixes = tuple(m.lower() for m in _PREFIX_RE.findall(text))
     text = _PREFIX_RE.sub(" ", text)
+    fuzzy = tuple(m.lower() for m in _FUZZY_RE.findall(text))
+    text = _FUZZY_RE.sub(" ", text)
     text = _NOT_RE.sub("-", text)
     text = _AND_RE.sub(" ", text)
-    text = _FUZZY_RE.sub(r"\1", text)
-    return " ".join(text.split()), prefixes
+    return TextQuery(" ".join(text.split()), prefixes, fuzzy)

@@ -42,8 +42,25 @@ def test_plain_words_skip_operators_and_numbers():
 
 
 def test_websearch_parts_translate_whoosh_spellings():
-    assert websearch_parts("sens* city NOT camera AND bus fuzy~2") == (
-        "city -camera bus fuzy",
+    tq = websearch_parts("sens* city NOT camera AND bus fuzy~2")
+    assert (tq.text, tq.prefixes, tq.fuzzy, tq.note) == (
+        "city -camera bus",
         ("sens",),
+        ("fuzy",),
+        None,
     )
-    assert websearch_parts('"smart city" or iot') == ('"smart city" or iot', ())
+    assert websearch_parts('"smart city" or iot').text == '"smart city" or iot'
+
+
+def test_malformed_queries_become_plain_words_with_a_note():
+    for text, words in [
+        ('"unclosed smart', "unclosed smart"),
+        ("AND OR", ""),
+        ("(((", ""),
+        ("smart AND OR city", "smart city"),
+        ("city)", "city"),
+    ]:
+        tq = websearch_parts(text)
+        assert tq.note and tq.text == words, text
+    for fine in ['"smart city" OR (data -energy)', "iot NOT camera", "NOT camera", "a OR b"]:
+        assert websearch_parts(fine).note is None, fine
