@@ -1,18 +1,27 @@
 """Turn a raw page (plain-text dump or HTML) into the article a researcher reads.
 
 Pure functions, no Django: deterministic and usable from the command line.
+`clean(raw, fmt)` -> `Cleaned(title, paragraphs, meta_lines, meta)`: boilerplate gone,
+metadata lines (dateline, "Source:", "Updated :", by-lines) handed to extraction instead of
+left in the body. Bad input never raises: it comes back with no paragraphs and a `note`.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup
 from charset_normalizer import from_bytes
 
+from search.pipeline import html_extract, text_rules
+
 FORMATS = ("text", "html")
+
+# Work is bounded: no article is this long, and a page this size is cut, not choked on.
+MAX_INPUT_CHARS = 2_000_000
+# Encoding detection looks at this much of an undeclared, non-UTF-8 byte string.
+_DETECT_BYTES = 200_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class Cleaned:
     # Machine-readable page metadata (e.g. "article:published_time", "og:site_name").
     meta: dict[str, str] = field(default_factory=dict)
     fmt: str = "text"
+    # Why the result is empty or partial ("empty input", "binary content", ...), for people.
+    note: str = ""
 
     @property
     def body(self) -> str:
@@ -34,48 +45,132 @@ class Cleaned:
         return bool(self.paragraphs)
 
 
+# --------------------------------------------------------------------------- decoding
+
+_DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
+
+
+def looks_binary(raw: str | bytes) -> bool:
+    """NUL bytes or many control characters near the start: an image, a PDF, an archive."""
+    head = raw[:8192]
+    if isinstance(head, str):
+        head = head.encode("utf-8", errors="replace")
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return bool(head) and controls / len(head) > 0.05
+
+
 def decode(raw: str | bytes) -> str:
-    """Bytes to text without ever raising: UTF-8 first, then detection."""
+    """Bytes to text without ever raising: BOM/UTF-8, then the declared charset, then detection."""
     if isinstance(raw, str):
         return raw
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(raw).best()
-        return str(best) if best is not None else raw.decode("utf-8", errors="replace")
+        pass
+    declared = _DECLARED.search(raw[:4096])
+    if declared:
+        try:
+            name = codecs.lookup(declared[1].decode("ascii", "ignore")).name
+            return raw.decode(name, errors="replace")
+        except LookupError:
+            pass
+    best = from_bytes(raw[:_DETECT_BYTES]).best()
+    if best is not None and best.encoding:
+        return raw.decode(best.encoding, errors="replace")
+    return raw.decode("utf-8", errors="replace")
 
 
 def guess_format(text: str) -> str:
-    head = text[:2000].lstrip().lower()
-    if head.startswith(("<!doctype html", "<html")) or re.search(
-        r"<(body|p|div|article)[\s>]", head
+    head = text[:4000].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(
+        r"<(html|head|body|p|div|article|title|meta)[\s>]", head
     ):
         return "html"
     return "text"
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return re.sub(r"[ \t\u00a0]+", " ", text)
+    return text_rules.normalise(text)
 
 
 def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
+# --------------------------------------------------------------------------- text and HTML
+
+
+def _clean_text(text: str) -> Cleaned:
+    lines = [line for line in normalise(text).split("\n") if line]
+    title, paragraphs, meta_lines = text_rules.clean_lines(lines)
+    return Cleaned(title, tuple(paragraphs), tuple(meta_lines), {}, "text")
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    """Drop repeated long blocks (hidden duplicates, repeated captions); keep the first."""
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        key = line.lower()
+        if len(line) >= 40 and key in seen:
+            continue
+        seen.add(key)
+        out.append(line)
+    return out
+
+
+def html_blocks(text: str) -> tuple[str, list[str], dict[str, str]]:
+    """(title, normalised text blocks of the main content, page metadata) of an HTML page."""
+    soup = html_extract.parse(text)
+    meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
+    title = normalise(html_extract.page_title(soup, meta))
+    blocks = []
+    for block, link_share in html_extract.main_blocks(soup):
+        block = normalise(block)
+        # Mostly-link blocks are navigation, unless they are long prose that cites links.
+        if block and (link_share < 0.5 or text_rules.words(block) >= 40):
+            blocks.append(block)
+    return title, blocks, meta
+
+
+def _clean_html(text: str) -> Cleaned:
+    title, blocks, meta = html_blocks(text)
+    # The headline is the title, not the body's first paragraph.
+    blocks = [b for b in blocks if b.lower() != title.lower()]
+    _, paragraphs, meta_lines = text_rules.clean_lines(_dedupe(blocks), find_title=False)
+    if not title and paragraphs:
+        title = paragraphs[0][:200]
+    return Cleaned(title, tuple(paragraphs), tuple(meta_lines), meta, "html")
+
+
 def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
-    text = decode(raw)
-    fmt = fmt or guess_format(text)
-    if fmt not in FORMATS:
+    """The article in raw content: title, paragraphs, metadata lines and page metadata."""
+    if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if fmt == "html":
-        soup = BeautifulSoup(text, "lxml")
-        title = soup.title.get_text(" ", strip=True) if soup.title else ""
-        for tag in soup(["script", "style", "nav", "header", "footer", "aside", "form"]):
-            tag.decompose()
-        text = soup.get_text("\n\n")
-        paragraphs = split_paragraphs(normalise(text))
-        return Cleaned(title=normalise(title).strip(), paragraphs=tuple(paragraphs), fmt=fmt)
-    paragraphs = split_paragraphs(normalise(text))
-    title = paragraphs[0] if paragraphs else ""
-    return Cleaned(title=title, paragraphs=tuple(paragraphs[1:]), fmt=fmt)
+    if raw is None or len(raw) == 0:
+        return Cleaned("", (), fmt=fmt or "text", note="empty input")
+    if looks_binary(raw):
+        return Cleaned("", (), fmt=fmt or "text", note="binary content, not text or HTML")
+    text = decode(raw)
+    note = ""
+    if len(text) > MAX_INPUT_CHARS:
+        text = text[:MAX_INPUT_CHARS]
+        note = f"input cut to its first {MAX_INPUT_CHARS:,} characters"
+    if not text.strip():
+        return Cleaned("", (), fmt=fmt or "text", note="empty input")
+    fmt = fmt or guess_format(text)
+    cleaned = _clean_html(text) if fmt == "html" else _clean_text(text)
+    if not cleaned.paragraphs:
+        note = note or "not an article: nothing but page furniture was found"
+    if note:
+        cleaned = Cleaned(
+            cleaned.title, cleaned.paragraphs, cleaned.meta_lines, cleaned.meta, fmt, note
+        )
+    return cleaned
+
+
+def html_to_text(html: str) -> str:
+    """The HTML benchmark's interface: page in, article body out."""
+    return clean(html, "html").body

@@ -1,0 +1,313 @@
+"""HTML page -> title, page metadata and the main content's text blocks (BeautifulSoup).
+
+`page_meta` and `page_title` read what the page says about itself (meta tags, JSON-LD,
+<h1>/<title>). `main_blocks` finds the article: it strips page furniture, prefers an element
+marked as the article body, else descends from <body> into the child holding most of the
+paragraph text, and returns its text blocks with their share of link text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+# --------------------------------------------------------------------------- metadata
+
+_META_KEYS = {
+    "article:published_time",
+    "article:modified_time",
+    "article:author",
+    "article:section",
+    "og:title",
+    "og:site_name",
+    "og:url",
+    "og:description",
+    "og:type",
+    "twitter:title",
+    "author",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date",
+    "dc.date.issued",
+    "dc.creator",
+    "dc.publisher",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "publisher",
+    "source",
+    "description",
+    "keywords",
+}
+
+
+def _jsonld_items(soup: BeautifulSoup) -> list[dict]:
+    items: list[dict] = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack and len(items) < 50:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                items.append(node)
+                if isinstance(node.get("@graph"), list):
+                    stack.extend(node["@graph"])
+    return items
+
+
+def _name_of(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("name") or "")
+    if isinstance(value, list):
+        return ", ".join(filter(None, (_name_of(v) for v in value)))
+    return str(value or "")
+
+
+def page_meta(soup: BeautifulSoup) -> dict[str, str]:
+    """HTML meta tags and JSON-LD article fields, keyed as the page names them."""
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip()
+        value = (tag.get("content") or "").strip()
+        if key.lower() in _META_KEYS and value and key.lower() not in meta:
+            meta[key.lower()] = value
+    for item in _jsonld_items(soup):
+        kind = item.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(isinstance(k, str) and ("Article" in k or k == "WebPage") for k in kinds):
+            continue
+        for key in ("datePublished", "dateModified", "headline"):
+            if item.get(key) and key not in meta:
+                meta[key] = str(item[key])
+        for key in ("publisher", "author"):
+            name = _name_of(item.get(key))
+            if name and f"{key}.name" not in meta:
+                meta[f"{key}.name"] = name
+    for tag in soup.find_all("time", attrs={"datetime": True}, limit=1):
+        meta.setdefault("time.datetime", tag["datetime"])
+    return meta
+
+
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+")
+
+
+def page_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
+    """The headline: an <h1> the page's titles agree with, else og:title, else <title>."""
+    doc_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    named = meta.get("og:title") or meta.get("headline") or meta.get("twitter:title") or ""
+    h1s = [h.get_text(" ", strip=True) for h in soup.find_all("h1", limit=5)]
+    h1s = [h for h in h1s if len(h.split()) >= 2 or len(h) >= 6]
+    for h1 in h1s:
+        if h1 and (h1 in doc_title or h1 in named or (named and named in h1)):
+            return h1
+    if named:
+        return named
+    if doc_title:
+        # "Headline - Site name": keep the longest part, the headline
+        parts = _TITLE_SPLIT.split(doc_title)
+        return max(parts, key=len) if len(parts) > 1 else doc_title
+    return h1s[0] if h1s else ""
+
+
+# --------------------------------------------------------------------------- furniture
+
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "nav",
+    "aside",
+    "footer",
+    "head",
+    "link",
+    "meta",
+    "dialog",
+    "menu",
+]
+_BOILERPLATE = re.compile(
+    r"(^|[\s_\-])(menu|nav|navbar|navigation|breadcrumbs?|crumbs?|share|sharing|social|"
+    r"related|recommend\w*|comments?|disqus|footer|foot|cookies?|consent|subscribe|"
+    r"subscription|newsletter|signup|advert\w*|ads?|adv|sponsor\w*|promo\w*|banner|"
+    r"sidebar|side|widget|popular|trending|toolbar|tools|tags?|pagination|pager|"
+    r"masthead|topbar|login|modal|popup|outbrain|taboola|print|byline|author-?bio|"
+    r"more-?stories|read-?more|also-?read|hidden|visually-?hidden|sr-only|skip)"
+    r"($|[\s_\-])",
+    re.IGNORECASE,
+)
+_CONTENT_HINT = re.compile(
+    r"(article|content|story|entry|post|main|body|text|detail)(-?body|-?text|-?content)?",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dd",
+    "dt",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "br",
+    "hr",
+    "center",
+    "form",
+    "address",
+    "tbody",
+    "thead",
+}
+
+
+def _attrs_text(tag: Tag) -> str:
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    return " ".join([*classes, tag.get("id") or "", tag.get("role") or ""])
+
+
+def _is_hidden(tag: Tag) -> bool:
+    if tag.has_attr("hidden") or (tag.get("aria-hidden") or "").lower() == "true":
+        return True
+    return bool(_HIDDEN_STYLE.search(tag.get("style") or ""))
+
+
+def strip_furniture(body: Tag) -> None:
+    """Remove what is never the article, in place."""
+    for node in body.find_all(string=lambda s: isinstance(s, Comment)):
+        node.extract()
+    for tag in body.find_all(_DROP_TAGS):
+        tag.decompose()
+    total = len(body.get_text(" ", strip=True)) or 1
+    for tag in list(body.find_all(True)):
+        if tag.decomposed or tag.name in ("body", "html"):
+            continue
+        marks = _attrs_text(tag)
+        hidden = _is_hidden(tag)
+        furniture = (
+            tag.name in ("form", "header") or bool(marks and _BOILERPLATE.search(marks))
+        ) and not (tag.name != "form" and _CONTENT_HINT.fullmatch(marks.strip() or "-"))
+        if not (hidden or furniture):
+            continue
+        # A wrapper that holds most of the page is layout, not furniture (whole-page <form>).
+        if len(tag.get_text(" ", strip=True)) > 0.5 * total and not hidden:
+            continue
+        tag.decompose()
+
+
+# --------------------------------------------------------------------------- main content
+
+
+def _text_blocks(root: Tag) -> list[tuple[str, float]]:
+    """Text of each block inside root, with the share of it inside links."""
+    blocks: list[tuple[str, float]] = []
+    buf: list[str] = []
+    linked = [0]
+
+    def flush() -> None:
+        text = " ".join("".join(buf).split())
+        if text:
+            blocks.append((text, min(1.0, linked[0] / len(text))))
+        buf.clear()
+        linked[0] = 0
+
+    def walk(node: Tag, in_link: bool) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if isinstance(child, Comment):
+                    continue
+                buf.append(str(child))
+                if in_link:
+                    linked[0] += len(" ".join(str(child).split()))
+            elif isinstance(child, Tag):
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    flush()
+                walk(child, in_link or child.name == "a")
+                if block:
+                    flush()
+
+    walk(root, False)
+    flush()
+    return blocks
+
+
+def _para_text(tag: Tag) -> int:
+    """Characters of paragraph text under tag (not counting link text)."""
+    total = 0
+    for p in tag.find_all(["p", "pre", "blockquote"]):
+        text = p.get_text(" ", strip=True)
+        links = sum(len(a.get_text(" ", strip=True)) for a in p.find_all("a"))
+        total += max(0, len(text) - links)
+    return total
+
+
+def _descend(body: Tag) -> Tag:
+    """From <body> down into the child holding nearly all of the paragraph text."""
+    node = body
+    node_text = _para_text(node)
+    while node_text:
+        children = [c for c in node.find_all(True, recursive=False)]
+        if not children:
+            break
+        best = max(children, key=_para_text)
+        best_text = _para_text(best)
+        if best_text < 0.7 * node_text:
+            break
+        node, node_text = best, best_text
+    return node
+
+
+def main_root(body: Tag) -> Tag:
+    marked = body.find_all(attrs={"itemprop": "articleBody"})
+    marked = [m for m in marked if len(m.get_text(" ", strip=True)) >= 200]
+    if marked:
+        return max(marked, key=lambda m: len(m.get_text(" ", strip=True)))
+    return _descend(body)
+
+
+def main_blocks(soup: BeautifulSoup) -> list[tuple[str, float]]:
+    body = soup.body or soup
+    strip_furniture(body)
+    return _text_blocks(main_root(body))
+
+
+def parse(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "lxml")

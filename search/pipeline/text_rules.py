@@ -1,0 +1,281 @@
+"""Line-level rules shared by text dumps and HTML: what is page furniture, what is metadata.
+
+Each rule lives here once. A line is judged on its own (junk, metadata, prose, link-like);
+`clean_lines` then uses position (before the first prose line, between, after the last) so a
+short sub-heading inside the article survives while the same shape in a menu does not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise(text: str) -> str:
+    """NFKC, plain spaces, no zero-width or control characters, Unix line ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub("", _ZERO_WIDTH.sub("", text))
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+# --------------------------------------------------------------------------- shapes of lines
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_TERMINAL = re.compile(r"[.!?。!?…:;\"'”’)\]]$")
+
+
+def words(line: str) -> int:
+    """Words, counting two CJK characters as one word (they carry no spaces)."""
+    cjk = len(_CJK.findall(line))
+    return len(_WORD.findall(_CJK.sub(" ", line))) + cjk // 2
+
+
+def is_prose(line: str) -> bool:
+    """A line a reader reads as a sentence or more, not a label or a link."""
+    n = words(line)
+    return n >= 20 or (n >= 8 and bool(_TERMINAL.search(line)))
+
+
+def is_sentence(line: str) -> bool:
+    """A short line that still reads as a sentence (ends like one, has a verb's room)."""
+    return words(line) >= 4 and bool(_TERMINAL.search(line)) and not line.endswith(":")
+
+
+def is_link_like(line: str) -> bool:
+    """Short and unpunctuated: a menu entry, a related-link title, a label."""
+    return not is_prose(line) and not is_sentence(line) and words(line) <= 14
+
+
+# --------------------------------------------------------------------------- furniture
+
+_SOCIAL = (
+    r"facebook|twitter|instagram|youtube|linkedin|wechat|weibo|whatsapp|telegram|pinterest"
+    r"|reddit|tumblr|flipboard|line|email|e-mail|print|rss|tiktok|douyin|qq|qzone|vk|x"
+)
+_JUNK_PATTERNS = [
+    # breadcrumbs: Home > News > Content, 首页 > 新闻
+    r"(home|homepage|首页|主页)\s*(>|»|›|/|\||→|>>).{0,160}",
+    r"[^<>]{1,40}(\s(>|»|›)\s[^<>]{1,40}){2,}",
+    # bullets of social networks and app links
+    r"[•·*\-–]?\s*(follow us on\s+)?(" + _SOCIAL + r")(\s+(app|account|us))?",
+    r"[•·*]?\s*(mobile version|app|desktop version|download (the )?app)",
+    # comment widgets
+    r".*comments? powered by (disqus|facebook|livefyre).*",
+    r"(please )?enable javascript to view the comments.*",
+    r"\d*\s*(comments?|replies|responses)\s*(\(\d+\))?",
+    r"(leave|post|add|write|view|show|load|read) (a |all |more )?(comment|reply|comments)s?.*",
+    r"(related|recommended|popular|latest|more|top|editor'?s'? picks?|trending)"
+    r"( news| stories| articles| posts| reading| links| videos| photos)?\s*:?",
+    r"(you (may|might) (also )?like|read more|see also|further reading|more from)\s*:?.*",
+    r"in pics\s*:.*",
+    # image files and counters
+    r".{0,80}\.(jpe?g|png|gif|webp|bmp|tiff?)",
+    r"\d+(\.\d+)?\s*[kKmMwW万]?\s*(views?|reads?|likes?|shares?)?",
+    # share / print / font-size widgets
+    r"(share|share this|share on|print|email|e-mail|font ?size|text size|a\s*a\s*a|[-+]?\s*a\s*[-+]?)"
+    r"(\s*(this|article|story|page|:|\||/|\+|-))*",
+    r"(larger|smaller|medium|small|large|big)(\s*\|?\s*(larger|smaller|medium|small|large|big))*",
+    # copyright and site footers
+    r"(copyright|©|\(c\)).*",
+    r".*all rights reserved.*",
+    r"presented by .{1,60}",
+    r"(about us|contact us|privacy policy|terms of (use|service)|sitemap|site map|advertise)"
+    r"(\s*[|/·]\s*.*)?",
+    r"(back to top|top|next|previous|prev|more|close|menu|search|subscribe|sign in|log in|login)"
+    r"\s*[>»›]*",
+]
+_JUNK = re.compile("|".join(f"(?:{p})" for p in _JUNK_PATTERNS), re.IGNORECASE)
+
+# Photo credits inside or at the end of a caption; the caption's own words are kept.
+_CREDITS = [
+    r"\[\s*(photo|photos|image|video|picture)s?\b[^\]]{0,80}\]",
+    r"\(\s*(photo|photos|image|picture)s?\s*(:|by|/|provided|courtesy)[^)]{0,80}\)",
+    r"\b(photo|photos|image|picture)s?\s*(:|/|by)\s*(courtesy of\s+)?[^.。]{0,60}$",
+    r"\b(photo|image)s?\s+(provided|courtesy)\s+(to|by|of)\s+[^.。]{0,60}\.?$",
+    r"\b(file photo)\b[.:]?",
+]
+_CREDIT = re.compile("|".join(f"(?:{p})" for p in _CREDITS), re.IGNORECASE)
+
+
+def strip_credits(line: str) -> str:
+    return _SPACES.sub(" ", _CREDIT.sub("", line)).strip()
+
+
+def is_junk(line: str) -> bool:
+    """Furniture whatever its position: widgets, file names, counters, footers."""
+    if not line:
+        return True
+    if len(line) > 200:
+        return bool(re.match(r"\s*(copyright|©)", line, re.IGNORECASE))
+    return bool(_JUNK.fullmatch(line))
+
+
+# --------------------------------------------------------------------------- metadata
+
+_MONTH = (
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+)
+_DATE = (
+    rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    r"|\d{4}[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2}日?"
+    r"|\d{1,2}/\d{1,2}/\d{4})"
+)
+_TIME = r"(?:\s*,?\s*(at\s+)?\d{1,2}:\d{2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?(\s*\(?[A-Z]{2,5}[+\-]?\d*\)?)?)?"
+_META_LINE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in [
+            # a bare dateline: July 19, 2021 / 2017-03-03 10:20 / Monday, 19 July 2021
+            rf"((mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?{_DATE}{_TIME}",
+            # labelled lines: Source: / Updated : / Published: / By / Editor: / Author:
+            r"(source|updated|published|posted|released|date|time|editor|editors|author|"
+            r"authors|writer|reporter|correspondent|by|from|via|journalist|translated by|"
+            r"edited by|written by|contributed by|last (updated|modified)|来源|发布时间|作者|编辑|责任编辑)"
+            r"\s*[:|：]\s*.{0,120}",
+            # by-lines need capitalised names: "By the numbers" is a heading, not a by-line
+            r"by\s+(?-i:[A-Z][\w'’.\-]+(\s+[A-Z][\w'’.\-]+){0,4})"
+            r"(\s*(,|and|\||in|/)\s*[\w'’.\- ]{1,60})?",
+            # (chinadaily.com.cn) / (Xinhua) / (ECNS) / [China Daily]
+            r"[(\[]\s*[\w.\- ]{2,40}\s*[)\]]",
+            # Xinhua | Updated: 2017-03-03 10:20
+            r"[\w .\-]{2,40}\s*\|\s*(updated|published)\s*:?.{0,60}",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_DATE_ANYWHERE = re.compile(_DATE, re.IGNORECASE)
+
+# "GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/ — The forum ..." and "BEIJING, March 3 (Xinhua) -- ..."
+_DATELINE_PREFIX = re.compile(
+    r"^(?P<dateline>[A-Z][A-Z .'\-]{1,40}(,\s*[A-Z][\w .'\-]{1,40}){0,2}"
+    r"(,\s*" + _DATE + r"|,\s*" + _MONTH + r"\s+\d{1,2})?"
+    r"\s*(/\s*[\w \-]{2,40}\s*/|\(\s*[\w .\-]{2,40}\s*\))?)"
+    r"\s*(—|–|--|-|:)\s+(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+
+
+def is_meta_line(line: str) -> bool:
+    """A dateline, source, by-line or update stamp: for extraction, not for the body."""
+    return words(line) <= 16 and len(line) <= 160 and bool(_META_LINE.fullmatch(line))
+
+
+def split_dateline(line: str) -> tuple[str, str]:
+    """('GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/', 'The forum ...') or ('', line)."""
+    m = _DATELINE_PREFIX.match(line)
+    if not m:
+        return "", line
+    dateline = m["dateline"].strip()
+    # The prefix must be a real dateline: a wire tag, or a place in capitals with a date.
+    has_tag = "/" in dateline or "(" in dateline
+    upper_place = re.match(r"^[A-Z][A-Z .'\-]{2,}\b", dateline) is not None
+    has_date = _DATE_ANYWHERE.search(dateline) is not None or re.search(
+        rf"{_MONTH}\s+\d{{1,2}}\b", dateline, re.IGNORECASE
+    )
+    if not upper_place or not (has_tag or has_date):
+        return "", line
+    return dateline, m["rest"].strip()
+
+
+# --------------------------------------------------------------------------- the line cleaner
+
+
+def _menu_runs(lines: list[str], min_run: int = 3) -> set[int]:
+    """Indexes of lines inside runs of link-like lines: menus, tag clouds, link lists."""
+    out: set[int] = set()
+    run: list[int] = []
+    for i, line in enumerate(lines + [""]):
+        if line and (is_link_like(line) or is_junk(line)) and not is_meta_line(line):
+            run.append(i)
+            continue
+        # Lines that are furniture on their own (bullets of social links) do not make a run
+        # a menu: the headline under such a list is link-shaped too and must survive.
+        if len([j for j in run if is_link_like(lines[j]) and not is_junk(lines[j])]) >= min_run:
+            out.update(run)
+        run = []
+    return out
+
+
+def _article_end(lines: list[str], prose: list[int], menu: set[int]) -> int:
+    """Index of the article's last prose line.
+
+    A long menu after the article (site map, footer) may be followed by short prose-shaped
+    lines ("The Information Office of ... Government."); they are footer, not article,
+    unless real paragraphs follow.
+    """
+    if not prose:
+        return -1
+    last = prose[-1]
+    starts = sorted(i for i in menu if i > prose[0] and i - 1 not in menu)
+    for start in starts:
+        run = 0
+        i = start
+        while i in menu:
+            run += 1
+            i += 1
+        if run < 4:
+            continue
+        if not any(words(lines[j]) >= 25 for j in range(i, len(lines))):
+            before = [p for p in prose if p < start]
+            return before[-1] if before else last
+    return last
+
+
+def clean_lines(
+    lines: list[str], *, find_title: bool = True
+) -> tuple[str, list[str], list[str]]:
+    """(title, paragraphs, meta lines) from normalised non-empty lines of one page.
+
+    Before the first prose line only the title, metadata and standfirst sentences survive;
+    after the last prose line, short sentences survive until the first piece of furniture,
+    and nothing after it does (related links, menus and footers live there).
+    """
+    lines = [strip_credits(line) if _CREDIT.search(line) else line for line in lines]
+    lines = [line for line in lines if line]
+    meta: list[str] = []
+    menu = _menu_runs(lines)
+    prose = [i for i, line in enumerate(lines) if is_prose(line) and not is_junk(line)]
+    first = prose[0] if prose else len(lines)
+    last = _article_end(lines, prose, menu)
+
+    title = ""
+    kept: list[str] = []
+    tail_closed = False
+    for i, line in enumerate(lines):
+        if is_meta_line(line) and not is_prose(line):
+            meta.append(line)
+            continue
+        if i < first:
+            if is_junk(line) or i in menu:
+                continue
+            if find_title and not title:
+                if words(line) >= 2 or _CJK.search(line):
+                    title = line
+                continue
+            if is_sentence(line):
+                kept.append(line)
+            continue
+        if i > last:
+            if tail_closed or is_junk(line) or is_link_like(line) or i in menu:
+                tail_closed = True
+                continue
+            kept.append(line)
+            continue
+        if is_junk(line) and not is_prose(line):
+            continue
+        if i in menu and not is_prose(line):
+            continue
+        if i == first:
+            dateline, rest = split_dateline(line)
+            if dateline:
+                meta.append(dateline)
+                line = rest
+        kept.append(line)
+    return title, kept, meta
