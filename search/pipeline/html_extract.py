@@ -144,20 +144,46 @@ _DROP_TAGS = [
     "dialog",
     "menu",
 ]
-_BOILERPLATE = re.compile(
-    r"(^|[\s_\-])(menu|nav|navbar|navigation|breadcrumbs?|crumbs?|share|sharing|social|"
-    r"related|recommend\w*|comments?|disqus|footer|foot|cookies?|consent|subscribe|"
-    r"subscription|newsletter|signup|advert\w*|ads?|adv|sponsor\w*|promo\w*|banner|"
-    r"sidebar|side|widget|popular|trending|toolbar|tools|tags?|pagination|pager|"
-    r"masthead|topbar|login|modal|popup|outbrain|taboola|print|byline|author-?bio|"
-    r"more-?stories|read-?more|also-?read|hidden|visually-?hidden|sr-only|skip)"
-    r"($|[\s_\-])",
+# Class/id tokens that mark furniture: the keyword is the whole token or one end of it
+# ("share", "share-bar", "post-comments"), never a fragment inside a longer name such as
+# WordPress's "tag-smart-city" on the article itself.
+_FURNITURE_WORDS = (
+    r"menu|nav|navbar|navigation|breadcrumbs?|crumbs?|share|sharing|social|socials|"
+    r"related|recommend\w*|comments?|commentlist|disqus|footer|cookies?|consent|"
+    r"subscribe|subscription|newsletter|signup|advert\w*|ads?|adv|sponsor\w*|promo\w*|"
+    r"banner|sidebar|widget|popular|trending|toolbar|pagination|pager|masthead|topbar|"
+    r"login|modal|popup|outbrain|taboola|byline|bio|more-?stories|read-?more|also-?read|"
+    r"visually-?hidden|sr-only|skip|hidden|tags|tagcloud|rating|print|fontsize|font-size"
+)
+_FURNITURE_TOKEN = re.compile(
+    rf"(?:{_FURNITURE_WORDS})(?:[-_](?:box|bar|list|links?|wrap|wrapper|container|area|"
+    rf"section|block|module|widget|inner|outer|top|bottom|tools?|buttons?|icons?|items?))?"
+    rf"|[a-z0-9]+[-_](?:{_FURNITURE_WORDS})",
     re.IGNORECASE,
 )
-_CONTENT_HINT = re.compile(
-    r"(article|content|story|entry|post|main|body|text|detail)(-?body|-?text|-?content)?",
+# A token naming the article itself protects the element from the furniture rule.
+_CONTENT_TOKEN = re.compile(
+    r"(article|content|story|entry|post|main|text|body|detail)"
+    r"([-_]?(body|text|content|main|detail|inner|wrap|wrapper|container))?"
+    r"|(article|story|entry|post|main)[-_]?(body|text|content)[-_]?\w*|articlebody",
     re.IGNORECASE,
 )
+
+
+def _tokens(tag: Tag) -> list[str]:
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = classes.split()
+    return [t for t in [*classes, tag.get("id") or "", tag.get("role") or ""] if t]
+
+
+def _is_furniture(tag: Tag) -> bool:
+    tokens = _tokens(tag)
+    if any(_CONTENT_TOKEN.fullmatch(t) for t in tokens):
+        return False
+    return tag.name == "header" or any(_FURNITURE_TOKEN.fullmatch(t) for t in tokens)
+
+
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BLOCK_TAGS = {
     "p",
@@ -196,13 +222,6 @@ _BLOCK_TAGS = {
 }
 
 
-def _attrs_text(tag: Tag) -> str:
-    classes = tag.get("class") or []
-    if isinstance(classes, str):
-        classes = [classes]
-    return " ".join([*classes, tag.get("id") or "", tag.get("role") or ""])
-
-
 def _is_hidden(tag: Tag) -> bool:
     if tag.has_attr("hidden") or (tag.get("aria-hidden") or "").lower() == "true":
         return True
@@ -219,11 +238,8 @@ def strip_furniture(body: Tag) -> None:
     for tag in list(body.find_all(True)):
         if tag.decomposed or tag.name in ("body", "html"):
             continue
-        marks = _attrs_text(tag)
         hidden = _is_hidden(tag)
-        furniture = (
-            tag.name in ("form", "header") or bool(marks and _BOILERPLATE.search(marks))
-        ) and not (tag.name != "form" and _CONTENT_HINT.fullmatch(marks.strip() or "-"))
+        furniture = tag.name == "form" or _is_furniture(tag)
         if not (hidden or furniture):
             continue
         # A wrapper that holds most of the page is layout, not furniture (whole-page <form>).
@@ -269,29 +285,41 @@ def _text_blocks(root: Tag) -> list[tuple[str, float]]:
     return blocks
 
 
-def _para_text(tag: Tag) -> int:
-    """Characters of paragraph text under tag (not counting link text)."""
-    total = 0
-    for p in tag.find_all(["p", "pre", "blockquote"]):
-        text = p.get_text(" ", strip=True)
-        links = sum(len(a.get_text(" ", strip=True)) for a in p.find_all("a"))
-        total += max(0, len(text) - links)
-    return total
+def _text_scores(root: Tag) -> dict[int, int]:
+    """Characters of non-link text under each element (by id), in one iterative pass."""
+    scores: dict[int, int] = {}
+    # post-order walk without recursion: deep, broken pages must not overflow the stack
+    stack: list[tuple[Tag, bool, bool]] = [(root, False, False)]
+    while stack:
+        node, in_link, done = stack.pop()
+        if done:
+            total = 0
+            for child in node.children:
+                if isinstance(child, Tag):
+                    total += scores.get(id(child), 0)
+                elif not in_link and not isinstance(child, Comment):
+                    total += len(child.strip())
+            scores[id(node)] = total
+            continue
+        stack.append((node, in_link, True))
+        for child in node.children:
+            if isinstance(child, Tag):
+                stack.append((child, in_link or child.name == "a", False))
+    return scores
 
 
 def _descend(body: Tag) -> Tag:
-    """From <body> down into the child holding nearly all of the paragraph text."""
+    """From <body> down into the child holding nearly all of the text outside links."""
+    scores = _text_scores(body)
     node = body
-    node_text = _para_text(node)
-    while node_text:
-        children = [c for c in node.find_all(True, recursive=False)]
+    while scores.get(id(node)):
+        children = node.find_all(True, recursive=False)
         if not children:
             break
-        best = max(children, key=_para_text)
-        best_text = _para_text(best)
-        if best_text < 0.7 * node_text:
+        best = max(children, key=lambda c: scores.get(id(c), 0))
+        if scores.get(id(best), 0) < 0.7 * scores[id(node)]:
             break
-        node, node_text = best, best_text
+        node = best
     return node
 
 
