@@ -139,7 +139,7 @@ def _clean_html(text: str) -> Cleaned:
     title, blocks, meta = html_blocks(text)
     # The headline is the title, not the body's first paragraph.
     blocks = [b for b in blocks if b.lower() != title.lower()]
-    _, paragraphs, meta_lines = text_rules.clean_lines(_dedupe(blocks), find_title=False)
+    _, paragraphs, meta_lines = text_rules.clean_lines(_dedupe(blocks), structured=True)
     if not title and paragraphs:
         title = paragraphs[0][:200]
     return Cleaned(title, tuple(paragraphs), tuple(meta_lines), meta, "html")

@@ -229,18 +229,23 @@ def _article_end(lines: list[str], prose: list[int], menu: set[int]) -> int:
 
 
 def clean_lines(
-    lines: list[str], *, find_title: bool = True
+    lines: list[str], *, structured: bool = False
 ) -> tuple[str, list[str], list[str]]:
     """(title, paragraphs, meta lines) from normalised non-empty lines of one page.
 
-    Before the first prose line only the title, metadata and standfirst sentences survive;
-    after the last prose line, short sentences survive until the first piece of furniture,
-    and nothing after it does (related links, menus and footers live there).
+    Text dumps (structured=False) carry no markup, so shape and position decide: before the
+    first prose line only the title, metadata and standfirst sentences survive; runs of
+    link-like lines are menus; after the article's last prose line, short sentences survive
+    until the first piece of furniture, and nothing after it does.
+
+    Blocks from HTML (structured=True) already come from the main content, where short
+    lines are list items, table rows and sub-headings: only lines that are furniture on
+    their own go, and the tail closes at the first of them.
     """
     lines = [strip_credits(line) if _CREDIT.search(line) else line for line in lines]
     lines = [line for line in lines if line]
     meta: list[str] = []
-    menu = _menu_runs(lines)
+    menu = set() if structured else _menu_runs(lines)
     prose = [i for i, line in enumerate(lines) if is_prose(line) and not is_junk(line)]
     first = prose[0] if prose else len(lines)
     last = _article_end(lines, prose, menu)
@@ -252,10 +257,13 @@ def clean_lines(
         if is_meta_line(line) and not is_prose(line):
             meta.append(line)
             continue
-        if i < first:
-            if is_junk(line) or i in menu:
+        if is_junk(line) and not is_prose(line):
+            tail_closed = tail_closed or i > last
+            continue
+        if i < first and not structured:
+            if i in menu:
                 continue
-            if find_title and not title:
+            if not title:
                 if words(line) >= 2 or _CJK.search(line):
                     title = line
                 continue
@@ -263,12 +271,10 @@ def clean_lines(
                 kept.append(line)
             continue
         if i > last:
-            if tail_closed or is_junk(line) or is_link_like(line) or i in menu:
+            if tail_closed or (not structured and (is_link_like(line) or i in menu)):
                 tail_closed = True
                 continue
             kept.append(line)
-            continue
-        if is_junk(line) and not is_prose(line):
             continue
         if i in menu and not is_prose(line):
             continue
