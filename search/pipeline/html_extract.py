@@ -143,6 +143,9 @@ _DROP_TAGS = [
     "meta",
     "dialog",
     "menu",
+    # captions and galleries describe pictures; the article's sentences are elsewhere
+    "figure",
+    "figcaption",
 ]
 # Class/id tokens that mark furniture: the keyword is the whole token or one end of it
 # ("share", "share-bar", "post-comments"), never a fragment inside a longer name such as
@@ -177,11 +180,19 @@ def _tokens(tag: Tag) -> list[str]:
     return [t for t in [*classes, tag.get("id") or "", tag.get("role") or ""] if t]
 
 
+def _is_content(tag: Tag) -> bool:
+    return tag.get("itemprop") == "articleBody" or any(
+        _CONTENT_TOKEN.fullmatch(t) for t in _tokens(tag)
+    )
+
+
 def _is_furniture(tag: Tag) -> bool:
-    tokens = _tokens(tag)
-    if any(_CONTENT_TOKEN.fullmatch(t) for t in tokens):
+    if _is_content(tag):
         return False
-    return tag.name == "header" or any(_FURNITURE_TOKEN.fullmatch(t) for t in tokens)
+    if not (tag.name == "header" or any(_FURNITURE_TOKEN.fullmatch(t) for t in _tokens(tag))):
+        return False
+    # A "widget" or "section" that wraps the article body is layout, not furniture.
+    return tag.find(_is_content) is None
 
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
