@@ -151,8 +151,10 @@ def _own_blocks(soup) -> list[str]:
     return _dedupe(blocks)
 
 
-def html_blocks(text: str, engine: str = "auto") -> tuple[str, list[str], dict[str, str]]:
-    """(title, normalised text blocks of the main content, page metadata) of an HTML page.
+def html_blocks(
+    text: str, engine: str = "auto"
+) -> tuple[str, list[str], dict[str, str], list[str]]:
+    """(title, main-content blocks, page metadata, metadata lines by the title) of a page.
 
     engine "library" is trafilatura, "own" our BeautifulSoup extractor, "auto" the library
     with ours as the fallback when the library finds (next to) nothing.
@@ -160,6 +162,7 @@ def html_blocks(text: str, engine: str = "auto") -> tuple[str, list[str], dict[s
     soup = html_extract.parse(text)
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
+    around = _meta_near_title(html_extract.page_blocks(soup), title)
     blocks = _library_blocks(text) if engine in ("auto", "library") else []
     if engine == "own" or (
         engine == "auto" and sum(text_rules.words(b) for b in blocks) < _MIN_LIBRARY_WORDS
@@ -167,14 +170,30 @@ def html_blocks(text: str, engine: str = "auto") -> tuple[str, list[str], dict[s
         own = _own_blocks(soup)
         if sum(map(text_rules.words, own)) > sum(map(text_rules.words, blocks)):
             blocks = own
-    return title, blocks, meta
+    return title, blocks, meta, around
+
+
+def _meta_near_title(blocks: list[str], title: str) -> list[str]:
+    """By-lines and update stamps printed next to the headline, outside the article text."""
+    blocks = [normalise(b) for b in blocks[:3000]]
+    try:
+        at = next(i for i, b in enumerate(blocks) if title and b.lower() == title.lower())
+    except StopIteration:
+        at = 0
+    window = blocks[max(0, at - 4) : at + 12]
+    return [
+        b
+        for b in window
+        if text_rules.is_meta_line(b) and not text_rules.is_prose(b) and not text_rules.is_junk(b)
+    ]
 
 
 def _clean_html(text: str, engine: str = "auto") -> Cleaned:
-    title, blocks, meta = html_blocks(text, engine)
+    title, blocks, meta, around = html_blocks(text, engine)
     # The headline is the title, not the body's first paragraph.
     blocks = [b for b in blocks if b.lower() != title.lower()]
     _, paragraphs, meta_lines = text_rules.clean_lines(blocks, structured=True)
+    meta_lines = list(dict.fromkeys([*around, *meta_lines]))
     if not title and paragraphs:
         title = paragraphs[0][:200]
     return Cleaned(title, tuple(paragraphs), tuple(meta_lines), meta, "html")

@@ -173,6 +173,15 @@ _CONTENT_TOKEN = re.compile(
 )
 
 
+_WIDGET_TOKEN = re.compile(r"(^|[-_])(share|sharing|social|toolbar|print|font-?size)($|[-_])", re.I)
+
+
+def _link_share(tag: Tag) -> float:
+    text = len(tag.get_text(strip=True))
+    links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
+    return links / text if text else 1.0
+
+
 def _tokens(tag: Tag) -> list[str]:
     classes = tag.get("class") or []
     if isinstance(classes, str):
@@ -332,6 +341,17 @@ def _descend(body: Tag) -> Tag:
             break
         node = best
     return node
+
+
+def page_blocks(soup: BeautifulSoup) -> list[str]:
+    """Every text block of the page in order (scripts and styles removed from the soup)."""
+    for tag in soup.find_all(["script", "style", "noscript", "template", "button"]):
+        tag.decompose()
+    # Share buttons sit inline beside by-lines; without them the by-line is a line of its own.
+    for tag in soup.find_all(lambda t: any(_WIDGET_TOKEN.search(x) for x in _tokens(t))):
+        if not tag.decomposed and _link_share(tag) >= 0.8:
+            tag.decompose()
+    return [text for text, _ in _text_blocks(soup.body or soup)]
 
 
 def main_root(body: Tag) -> Tag:

@@ -80,7 +80,8 @@ _JUNK_PATTERNS = [
     # share / print / font-size widgets
     r"(share|share this|share on|print|email|e-mail|font ?size|text size|a\s*a\s*a|[-+]?\s*a\s*[-+]?)"
     r"(\s*(this|article|story|page|:|\||/|\+|-))*",
-    r"(larger|smaller|medium|small|large|big)(\s*\|?\s*(larger|smaller|medium|small|large|big))*",
+    r"[\[【(]?\s*((font|text) ?size|字体|字号)?\s*[:：]?\s*(larger|smaller|medium|small|large|big|大|中|小)"
+    r"(\s*[|/]?\s*(larger|smaller|medium|small|large|big|大|中|小))*\s*[\]】)]?",
     # copyright and site footers
     r"(copyright|©|\(c\)).*",
     r".*all rights reserved.*",
@@ -107,12 +108,20 @@ def strip_credits(line: str) -> str:
     return _SPACES.sub(" ", _CREDIT.sub("", line)).strip()
 
 
+# Footers that read like sentences ("Copyright © ... All rights reserved.") are still footers.
+_STRONG_JUNK = re.compile(
+    r"\s*(copyright\b|©|\(c\) ?\d{4}).{0,300}|.{0,300}\ball rights reserved\b.{0,300}"
+    r"|.{0,80}comments? powered by .{0,40}",
+    re.IGNORECASE,
+)
+
+
 def is_junk(line: str) -> bool:
     """Furniture whatever its position: widgets, file names, counters, footers."""
     if not line:
         return True
-    if len(line) > 200:
-        return bool(re.match(r"\s*(copyright|©)", line, re.IGNORECASE))
+    if len(line) > 200 or is_prose(line):
+        return bool(_STRONG_JUNK.fullmatch(line))
     return bool(_JUNK.fullmatch(line))
 
 
@@ -144,6 +153,8 @@ _META_LINE = re.compile(
             r"(\s*(,|and|\||in|/)\s*[\w'’.\- ]{1,60})?",
             # (chinadaily.com.cn) / (Xinhua) / (ECNS) / [China Daily]
             r"[(\[]\s*[\w.\- ]{2,40}\s*[)\]]",
+            # PR Newswire's closing "SOURCE ADG Expo Group"
+            r"(?-i:SOURCE)\s+(?-i:[A-Z]).{1,80}",
             # Xinhua | Updated: 2017-03-03 10:20
             r"[\w .\-]{2,40}\s*\|\s*(updated|published)\s*:?.{0,60}",
         ]
@@ -162,9 +173,33 @@ _DATELINE_PREFIX = re.compile(
 )
 
 
+# Metadata lines glue parts together: "By Global Times Published: Nov 20, 2018 07:03 PM".
+_META_SPLIT = re.compile(
+    r"\s*[|｜]\s*|\s{2,}|\s+(?=(?:published|updated|posted|source|editor|date|来源|发布时间|作者|编辑)\s*[:：])",
+    re.IGNORECASE,
+)
+_DOMAIN = re.compile(r"(www\.)?[\w\-]+(\.[\w\-]+)+", re.IGNORECASE)
+
+
 def is_meta_line(line: str) -> bool:
-    """A dateline, source, by-line or update stamp: for extraction, not for the body."""
-    return words(line) <= 16 and len(line) <= 160 and bool(_META_LINE.fullmatch(line))
+    """A dateline, source, by-line or update stamp: for extraction, not for the body.
+
+    "By Zhang Wei | chinadaily.com.cn | Updated: 2023-05-12" is one too: every part is
+    metadata, a site name or a domain.
+    """
+    if words(line) > 24 or len(line) > 200:
+        return False
+    if words(line) <= 16 and _META_LINE.fullmatch(line):
+        return True
+    parts = [p.strip() for p in _META_SPLIT.split(line) if p and p.strip()]
+    if len(parts) < 2:
+        return False
+    meta_parts = [p for p in parts if _META_LINE.fullmatch(p)]
+    rest_ok = all(
+        _META_LINE.fullmatch(p) or _DOMAIN.fullmatch(p) or (words(p) <= 4 and not is_sentence(p))
+        for p in parts
+    )
+    return bool(meta_parts) and rest_ok
 
 
 def split_dateline(line: str) -> tuple[str, str]:
@@ -257,7 +292,7 @@ def clean_lines(
         if is_meta_line(line) and not is_prose(line):
             meta.append(line)
             continue
-        if is_junk(line) and not is_prose(line):
+        if is_junk(line):
             tail_closed = tail_closed or i > last
             continue
         if i < first and not structured:
