@@ -137,7 +137,18 @@ def _library_blocks(text: str) -> list[str]:
         )
     except Exception:  # a library failure on a broken page must not lose the article
         out = None
-    return [line for line in normalise(out or "").split("\n") if line]
+    lines = [line for line in normalise(out or "").split("\n") if line]
+    if any(_is_layout_row(line) for line in lines):
+        # The page is laid out with a table (old portals): the library flattened the
+        # article into a table row with the menus; our block walk reads it properly.
+        return []
+    return lines
+
+
+def _is_layout_row(line: str) -> bool:
+    return line.startswith("|") and any(
+        text_rules.words(cell) >= 60 for cell in line.split("|")
+    )
 
 
 def _own_blocks(soup) -> list[str]:

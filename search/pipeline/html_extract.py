@@ -43,6 +43,11 @@ _META_KEYS = {
     "source",
     "description",
     "keywords",
+    # Chinese government portals (TRS and similar CMSs)
+    "articletitle",
+    "pubdate",
+    "contentsource",
+    "author",
 }
 
 
@@ -98,13 +103,20 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
     return meta
 
 
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+")
+# "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*")
 
 
 def page_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
     """The headline: an <h1> the page's titles agree with, else og:title, else <title>."""
     doc_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    named = meta.get("og:title") or meta.get("headline") or meta.get("twitter:title") or ""
+    named = (
+        meta.get("og:title")
+        or meta.get("headline")
+        or meta.get("twitter:title")
+        or meta.get("articletitle")
+        or ""
+    )
     h1s = [h.get_text(" ", strip=True) for h in soup.find_all("h1", limit=5)]
     h1s = [h for h in h1s if len(h.split()) >= 2 or len(h) >= 6]
     for h1 in h1s:

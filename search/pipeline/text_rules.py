@@ -82,10 +82,17 @@ _JUNK_PATTERNS = [
     r"(\s*(this|article|story|page|:|\||/|\+|-))*",
     r"[\[【(]?\s*((font|text) ?size|字体|字号)?\s*[:：]?\s*(larger|smaller|medium|small|large|big|大|中|小)"
     r"(\s*[|/]?\s*(larger|smaller|medium|small|large|big|大|中|小))*\s*[\]】)]?",
+    # the same widgets on Chinese pages: 【打印本页】【关闭窗口】, 分享到：
+    r"([【\[(]?\s*(打印本页|打印|关闭窗口|关闭本页|关闭|收藏本页|收藏|分享到|分享|返回顶部|返回|纠错"
+    r"|上一篇|下一篇|字体|字号)[^】\]]{0,30}[】\])]?\s*)+",
+    r"(相关新闻|相关链接|相关阅读|推荐阅读|热点新闻|延伸阅读)\s*[:：]?",
     # copyright and site footers
     r"(copyright|©|\(c\)).*",
     r".*all rights reserved.*",
     r"presented by .{1,60}",
+    # wire-service tails: "View original content to download multimedia:https://..."
+    r"view original content.{0,300}",
+    r"(news|content) provided by.{0,60}",
     r"(about us|contact us|privacy policy|terms of (use|service)|sitemap|site map|advertise)"
     r"(\s*[|/·]\s*.*)?",
     r"(back to top|top|next|previous|prev|more|close|menu|search|subscribe|sign in|log in|login)"
@@ -111,6 +118,7 @@ def strip_credits(line: str) -> str:
 # Footers that read like sentences ("Copyright © ... All rights reserved.") are still footers.
 _STRONG_JUNK = re.compile(
     r"\s*(copyright\b|©|\(c\) ?\d{4}).{0,300}|.{0,300}\ball rights reserved\b.{0,300}"
+    r"|.{0,100}(版权所有|ICP备|ICP证|主办单位|主办\s*[:：]).{0,200}"
     r"|.{0,80}comments? powered by .{0,40}",
     re.IGNORECASE,
 )
