@@ -23,6 +23,8 @@ FORMATS = ("text", "html")
 MAX_INPUT_CHARS = 2_000_000
 # Below this many words from the library, our own extractor gets a say.
 _MIN_LIBRARY_WORDS = 40
+# Pages with more elements than this skip the library (real news pages have < 5,000).
+_MAX_LIBRARY_ELEMENTS = 15_000
 # Encoding detection looks at this much of an undeclared, non-UTF-8 byte string.
 _DETECT_BYTES = 200_000
 
@@ -79,10 +81,25 @@ def decode(raw: str | bytes) -> str:
             return raw.decode(name, errors="replace")
         except LookupError:
             pass
-    best = from_bytes(raw[:_DETECT_BYTES]).best()
-    if best is not None and best.encoding:
-        return raw.decode(best.encoding, errors="replace")
-    return raw.decode("utf-8", errors="replace")
+    encoding = _detect(raw[:_DETECT_BYTES])
+    return raw.decode(encoding or "utf-8", errors="replace")
+
+
+# When the detector finds several encodings equally clean, the ones news pages use win
+# (short Latin-1 text otherwise comes back as a Baltic code page).
+_PREFERRED = ("gb18030", "big5", "cp1252", "shift_jis", "euc_kr", "cp1251", "latin_1")
+
+
+def _detect(raw: bytes) -> str | None:
+    matches = list(from_bytes(raw))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    clean_ones = {m.encoding for m in matches if m.chaos <= least + 0.01}
+    for name in _PREFERRED:
+        if name in clean_ones:
+            return name
+    return matches[0].encoding
 
 
 def guess_format(text: str) -> str:
@@ -108,7 +125,20 @@ def split_paragraphs(text: str) -> list[str]:
 def _clean_text(text: str) -> Cleaned:
     lines = [line for line in normalise(text).split("\n") if line]
     title, paragraphs, meta_lines = text_rules.clean_lines(lines)
-    return Cleaned(title, tuple(paragraphs), tuple(meta_lines), {}, "text")
+    return Cleaned(
+        title or _first_words(paragraphs), tuple(paragraphs), tuple(meta_lines), {}, "text"
+    )
+
+
+def _first_words(paragraphs: list[str], limit: int = 100) -> str:
+    """A title for a page without a headline: the start of its first paragraph."""
+    if not paragraphs:
+        return ""
+    first = paragraphs[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
 
 
 def _dedupe(lines: list[str]) -> list[str]:
@@ -146,9 +176,7 @@ def _library_blocks(text: str) -> list[str]:
 
 
 def _is_layout_row(line: str) -> bool:
-    return line.startswith("|") and any(
-        text_rules.words(cell) >= 60 for cell in line.split("|")
-    )
+    return line.startswith("|") and any(text_rules.words(cell) >= 60 for cell in line.split("|"))
 
 
 def _own_blocks(soup) -> list[str]:
@@ -174,7 +202,11 @@ def html_blocks(
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
     around = _meta_near_title(html_extract.page_blocks(soup), title)
-    blocks = _library_blocks(text) if engine in ("auto", "library") else []
+    # The library's cost grows fast with the element count; huge pages get our linear walk.
+    huge = engine == "auto" and len(soup.find_all(True, limit=_MAX_LIBRARY_ELEMENTS + 1)) > (
+        _MAX_LIBRARY_ELEMENTS
+    )
+    blocks = _library_blocks(text) if engine in ("auto", "library") and not huge else []
     if engine == "own" or (
         engine == "auto" and sum(text_rules.words(b) for b in blocks) < _MIN_LIBRARY_WORDS
     ):
@@ -205,8 +237,7 @@ def _clean_html(text: str, engine: str = "auto") -> Cleaned:
     blocks = [b for b in blocks if b.lower() != title.lower()]
     _, paragraphs, meta_lines = text_rules.clean_lines(blocks, structured=True)
     meta_lines = list(dict.fromkeys([*around, *meta_lines]))
-    if not title and paragraphs:
-        title = paragraphs[0][:200]
+    title = title or _first_words(paragraphs)
     return Cleaned(title, tuple(paragraphs), tuple(meta_lines), meta, "html")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
 # --------------------------------------------------------------------------- metadata
 
@@ -45,9 +45,7 @@ _META_KEYS = {
     "keywords",
     # Chinese government portals (TRS and similar CMSs)
     "articletitle",
-    "pubdate",
     "contentsource",
-    "author",
 }
 
 
@@ -188,6 +186,12 @@ _CONTENT_TOKEN = re.compile(
 _WIDGET_TOKEN = re.compile(r"(^|[-_])(share|sharing|social|toolbar|print|font-?size)($|[-_])", re.I)
 
 
+def _gone(tag: Tag) -> bool:
+    """Already destroyed with a decomposed ancestor. (Read from __dict__: on a live Tag, an
+    unknown attribute is a child search, `tag.decomposed` walked the whole subtree.)"""
+    return bool(tag.__dict__.get("_decomposed"))
+
+
 def _link_share(tag: Tag) -> float:
     text = len(tag.get_text(strip=True))
     links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
@@ -268,7 +272,7 @@ def strip_furniture(body: Tag) -> None:
         tag.decompose()
     total = len(body.get_text(" ", strip=True)) or 1
     for tag in list(body.find_all(True)):
-        if tag.decomposed or tag.name in ("body", "html"):
+        if _gone(tag) or tag.name in ("body", "html"):
             continue
         hidden = _is_hidden(tag)
         furniture = tag.name == "form" or _is_furniture(tag)
@@ -284,35 +288,41 @@ def strip_furniture(body: Tag) -> None:
 
 
 def _text_blocks(root: Tag) -> list[tuple[str, float]]:
-    """Text of each block inside root, with the share of it inside links."""
+    """Text of each block inside root, with the share of it inside links.
+
+    An explicit stack, not recursion: broken pages nest thousands of elements deep.
+    """
     blocks: list[tuple[str, float]] = []
     buf: list[str] = []
-    linked = [0]
+    linked = 0
 
     def flush() -> None:
+        nonlocal linked
         text = " ".join("".join(buf).split())
         if text:
-            blocks.append((text, min(1.0, linked[0] / len(text))))
+            blocks.append((text, min(1.0, linked / len(text))))
         buf.clear()
-        linked[0] = 0
+        linked = 0
 
-    def walk(node: Tag, in_link: bool) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if isinstance(child, Comment):
-                    continue
-                buf.append(str(child))
+    # items: (node, inside a link) to visit, or None to close a block element
+    stack: list[tuple[PageElement, bool] | None] = [(c, False) for c in reversed(root.contents)]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            flush()
+            continue
+        node, in_link = item
+        if isinstance(node, NavigableString):
+            if not isinstance(node, Comment):
+                buf.append(str(node))
                 if in_link:
-                    linked[0] += len(" ".join(str(child).split()))
-            elif isinstance(child, Tag):
-                block = child.name in _BLOCK_TAGS
-                if block:
-                    flush()
-                walk(child, in_link or child.name == "a")
-                if block:
-                    flush()
-
-    walk(root, False)
+                    linked += len(" ".join(str(node).split()))
+        elif isinstance(node, Tag):
+            if node.name in _BLOCK_TAGS:
+                flush()
+                stack.append(None)
+            link = in_link or node.name == "a"
+            stack.extend((c, link) for c in reversed(node.contents))
     flush()
     return blocks
 
@@ -345,7 +355,7 @@ def _descend(body: Tag) -> Tag:
     scores = _text_scores(body)
     node = body
     while scores.get(id(node)):
-        children = node.find_all(True, recursive=False)
+        children = [c for c in node.contents if isinstance(c, Tag)]
         if not children:
             break
         best = max(children, key=lambda c: scores.get(id(c), 0))
@@ -361,7 +371,7 @@ def page_blocks(soup: BeautifulSoup) -> list[str]:
         tag.decompose()
     # Share buttons sit inline beside by-lines; without them the by-line is a line of its own.
     for tag in soup.find_all(lambda t: any(_WIDGET_TOKEN.search(x) for x in _tokens(t))):
-        if not tag.decomposed and _link_share(tag) >= 0.8:
+        if not _gone(tag) and _link_share(tag) >= 0.8:
             tag.decompose()
     return [text for text, _ in _text_blocks(soup.body or soup)]
 

@@ -135,9 +135,7 @@ def is_junk(line: str) -> bool:
 
 # --------------------------------------------------------------------------- metadata
 
-_MONTH = (
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-)
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
     rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
@@ -271,9 +269,7 @@ def _article_end(lines: list[str], prose: list[int], menu: set[int]) -> int:
     return last
 
 
-def clean_lines(
-    lines: list[str], *, structured: bool = False
-) -> tuple[str, list[str], list[str]]:
+def clean_lines(lines: list[str], *, structured: bool = False) -> tuple[str, list[str], list[str]]:
     """(title, paragraphs, meta lines) from normalised non-empty lines of one page.
 
     Text dumps (structured=False) carry no markup, so shape and position decide: before the

@@ -21,7 +21,7 @@ def cleaned():
 
 
 def test_there_are_five_seeds(expected):
-    assert SEED_NAMES == sorted(expected)
+    assert sorted(expected) == SEED_NAMES
     assert len(SEED_NAMES) == 5
 
 
