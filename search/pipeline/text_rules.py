@@ -263,7 +263,7 @@ def _article_end(lines: list[str], prose: list[int], menu: set[int]) -> int:
             i += 1
         if run < 4:
             continue
-        if not any(words(lines[j]) >= 25 for j in range(i, len(lines))):
+        if not any(is_prose(lines[j]) and words(lines[j]) >= 12 for j in range(i, len(lines))):
             before = [p for p in prose if p < start]
             return before[-1] if before else last
     return last
