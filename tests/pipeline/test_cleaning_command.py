@@ -24,7 +24,7 @@ def test_json_shape_and_nothing_saved(capsys):
     City.objects.create(name="Wuxi")
     out = run(SEEDS / "002_a7fd775cb03b3b55.txt", "--json", capsys=capsys)
     data = json.loads(out)
-    assert KEYS <= set(data)
+    assert set(data) >= KEYS
     assert data["title"] == "Wuxi reaps strong partnership to push forward IoT industry"
     assert data["body"].startswith("The city of Wuxi in Jiangsu province entered")
     assert "Biz Updates" not in data["body"]
