@@ -124,9 +124,35 @@ _STRONG_JUNK = re.compile(
 )
 
 
+# Promotions written as sentences: newsletters, tips, "read more" teasers, shop links.
+_PROMO = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in [
+            r"^(?=.*\b(newsletters?|inbox)\b)(?=.*\b(sign up|sign-up|subscribe|delivered)\b)",
+            r"\bclick here\b",
+            r"^(have|got) a (news )?tip\?",
+            r"^(like|enjoy(ed)?) (this|the) (story|article)\?",
+            r"^tell us what you think",
+            r"^(see|read|watch) (more|also|next)\s*[:|-]",
+            r"^(don'?t miss|also read|also on [\w.\-]+\.\w+|recommended|trending)\b\s*[:|-]?",
+            r"^(filed|posted) (under|in)\s*:",
+            r"^(tags?|topics?|categories)\s*:",
+            r"^\[\w+[^\]]*\].*\[/\w+\]$",
+            r"\bfollow (him|her|them|us|me) on (twitter|facebook|instagram|linkedin)\b",
+            r"^write to \w[\w .'\-]{1,60} at \S+@\S+",
+            r"^(updated|published|posted|last updated) (at|on) \d",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
 def is_junk(line: str) -> bool:
-    """Furniture whatever its position: widgets, file names, counters, footers."""
+    """Furniture whatever its position: widgets, file names, counters, footers, promos."""
     if not line:
+        return True
+    if words(line) <= 60 and _PROMO.search(line):
         return True
     if len(line) > 200 or is_prose(line):
         return bool(_STRONG_JUNK.fullmatch(line))

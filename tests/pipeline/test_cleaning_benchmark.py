@@ -1,6 +1,6 @@
 """F1 of clean(html).body on 88 real news pages (copied with their MIT LICENSE).
 
-Measured 0.968 (precision 0.967, recall 0.970) when this guard was written; trafilatura 2.3.1
+Measured 0.973 (precision 0.975, recall 0.970) when this guard was written; trafilatura 2.3.1
 and readability-lxml 0.9 on their own score 0.961 here. A drop below the floor fails.
 """
 
@@ -11,7 +11,7 @@ import pytest
 from bench.cleaning import PAGES, load_pages, score
 from search.pipeline.cleaning import html_to_text, html_to_text_own
 
-F1_FLOOR = 0.963
+F1_FLOOR = 0.968
 OWN_F1_FLOOR = 0.93
 
 
@@ -33,7 +33,7 @@ def test_all_pages_are_there(pages):
 def test_html_cleaning_f1_does_not_drop(pages, bodies):
     result = score(bodies.__getitem__, pages)
     assert result.f1 >= F1_FLOOR, result
-    assert result.precision >= 0.955 and result.recall >= 0.96, result
+    assert result.precision >= 0.965 and result.recall >= 0.96, result
 
 
 def test_own_extractor_f1_does_not_drop(pages):
