@@ -207,6 +207,9 @@ def html_blocks(
         _MAX_LIBRARY_ELEMENTS
     )
     blocks = _library_blocks(text) if engine in ("auto", "library") and not huge else []
+    if engine == "auto" and blocks:
+        html_extract.strip_furniture(soup.body or soup)
+        blocks = _add_missing_chunks(blocks, html_extract.repeated_bodies(soup))
     if engine == "own" or (
         engine == "auto" and sum(text_rules.words(b) for b in blocks) < _MIN_LIBRARY_WORDS
     ):
@@ -214,6 +217,36 @@ def html_blocks(
         if sum(map(text_rules.words, own)) > sum(map(text_rules.words, blocks)):
             blocks = own
     return title, blocks, meta, around
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _add_missing_chunks(blocks: list[str], groups: list[list[list[str]]]) -> list[str]:
+    """Put back chunks of an article the library cut off at an ad row.
+
+    When a page repeats its article-body container and the library's text covers some of
+    those containers but not others, the others' prose is the rest of the same article.
+    """
+    have = _key("\n".join(blocks))
+    before: list[str] = []
+    after: list[str] = []
+    for members in groups:
+        texts = [[normalise(t) for t in member if t.strip()] for member in members]
+        prose = [[t for t in member if text_rules.is_prose(t)] for member in texts]
+        covered = [
+            sum(_key(t) in have for t in member) / len(member) if member else None
+            for member in prose
+        ]
+        seen = [i for i, c in enumerate(covered) if c is not None and c >= 0.5]
+        if not seen:
+            continue
+        for i, c in enumerate(covered):
+            if c is None or c > 0.1 or sum(map(text_rules.words, prose[i])) < 30:
+                continue
+            (before if i < seen[0] else after).extend(texts[i])
+    return before + blocks + after if (before or after) else blocks
 
 
 def _meta_near_title(blocks: list[str], title: str) -> list[str]:

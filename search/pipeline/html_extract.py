@@ -384,6 +384,32 @@ def main_root(body: Tag) -> Tag:
     return _descend(body)
 
 
+_BODY_CHUNK = re.compile(
+    r"(article|story|entry|post|news)[-_]*(body|content|text)([-_]+\w+)?", re.IGNORECASE
+)
+
+
+def repeated_bodies(soup: BeautifulSoup) -> list[list[list[str]]]:
+    """Article-body containers that repeat through the page (same tag, same classes): an
+    article cut into chunks by ad rows. Per group, per container, its non-link text blocks."""
+    body = soup.body or soup
+    groups: dict[tuple, list[Tag]] = {}
+    for tag in body.find_all(class_=True):
+        # only classes that name an article's body; a bare "content" or "text" also marks
+        # each comment and teaser
+        if any(_BODY_CHUNK.fullmatch(t) for t in (tag.get("class") or [])):
+            groups.setdefault((tag.name, tuple(tag.get("class") or ())), []).append(tag)
+    out = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ids = {id(m) for m in members}
+        top = [m for m in members if not any(id(p) in ids for p in m.parents)]
+        if len(top) >= 2:
+            out.append([[t for t, share in _text_blocks(m) if share < 0.5] for m in top])
+    return out
+
+
 def main_blocks(soup: BeautifulSoup) -> list[tuple[str, float]]:
     body = soup.body or soup
     strip_furniture(body)

@@ -90,6 +90,7 @@ _JUNK_PATTERNS = [
     r"([【\[(]?\s*(打印本页|打印|关闭窗口|关闭本页|关闭|收藏本页|收藏|分享到|分享|返回顶部|返回|纠错"
     r"|上一篇|下一篇|字体|字号)[^】\]]{0,30}[】\])]?\s*)+",
     r"(相关新闻|相关链接|相关阅读|推荐阅读|热点新闻|延伸阅读)\s*[:：]?",
+    r"(advertisement|advertising|sponsored( content)?|ad|ads|广告)",
     # copyright and site footers
     r"(copyright|©|\(c\)).*",
     r".*all rights reserved.*",

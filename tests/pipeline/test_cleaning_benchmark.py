@@ -1,6 +1,6 @@
 """F1 of clean(html).body on 88 real news pages (copied with their MIT LICENSE).
 
-Measured 0.973 (precision 0.975, recall 0.970) when this guard was written; trafilatura 2.3.1
+Measured 0.975 (precision 0.974, recall 0.976) when this guard was written; trafilatura 2.3.1
 and readability-lxml 0.9 on their own score 0.961 here. A drop below the floor fails.
 """
 
@@ -11,7 +11,7 @@ import pytest
 from bench.cleaning import PAGES, load_pages, score
 from search.pipeline.cleaning import html_to_text, html_to_text_own
 
-F1_FLOOR = 0.968
+F1_FLOOR = 0.970
 OWN_F1_FLOOR = 0.93
 
 

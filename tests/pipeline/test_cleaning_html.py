@@ -89,3 +89,25 @@ def test_hidden_duplicates_and_comment_sections_are_dropped():
         assert len(cleaned.paragraphs) == 2, engine
         assert "hidden teaser" not in cleaned.body
         assert "First!" not in cleaned.body
+
+
+def test_article_split_by_an_ad_row_is_whole():
+    def para(n: int) -> str:
+        return (
+            f"<p>Paragraph {n} of the Chengdu report says the city added {n * 100} charging "
+            "points for electric buses this year, officials said on Monday in a briefing.</p>"
+        )
+
+    html = f"""<html><head><title>Chengdu adds charging points | Example Daily</title></head>
+    <body><header><nav><a href="/">Home</a><a href="/c">China</a></nav></header>
+    <h1>Chengdu adds charging points</h1>
+    <div class="story-body">{para(1)}{para(2)}{para(3)}</div>
+    <div class="ad-row"><p>Advertisement</p></div>
+    <div class="story-body">{para(4)}{para(5)}</div>
+    <div class="related-links"><h3>More stories</h3><ul>
+    <li><a href="/1">Wuhan metro line opens to the public today</a></li>
+    <li><a href="/2">Xi'an tests drones</a></li></ul></div>
+    <footer>Copyright 2024 Example Daily</footer></body></html>"""
+    for engine in ("auto", "own"):
+        paragraphs = cleaning._clean_html(html, engine).paragraphs
+        assert [p.split(" of ")[0] for p in paragraphs] == [f"Paragraph {n}" for n in range(1, 6)]
