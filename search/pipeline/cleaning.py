@@ -21,6 +21,7 @@ FORMATS = ("text", "html")
 
 # Work is bounded: no article is this long, and a page this size is cut, not choked on.
 MAX_INPUT_CHARS = 1_000_000
+MAX_LINES = 20_000
 # Below this many words from the library, our own extractor gets a say.
 _MIN_LIBRARY_WORDS = 40
 # Pages with more elements than this skip the library (real news pages have < 5,000).
@@ -55,9 +56,20 @@ class Cleaned:
 _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def looks_binary(raw: str | bytes) -> bool:
     """NUL bytes or many control characters near the start: an image, a PDF, an archive."""
     head = raw[:8192]
+    if isinstance(head, bytes) and head.startswith(tuple(bom for bom, _ in _BOMS)):
+        return False  # UTF-16/32 text has NUL bytes by design
     if isinstance(head, str):
         head = head.encode("utf-8", errors="replace")
     if b"\x00" in head:
@@ -69,7 +81,11 @@ def looks_binary(raw: str | bytes) -> bool:
 def decode(raw: str | bytes) -> str:
     """Bytes to text without ever raising: BOM/UTF-8, then the declared charset, then detection."""
     if isinstance(raw, str):
-        return raw
+        # lone surrogates (from a bad upstream decode) cannot be encoded or parsed later
+        return _SURROGATE.sub("\ufffd", raw)
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(codec, errors="replace")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -124,9 +140,10 @@ def split_paragraphs(text: str) -> list[str]:
 
 def _clean_text(text: str) -> Cleaned:
     lines = [line for line in normalise(text).split("\n") if line]
-    title, paragraphs, meta_lines = text_rules.clean_lines(lines)
+    note = f"input cut to its first {MAX_LINES:,} lines" if len(lines) > MAX_LINES else ""
+    title, paragraphs, meta_lines = text_rules.clean_lines(lines[:MAX_LINES])
     return Cleaned(
-        title or _first_words(paragraphs), tuple(paragraphs), tuple(meta_lines), {}, "text"
+        title or _first_words(paragraphs), tuple(paragraphs), tuple(meta_lines), {}, "text", note
     )
 
 
@@ -305,6 +322,7 @@ def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
     if not text.strip():
         return Cleaned("", (), fmt=fmt or "text", note="empty input")
     cleaned = _clean_html(text) if fmt == "html" else _clean_text(text)
+    note = note or cleaned.note
     if not cleaned.paragraphs:
         note = note or "not an article: nothing but page furniture was found"
     if note:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
-from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag, XMLParsedAsHTMLWarning
 
 # --------------------------------------------------------------------------- metadata
 
@@ -417,4 +418,7 @@ def main_blocks(soup: BeautifulSoup) -> list[tuple[str, float]]:
 
 
 def parse(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "lxml")
+    with warnings.catch_warnings():
+        # feeds and XHTML are read as HTML on purpose: we want their text, not their tree
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(text, "lxml")

@@ -127,3 +127,33 @@ def test_unknown_format_is_a_clear_error():
 )
 def test_format_is_guessed(text, fmt):
     assert guess_format(text) == fmt
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Title\n\nA lone surrogate \ud800 from a bad upstream decode, in a long enough line of text.",
+        "<html><body><h1>T</h1><p>A lone surrogate \ud800 inside an HTML paragraph, long enough "
+        "to count as prose.</p></body></html>",
+        "<html><body><p>Control \x0b\x0c characters \x1b in HTML</p></body></html>",
+        "<" * 100_000,
+        "<?xml version='1.0'?><rss><channel><item><title>A feed</title></item></channel></rss>",
+        b"\xff\xfe\xfd" * 1000,
+    ],
+)
+def test_odd_input_never_raises(raw):
+    clean(raw)
+
+
+def test_utf16_with_bom_is_text_not_binary():
+    text = "Wuxi opens IoT lab\n\nWuxi opened a laboratory on Friday to test Internet of Things sensors."
+    cleaned = clean(text.encode("utf-16"))
+    assert cleaned.title == "Wuxi opens IoT lab"
+    assert cleaned.is_article
+
+
+def test_half_a_million_lines_are_cut():
+    started = time.perf_counter()
+    cleaned = clean("x\n" * 500_000, "text")
+    assert time.perf_counter() - started < 10
+    assert "lines" in cleaned.note
