@@ -112,6 +112,8 @@ _CREDITS = [
     r"\b(photo|photos|image|picture)s?\s*(:|/|by)\s*(courtesy of\s+)?[^.。]{0,60}$",
     r"\b(photo|image)s?\s+(provided|courtesy)\s+(to|by|of)\s+[^.。]{0,60}\.?$",
     r"\b(file photo)\b[.:]?",
+    # wire services' end markers
+    r"\s*(\benditem\b|\(end\)|\[end\])\s*$",
 ]
 _CREDIT = re.compile("|".join(f"(?:{p})" for p in _CREDITS), re.IGNORECASE)
 
@@ -300,6 +302,24 @@ def _article_end(lines: list[str], prose: list[int], menu: set[int]) -> int:
     return last
 
 
+def _title_index(lines: list[str], first: int) -> int:
+    """The headline among the lines before the article: the longest that is neither
+    furniture, metadata nor a sentence (a menu right above it must not swallow it)."""
+    head = [
+        i
+        for i in range(min(first, len(lines)))
+        if not is_junk(lines[i])
+        and not (is_meta_line(lines[i]) and not is_prose(lines[i]))
+        and (words(lines[i]) >= 2 or _CJK.search(lines[i]))
+    ]
+    if not head:
+        return -1
+    labels = [i for i in head if not is_sentence(lines[i])]
+    if not labels:
+        return head[0]
+    return max(labels, key=lambda i: (words(lines[i]), -i))
+
+
 def clean_lines(lines: list[str], *, structured: bool = False) -> tuple[str, list[str], list[str]]:
     """(title, paragraphs, meta lines) from normalised non-empty lines of one page.
 
@@ -323,19 +343,17 @@ def clean_lines(lines: list[str], *, structured: bool = False) -> tuple[str, lis
     title = ""
     kept: list[str] = []
     tail_closed = False
+    title_at = -1 if structured else _title_index(lines, first)
+    title = lines[title_at] if title_at >= 0 else ""
     for i, line in enumerate(lines):
-        if is_meta_line(line) and not is_prose(line):
-            meta.append(line)
-            continue
         if is_junk(line):
             tail_closed = tail_closed or i > last
             continue
+        if is_meta_line(line) and not is_prose(line):
+            meta.append(line)
+            continue
         if i < first and not structured:
-            if i in menu:
-                continue
-            if not title:
-                if words(line) >= 2 or _CJK.search(line):
-                    title = line
+            if i == title_at or i in menu:
                 continue
             if is_sentence(line):
                 kept.append(line)

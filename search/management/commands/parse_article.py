@@ -67,6 +67,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{key}: {data[key] if data[key] is not None else '-'}")
         for key in ("cities", "organisations", "meta_lines"):
             self.stdout.write(f"{key}: {'; '.join(data[key]) or '-'}")
+        if cleaned.note:
+            self.stdout.write(f"note: {cleaned.note}")
         self.stdout.write("")
         self.stdout.write(data["body"])
 
