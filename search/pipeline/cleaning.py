@@ -56,6 +56,9 @@ class Cleaned:
 _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
 
 
+# As browsers do (WHATWG encoding labels): pages that declare GB2312 use GBK characters,
+# pages that declare Latin-1 use Windows-1252 quotes.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252"}
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -94,7 +97,7 @@ def decode(raw: str | bytes) -> str:
     if declared:
         try:
             name = codecs.lookup(declared[1].decode("ascii", "ignore")).name
-            return raw.decode(name, errors="replace")
+            return raw.decode(_SUPERSETS.get(name, name), errors="replace")
         except LookupError:
             pass
     encoding = _detect(raw[:_DETECT_BYTES])

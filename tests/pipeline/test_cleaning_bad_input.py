@@ -157,3 +157,9 @@ def test_half_a_million_lines_are_cut():
     cleaned = clean("x\n" * 500_000, "text")
     assert time.perf_counter() - started < 10
     assert "lines" in cleaned.note
+
+
+def test_declared_gb2312_with_gbk_characters_decodes_fully():
+    # 镕 is in GBK but not in GB2312: browsers read such pages as GB18030, and so do we.
+    html = "<html><head><meta charset='gb2312'></head><body><p>朱镕基视察无锡。</p></body></html>"
+    assert "朱镕基视察无锡" in decode(html.encode("gbk"))
