@@ -326,6 +326,9 @@ def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
         return Cleaned("", (), fmt=fmt or "text", note="empty input")
     cleaned = _clean_html(text) if fmt == "html" else _clean_text(text)
     note = note or cleaned.note
+    if not any(text_rules.is_prose(p) or text_rules.is_sentence(p) for p in cleaned.paragraphs):
+        # a few labels ("Home", "Menu") are what is left of a page without an article
+        cleaned = Cleaned(cleaned.title, (), cleaned.meta_lines, cleaned.meta, fmt, note)
     if not cleaned.paragraphs:
         note = note or "not an article: nothing but page furniture was found"
     if note:

@@ -163,3 +163,12 @@ def test_declared_gb2312_with_gbk_characters_decodes_fully():
     # 镕 is in GBK but not in GB2312: browsers read such pages as GB18030, and so do we.
     html = "<html><head><meta charset='gb2312'></head><body><p>朱镕基视察无锡。</p></body></html>"
     assert "朱镕基视察无锡" in decode(html.encode("gbk"))
+
+
+def test_a_few_labels_are_not_an_article():
+    page = (
+        "<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav>Menu</body></html>"
+    )
+    cleaned = clean(page)
+    assert not cleaned.is_article
+    assert "not an article" in cleaned.note
