@@ -136,13 +136,16 @@ _PROMO = re.compile(
     "|".join(
         f"(?:{p})"
         for p in [
-            r"^(?=.*\b(newsletters?|inbox)\b)(?=.*\b(sign up|sign-up|subscribe|delivered)\b)",
+            # addressed to the reader: "Sign up for our newsletter", "... to your inbox"
+            r"^(?=.*\b(newsletters?|inbox)\b)(?=.*\b(sign up|sign-up|subscribe|delivered)\b)"
+            r"(?=.*\b(you|your|our)\b|\s*(sign|subscribe|get)\b)",
             r"\bclick here\b",
             r"^(have|got) a (news )?tip\?",
             r"^(like|enjoy(ed)?) (this|the) (story|article)\?",
             r"^tell us what you think",
             r"^(see|read|watch) (more|also|next)\s*[:|-]",
-            r"^(don'?t miss|also read|also on [\w.\-]+\.\w+|recommended|trending)\b\s*[:|-]?",
+            r"^(don'?t miss|also read|also on [\w.\-]+\.\w+)\b",
+            r"^(recommended|trending|popular|most read)\s*([:|-]|$)",
             r"^(filed|posted) (under|in)\s*:",
             r"^(tags?|topics?|categories)\s*:",
             r"^\[\w+[^\]]*\].*\[/\w+\]$",

@@ -33,6 +33,11 @@ from search.pipeline.text_rules import (
         "【字体：大 中 小】",
         "[Large Medium Small]",
         "View original content:https://www.prnewswire.com/news-releases/x.html",
+        "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        "Have a tip? Amy may be reached at amy@example.com. Follow her on Twitter.",
+        "Like this story? Share it with a friend!",
+        "SEE MORE: Hong Kong protests: students under siege",
+        "Advertisement",
     ],
 )
 def test_furniture(line):
@@ -47,6 +52,9 @@ def test_furniture(line):
         "By the numbers",
         "苏州市民可以通过手机查看实时路况。",
         "“Every drop counts,” he said.",
+        "Recommended measures include more sensors on every street corner, the report said.",
+        "The city sends a newsletter to residents who sign up at its service centres.",
+        "Residents can read more about the plan on the city's website, officials said.",
     ],
 )
 def test_article_lines_are_not_furniture(line):
