@@ -218,10 +218,9 @@ def headlines(ids: list[int], tsquery: str, start: str, stop: str, lt: str, gt: 
     plain text travel as lt/gt, and those four characters are removed from the text first,
     so the caller can escape everything else and only then insert <mark> tags."""
     chars, swap = f"<>{start}{stop}{lt}{gt}", f"{lt}{gt}"
-    body_options = (
-        f"StartSel={start}, StopSel={stop}, MaxFragments=2, MaxWords=30, MinWords=12, "
-        'FragmentDelimiter=" … "'
-    )
+    # One passage, not MaxFragments: with fragments, a cover longer than MaxWords was cut
+    # into a fragment holding none of the query words.
+    body_options = f"StartSel={start}, StopSel={stop}, MaxWords=40, MinWords=20"
     title_options = f"StartSel={start}, StopSel={stop}, HighlightAll=true"
     sql = f"""
         SELECT a.id,

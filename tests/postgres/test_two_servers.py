@@ -15,18 +15,15 @@ from tests.postgres.servers import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-NEW_ARTICLE = """\
-Quokkaville pilots a kerbside sensor network
-
-March 2, 2019
-
-Quokkaville, a fictional test town, has begun a pilot of kerbside parking sensors, the city
-government said on Saturday. The Zephyrtronics consortium will install four hundred sensors
-along the harbour road and publish the occupancy data openly.
-
-Officials expect the pilot to cut the time drivers spend searching for a space and to guide
-the next phase of the smart city plan.
-"""
+NEW_ARTICLE = (
+    "Quokkaville pilots a kerbside sensor network\n\n"
+    "March 2, 2019\n\n"
+    "Quokkaville, a fictional test town, has begun a pilot of kerbside parking sensors, the "
+    "city government said on Saturday. The Zephyrtronics consortium will install four hundred "
+    "sensors along the harbour road and publish the occupancy data openly.\n\n"
+    "Officials in Quokkaville expect the pilot to cut the time drivers spend searching for a "
+    "space and to guide the next phase of the smart city plan.\n"
+)
 
 
 def test_an_article_added_through_one_server_is_found_through_the_other(tmp_path):
