@@ -17,7 +17,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench._corpus import QUERIES, generate_corpus  # noqa: E402
+from bench._corpus import QUERIES as OWN_QUERIES  # noqa: E402
+from bench._corpus import generate_corpus  # noqa: E402
 from search.backends.base import SearchQuery  # noqa: E402
 from search.backends.postgres import PostgresBackend  # noqa: E402
 from search.backends.whoosh import WhooshBackend  # noqa: E402
@@ -36,6 +37,29 @@ def _query(spec: dict) -> SearchQuery:
         sort=spec.get("sort", "relevance"),
         page=spec.get("page", 1),
     )
+
+
+try:  # the engine benchmark's corpus and queries, once they are in the tree
+    from bench.search import queries as shared_queries
+    from bench.search import to_query as shared_to_query
+    from search import synthetic  # noqa: F401
+
+    SHARED = True
+except ImportError:
+    SHARED = False
+
+
+def query_set() -> list[tuple[dict, SearchQuery]]:
+    if SHARED:
+        return [(spec, shared_to_query(spec)) for spec in shared_queries()]
+    return [(spec, _query(spec)) for spec in OWN_QUERIES]
+
+
+def load_shared(n: int) -> float:
+    """The engine benchmark's corpus (manage.py generate_corpus N --seed 1, bulk inserts)."""
+    started = time.perf_counter()
+    call_command("generate_corpus", n, seed=1, no_index=True, verbosity=0)
+    return time.perf_counter() - started
 
 
 def load(n: int) -> float:
@@ -89,12 +113,13 @@ def load(n: int) -> float:
 
 
 def time_queries(engine, rounds: int = 2) -> dict:
-    specs = [_query(s) for s in QUERIES]
+    pairs = query_set()
+    specs = [sq for _, sq in pairs]
     for sq in specs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
         engine.search(sq)
     times, per_query = [], {}
     for _ in range(rounds):
-        for spec, sq in zip(QUERIES, specs, strict=True):
+        for spec, sq in pairs:
             t = time.perf_counter()
             engine.search(sq)
             elapsed = time.perf_counter() - t
@@ -124,7 +149,7 @@ def main() -> None:
         load_s = float("nan")
     else:
         Article.objects.all().delete()
-        load_s = load(n)
+        load_s = load_shared(n) if SHARED else load(n)
     t = time.perf_counter()
     pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
     # What autovacuum does soon after a bulk load anyway: visibility map and hint bits set,
@@ -160,7 +185,9 @@ def main() -> None:
         }
     print(f"whoosh:   {json.dumps(results['whoosh'])}", flush=True)
 
-    print(f"\n{n:,} articles, {len(QUERIES)} queries x 2 rounds (query + facets + highlights)")
+    corpus = "bench/search.py's corpus and queries" if SHARED else "bench/_corpus.py"
+    print(f"\n{n:,} articles ({corpus}), {len(query_set())} queries x 2 rounds")
+    print("each: query + facet counts + highlights of the top 10")
     print(f"{'engine':10} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name in ("postgres", "whoosh"):
         r = results[name]
