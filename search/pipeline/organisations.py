@@ -1,0 +1,243 @@
+"""Organisations named in an article: curated names plus names found by their shape.
+
+A name found by shape is a run of capitalised words ending in a head noun (Group, University,
+Commission, Co., Ltd. ...), optionally followed by "of/for ..." (Chinese Academy of
+Engineering). An acronym in brackets right after a name is its alias for the whole article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from search.pipeline.gazetteer import Gazetteer, longest_match
+from search.pipeline.tokens import Token, name_key
+
+HEADS = frozenset(
+    """Group Corporation Corp University Center Centre Commission Alliance Institute Academy
+    Association Company Ministry Bureau Council Federation Foundation Agency Administration
+    Laboratory Laboratories Bank Authority Organization Organisation Society College
+    Consortium Inc Ltd""".split()
+)
+# "Shenzhen Convention and Exhibition Center" is a building, not an organisation.
+VENUE_WORDS = frozenset(
+    """Convention Exhibition Expo Conference Shopping Sports Trade Data Visitor Visitors
+    Cultural Culture Arts Performing Financial Business Commercial Service Services Call
+    Community Fitness Transit Transport Transportation Logistics""".split()
+)
+# Capitalised words that start a sentence or a title, or are job titles: never the first
+# word of an organisation name ("President of ...", "Meanwhile Tsinghua University ...").
+LEADING_NOISE = frozenset(
+    """The A An This That These Those Its It Their His Her Our Both Also Meanwhile Moreover
+    However Yesterday Today Currently Recently Last Next According Among Since Although Under
+    President Vice Director Deputy Chairman Chairwoman Secretary General Manager Mayor
+    Minister Professor Prof Dr Mr Mrs Ms Chief Engineer Head Dean Founder CEO CTO CFO COO
+    Executive Senior Former Party Officials Official State-owned""".split()
+)
+# Capitalised function words in headlines end a name ("... Partnership With China ...").
+BREAKING_CAPS = frozenset(
+    """With To At In On By From Into Onto Over Under Between Among Amid After Before During
+    Through Via Against As Is Are Was Were Be Been Has Have Had Will Would Can Could May Might
+    Must Should Shall Do Does Did Not But Or Nor So Yet If Then Than When While Where Who
+    Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs""".split()
+)
+CONNECTORS = frozenset({"of", "for", "and", "&"})
+MAX_NAME_WORDS = 14
+_ACRONYM_AFTER = re.compile(r"[ \t]*\(([A-Z][A-Za-z0-9&-]{1,11})\)")
+
+
+@dataclass(frozen=True)
+class Mention:
+    canonical: str
+    first: int  # token indexes, inclusive
+    last: int
+    alias: str = ""  # the acronym or other spelling the text used, if not the canonical name
+
+
+def _run_member(token: Token) -> bool:
+    if token.kind in ("ltd", "group", "amp"):
+        return True
+    if token.text in CONNECTORS:
+        return True
+    return token.cap and token.text not in BREAKING_CAPS
+
+
+def _runs(tokens: list[Token]) -> list[tuple[int, int]]:
+    """Maximal stretches [start, end) of joined capitalised words and connectors."""
+    runs, start = [], None
+    for i, token in enumerate(tokens):
+        if not _run_member(token):
+            if start is not None:
+                runs.append((start, i))
+            start = None
+        elif start is None or not token.joined:
+            if start is not None:
+                runs.append((start, i))
+            start = i
+    if start is not None:
+        runs.append((start, len(tokens)))
+    return runs
+
+
+def _is_connector(token: Token) -> bool:
+    return token.kind == "amp" or token.text in CONNECTORS
+
+
+def _is_head(token: Token) -> bool:
+    return token.kind == "ltd" or token.text in HEADS
+
+
+def _trim(tokens: list[Token], first: int, last: int) -> tuple[int, int]:
+    while first <= last and (
+        _is_connector(tokens[first])
+        or tokens[first].text in LEADING_NOISE
+        or tokens[first].kind != "word"
+    ):
+        first += 1
+    while last >= first and _is_connector(tokens[last]):
+        last -= 1
+    return first, last
+
+
+def _plausible(tokens: list[Token], first: int, last: int) -> bool:
+    words = [t for t in tokens[first : last + 1] if t.kind == "word" and not _is_connector(t)]
+    if len(words) < 2 or len(words) > MAX_NAME_WORDS:
+        return False
+    if all(_is_head(t) for t in words):
+        return False
+    heads = [i for i in range(first, last + 1) if _is_head(tokens[i])]
+    last_head = tokens[heads[-1]].text if heads else ""
+    if last_head in ("Center", "Centre"):
+        core = tokens[first : heads[-1]]
+        return not any(t.text in VENUE_WORDS for t in core)
+    return True
+
+
+def _names_in_run(tokens: list[Token], start: int, end: int) -> list[tuple[int, int]]:
+    """Organisation-shaped spans (first, last) inside one run."""
+    spans: list[tuple[int, int]] = []
+    # "X Co., Ltd." / "X Inc.": the company name runs back to the start of the run.
+    ltd = [i for i in range(start, end) if tokens[i].kind == "ltd"]
+    if ltd:
+        begin = start
+        for i in ltd:
+            spans.append(_trim(tokens, begin, i))
+            begin = i + 1
+        if begin < end:
+            spans.extend(_names_in_run(tokens, begin, end))
+        return spans
+    # Split the run into segments at connectors: [Chinese Academy] of [Engineering].
+    segments: list[tuple[int, int, str]] = []  # (first, last, connector before it)
+    seg_start, connector = start, ""
+    for i in range(start, end + 1):
+        if i == end or _is_connector(tokens[i]):
+            if seg_start < i:
+                segments.append((seg_start, i - 1, connector))
+            if i < end:
+                connector = tokens[i].text
+            seg_start = i + 1
+    used = -1  # segments up to this one already belong to a name
+    for k, (first, last, _) in enumerate(segments):
+        if k <= used:
+            continue
+        heads = [i for i in range(first, last + 1) if _is_head(tokens[i])]
+        if not heads:
+            continue
+        name_first, name_last = first, heads[-1]
+        # Backwards over "and": [National Development] and [Reform Commission].
+        j = k
+        while (
+            j - 1 > used
+            and segments[j][2] in ("and", "&")
+            and not any(_is_head(t) for t in tokens[segments[j - 1][0] : segments[j - 1][1] + 1])
+        ):
+            j -= 1
+            name_first = segments[j][0]
+        # Forwards over "of"/"for" when the head ends its segment: Academy [of Engineering].
+        used = k
+        if name_last == last:
+            m = k + 1
+            while m < len(segments) and (m > k + 1 or segments[m][2] in ("of", "for")):
+                seg_first, seg_last, _ = segments[m]
+                if any(_is_head(tokens[i]) for i in range(seg_first, seg_last + 1)):
+                    break
+                name_last, used = seg_last, m
+                m += 1
+        spans.append(_trim(tokens, name_first, name_last))
+    return spans
+
+
+def _shape_names(tokens: list[Token]) -> list[tuple[int, int]]:
+    spans = []
+    for start, end in _runs(tokens):
+        for first, last in _names_in_run(tokens, start, end):
+            if first <= last and _plausible(tokens, first, last):
+                spans.append((first, last))
+    return spans
+
+
+def _initials(name: str) -> str:
+    letters = []
+    for word in re.findall(r"[^\W\d_][\w]*", name):
+        if word in CONNECTORS or word == "the":
+            continue
+        letters.append(word[0].upper())
+        letters.extend(c for c in word[1:] if c.isupper() and not word.isupper())
+    return "".join(letters)
+
+
+def acronym_fits(acronym: str, name: str) -> bool:
+    """CETC fits China Electronics Technology Group Corporation: its letters are initials."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    initials = _initials(name)
+    if not letters or not initials or letters[0] != initials[0]:
+        return False
+    pos = 0
+    for letter in letters:
+        pos = initials.find(letter, pos) + 1
+        if pos == 0:
+            return False
+    return True
+
+
+def find_organisations(
+    text: str, tokens: list[Token], gazetteer: Gazetteer, known_acronyms: dict[str, str]
+) -> list[Mention]:
+    """Organisation mentions in text order; acronyms defined inline go into known_acronyms."""
+    index = gazetteer.organisation_index
+    mentions: list[Mention] = []
+    covered: set[int] = set()
+    for first, last in _shape_names(tokens):
+        spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
+        canonical = index.entries.get(name_key(spelled)) or spelled
+        mentions.append(Mention(canonical, first, last))
+        covered.update(range(first, last + 1))
+    i = 0
+    while i < len(tokens):
+        match = None if i in covered else longest_match(tokens, i, index)
+        # Acronyms wait until the whole article's own definitions are known.
+        if match is None or match[1] is None or tokens[i].text in index.acronyms:
+            i += 1
+            continue
+        n, canonical = match
+        spelled = " ".join(text[tokens[i].start : tokens[i + n - 1].end].split())
+        mentions.append(Mention(canonical, i, i + n - 1, alias=spelled))
+        covered.update(range(i, i + n))
+        i += n
+    mentions.sort(key=lambda m: m.first)
+    for mention in mentions:
+        m = _ACRONYM_AFTER.match(text, tokens[mention.last].end)
+        if m and acronym_fits(m[1], mention.canonical) and m[1] != mention.canonical:
+            known_acronyms.setdefault(m[1], mention.canonical)
+    return mentions
+
+
+def resolve_acronyms(
+    tokens: list[Token], acronyms: dict[str, str], covered: set[int]
+) -> list[Mention]:
+    """Bare acronyms: the article's own definitions, else the gazetteer's (CETC, NDRC)."""
+    return [
+        Mention(acronyms[t.text], i, i, alias=t.text)
+        for i, t in enumerate(tokens)
+        if i not in covered and t.kind == "word" and t.text in acronyms
+    ]
