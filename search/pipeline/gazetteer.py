@@ -160,7 +160,8 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
     capitals exactly, so the word "most" is never MOST.
     """
     first = tokens[i]
-    if not first.cap:
+    # Capitalised, or a brand spelled in mixed case (iFlytek, eHi).
+    if not (first.cap or any(c.isupper() for c in first.text[1:])):
         return None
     if first.text in index.acronyms:
         return 1, index.acronyms[first.text]

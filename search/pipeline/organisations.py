@@ -8,9 +8,10 @@ Engineering). An acronym in brackets right after a name is its alias for the who
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from search.pipeline.gazetteer import Gazetteer, longest_match
+from search.pipeline.gazetteer import Gazetteer, longest_match, surnames
 from search.pipeline.tokens import Token, name_key
 
 HEADS = frozenset(
@@ -21,7 +22,7 @@ HEADS = frozenset(
 )
 # "Shenzhen Convention and Exhibition Center" is a building, not an organisation.
 VENUE_WORDS = frozenset(
-    """Convention Exhibition Expo Conference Shopping Sports Trade Data Visitor Visitors
+    """Convention Exhibition Expo Conference Shopping Sports Trade Visitor Visitors
     Cultural Culture Arts Performing Financial Business Commercial Service Services Call
     Community Fitness Transit Transport Transportation Logistics""".split()
 )
@@ -42,6 +43,17 @@ BREAKING_CAPS = frozenset(
     Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs""".split()
 )
 CONNECTORS = frozenset({"of", "for", "and", "&"})
+# A name made only of these and a head noun is a slogan, not an organisation ("Smart Society").
+GENERIC_WORDS = frozenset(
+    """Smart Digital New Global Future Intelligent Green Open Modern Better Good Great Big
+    Information Harmonious Civil Learning Sharing Knowledge Whole Our Your Every Wise Happy
+    Safe Healthy Beautiful Innovative Creative Connected Sustainable""".split()
+)
+# "Commission of China": after a government body's head a trailing "of <country>" describes
+# it ("State Grid Corporation of China" and "Bank of China" keep theirs: it is their name).
+_DESCRIBED_BY_COUNTRY = frozenset({"Commission", "Ministry", "Bureau", "Council", "Agency"})
+# "ZTE Data Center": a known organisation's own facility or unit counts as that organisation.
+FACILITY_WORDS = frozenset({"Data", "Cloud", "Computing", "Research", "Innovation", "R&D"})
 MAX_NAME_WORDS = 14
 _ACRONYM_AFTER = re.compile(r"[ \t]*\(([A-Z][A-Za-z0-9&-]{1,11})\)")
 
@@ -103,7 +115,7 @@ def _plausible(tokens: list[Token], first: int, last: int) -> bool:
     words = [t for t in tokens[first : last + 1] if t.kind == "word" and not _is_connector(t)]
     if len(words) < 2 or len(words) > MAX_NAME_WORDS:
         return False
-    if all(_is_head(t) for t in words):
+    if all(_is_head(t) or t.text in GENERIC_WORDS for t in words):
         return False
     heads = [i for i in range(first, last + 1) if _is_head(tokens[i])]
     last_head = tokens[heads[-1]].text if heads else ""
@@ -113,7 +125,9 @@ def _plausible(tokens: list[Token], first: int, last: int) -> bool:
     return True
 
 
-def _names_in_run(tokens: list[Token], start: int, end: int) -> list[tuple[int, int]]:
+def _names_in_run(
+    tokens: list[Token], start: int, end: int, known: Callable[[int, int], bool]
+) -> list[tuple[int, int]]:
     """Organisation-shaped spans (first, last) inside one run."""
     spans: list[tuple[int, int]] = []
     # "X Co., Ltd." / "X Inc.": the company name runs back to the start of the run.
@@ -124,7 +138,7 @@ def _names_in_run(tokens: list[Token], start: int, end: int) -> list[tuple[int, 
             spans.append(_trim(tokens, begin, i))
             begin = i + 1
         if begin < end:
-            spans.extend(_names_in_run(tokens, begin, end))
+            spans.extend(_names_in_run(tokens, begin, end, known))
         return spans
     # Split the run into segments at connectors: [Chinese Academy] of [Engineering].
     segments: list[tuple[int, int, str]] = []  # (first, last, connector before it)
@@ -150,6 +164,8 @@ def _names_in_run(tokens: list[Token], start: int, end: int) -> list[tuple[int, 
             j - 1 > used
             and segments[j][2] in ("and", "&")
             and not any(_is_head(t) for t in tokens[segments[j - 1][0] : segments[j - 1][1] + 1])
+            # "Cisco Systems and Tongji University" are two organisations.
+            and not known(segments[j - 1][0], segments[j - 1][1])
         ):
             j -= 1
             name_first = segments[j][0]
@@ -161,16 +177,59 @@ def _names_in_run(tokens: list[Token], start: int, end: int) -> list[tuple[int, 
                 seg_first, seg_last, _ = segments[m]
                 if any(_is_head(tokens[i]) for i in range(seg_first, seg_last + 1)):
                     break
-                name_last, used = seg_last, m
+                person = _person_start(tokens, seg_first, seg_last)
+                name_last, used = (seg_last if person is None else person - 1), m
+                if person is not None:
+                    break
                 m += 1
         spans.append(_trim(tokens, name_first, name_last))
     return spans
 
 
-def _shape_names(tokens: list[Token]) -> list[tuple[int, int]]:
+def _person_start(tokens: list[Token], first: int, last: int) -> int | None:
+    """Where a Chinese personal name (surname + given name) starts inside a segment, if any:
+    "... Commission of China Jin Xiaotao" ends before "Jin"."""
+    family = surnames()
+    for i in range(max(first, first + 1), last):
+        if tokens[i].key in family and tokens[i + 1].cap and tokens[i + 1].key not in family:
+            return i
+    return None
+
+
+def _facility_of(tokens: list[Token], first: int, last: int, index) -> str | None:
+    match = longest_match(tokens, first, index)
+    if match is None or match[1] is None or first + match[0] > last:
+        return None
+    rest = tokens[first + match[0] : last]
+    if _is_head(tokens[last]) and all(t.text in FACILITY_WORDS for t in rest):
+        return match[1]
+    return None
+
+
+def _drop_country_tail(
+    tokens: list[Token], first: int, last: int, gazetteer: Gazetteer
+) -> tuple[int, int]:
+    if last - first < 3 or tokens[last - 1].text != "of":
+        return first, last
+    head = tokens[last - 2]
+    country = gazetteer.city_index.entries.get(tokens[last].key, "") is None
+    if country and head.text in _DESCRIBED_BY_COUNTRY:
+        return first, last - 2
+    return first, last
+
+
+def _shape_names(tokens: list[Token], gazetteer: Gazetteer) -> list[tuple[int, int]]:
+    def known(first: int, last: int) -> bool:
+        """Whether tokens first..last open with a known name that ends inside them."""
+        for index in (gazetteer.organisation_index, gazetteer.city_index):
+            match = longest_match(tokens, first, index)
+            if match is not None and first + match[0] - 1 <= last:
+                return True
+        return False
+
     spans = []
     for start, end in _runs(tokens):
-        for first, last in _names_in_run(tokens, start, end):
+        for first, last in _names_in_run(tokens, start, end, known):
             if first <= last and _plausible(tokens, first, last):
                 spans.append((first, last))
     return spans
@@ -207,9 +266,13 @@ def find_organisations(
     index = gazetteer.organisation_index
     mentions: list[Mention] = []
     covered: set[int] = set()
-    for first, last in _shape_names(tokens):
+    for first, last in _shape_names(tokens, gazetteer):
         spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
-        canonical = index.entries.get(name_key(spelled)) or spelled
+        canonical = index.entries.get(name_key(spelled)) or _facility_of(tokens, first, last, index)
+        if canonical is None:
+            first, last = _drop_country_tail(tokens, first, last, gazetteer)
+            spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
+            canonical = index.entries.get(name_key(spelled)) or spelled
         mentions.append(Mention(canonical, first, last))
         covered.update(range(first, last + 1))
     i = 0
