@@ -67,7 +67,8 @@ class NameIndex:
 
 def is_acronym(name: str) -> bool:
     letters = [c for c in name if c.isalpha()]
-    return 2 <= len(letters) <= 10 and " " not in name and sum(c.isupper() for c in letters) >= 2
+    capitals = sum(c.isupper() for c in letters)
+    return 2 <= len(letters) <= 10 and " " not in name and capitals >= max(2, 0.6 * len(letters))
 
 
 def _lines(name: str) -> list[str]:

@@ -112,7 +112,7 @@ def _trim(tokens: list[Token], first: int, last: int) -> tuple[int, int]:
 
 
 def _plausible(tokens: list[Token], first: int, last: int) -> bool:
-    words = [t for t in tokens[first : last + 1] if t.kind == "word" and not _is_connector(t)]
+    words = [t for t in tokens[first : last + 1] if t.kind != "amp" and not _is_connector(t)]
     if len(words) < 2 or len(words) > MAX_NAME_WORDS:
         return False
     if all(_is_head(t) or t.text in GENERIC_WORDS for t in words):
