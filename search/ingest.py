@@ -15,6 +15,7 @@ from django.db import transaction
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
 from search.pipeline.extraction import Facets, Gazetteer, extract
+from search.pipeline.gazetteer import with_additions
 
 
 class IngestError(ValueError):
@@ -34,17 +35,19 @@ def content_hash(text: str) -> str:
 
 
 def _alias_map(model) -> dict[str, str]:
+    # Spellings are kept as typed: an all-capitals alias (CETC) then matches only in capitals.
     names: dict[str, str] = {}
     for value in model.objects.all():
-        names[value.name.lower()] = value.name
+        names[value.name] = value.name
         for alias in value.alias_list:
-            names[alias.lower()] = value.name
+            names[alias] = value.name
     return names
 
 
 def current_gazetteer() -> Gazetteer:
-    """The names extraction knows: the City and Organisation rows with their aliases."""
-    return Gazetteer(cities=_alias_map(City), organisations=_alias_map(Organisation))
+    """The names extraction knows: the built-in gazetteer data plus the City and
+    Organisation rows (with their aliases) that admins edit; rows win on a clash."""
+    return with_additions(_alias_map(City), _alias_map(Organisation))
 
 
 def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:

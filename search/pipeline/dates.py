@@ -50,9 +50,7 @@ _EVENT = (
     r"(?:Expo|Forum|Summit|Conference|Congress|Fair|Festival|Awards?|Games|Exhibition|Week|"
     r"Show|Ceremony|Convention|Olympics|Competition|Contest|Challenge|Symposium|Meeting)"
 )
-_EVENT_YEAR = re.compile(
-    rf"\b{_EVENT}\s+{YEAR}\b|\b{YEAR}\s+(?:[A-Z][\w’'-]*\s+){{0,6}}{_EVENT}\b"
-)
+_EVENT_YEAR = re.compile(rf"\b{_EVENT}\s+{YEAR}\b|\b{YEAR}\s+(?:[A-Z][\w’'-]*\s+){{0,6}}{_EVENT}\b")
 _NOT_NOW = re.compile(
     r"(?:\bby|\buntil|\btill|\bbefore|\bthrough|\bto|\bVision|\bAgenda|\bPlan|-|–)\s*$",
     re.IGNORECASE,
@@ -112,9 +110,12 @@ def find_date(
         if date := _dateline(paragraph):
             return date
     for paragraph in paragraphs[-2:]:
-        if len(paragraph) <= SHORT_LINE and _DATE_LABEL.search(paragraph):
-            if date := parse_date(paragraph):
-                return date
+        if (
+            len(paragraph) <= SHORT_LINE
+            and _DATE_LABEL.search(paragraph)
+            and (date := parse_date(paragraph))
+        ):
+            return date
     return None
 
 

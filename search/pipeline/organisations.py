@@ -14,40 +14,45 @@ from dataclasses import dataclass
 from search.pipeline.gazetteer import Gazetteer, longest_match, surnames
 from search.pipeline.tokens import Token, name_key
 
-HEADS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+HEADS = _words(
     """Group Corporation Corp University Center Centre Commission Alliance Institute Academy
     Association Company Ministry Bureau Council Federation Foundation Agency Administration
     Laboratory Laboratories Bank Authority Organization Organisation Society College
-    Consortium Inc Ltd""".split()
+    Consortium Inc Ltd"""
 )
 # "Shenzhen Convention and Exhibition Center" is a building, not an organisation.
-VENUE_WORDS = frozenset(
+VENUE_WORDS = _words(
     """Convention Exhibition Expo Conference Shopping Sports Trade Visitor Visitors
     Cultural Culture Arts Performing Financial Business Commercial Service Services Call
-    Community Fitness Transit Transport Transportation Logistics""".split()
+    Community Fitness Transit Transport Transportation Logistics"""
 )
 # Capitalised words that start a sentence or a title, or are job titles: never the first
 # word of an organisation name ("President of ...", "Meanwhile Tsinghua University ...").
-LEADING_NOISE = frozenset(
+LEADING_NOISE = _words(
     """The A An This That These Those Its It Their His Her Our Both Also Meanwhile Moreover
     However Yesterday Today Currently Recently Last Next According Among Since Although Under
     President Vice Director Deputy Chairman Chairwoman Secretary General Manager Mayor
     Minister Professor Prof Dr Mr Mrs Ms Chief Engineer Head Dean Founder CEO CTO CFO COO
-    Executive Senior Former Party Officials Official State-owned""".split()
+    Executive Senior Former Party Officials Official State-owned"""
 )
 # Capitalised function words in headlines end a name ("... Partnership With China ...").
-BREAKING_CAPS = frozenset(
+BREAKING_CAPS = _words(
     """With To At In On By From Into Onto Over Under Between Among Amid After Before During
     Through Via Against As Is Are Was Were Be Been Has Have Had Will Would Can Could May Might
     Must Should Shall Do Does Did Not But Or Nor So Yet If Then Than When While Where Who
-    Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs""".split()
+    Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs"""
 )
 CONNECTORS = frozenset({"of", "for", "and", "&"})
 # A name made only of these and a head noun is a slogan, not an organisation ("Smart Society").
-GENERIC_WORDS = frozenset(
+GENERIC_WORDS = _words(
     """Smart Digital New Global Future Intelligent Green Open Modern Better Good Great Big
     Information Harmonious Civil Learning Sharing Knowledge Whole Our Your Every Wise Happy
-    Safe Healthy Beautiful Innovative Creative Connected Sustainable""".split()
+    Safe Healthy Beautiful Innovative Creative Connected Sustainable"""
 )
 # "Commission of China": after a government body's head a trailing "of <country>" describes
 # it ("State Grid Corporation of China" and "Bank of China" keep theirs: it is their name).

@@ -81,7 +81,9 @@ class Report:
                 )
         for field in ("year", "source"):
             if getattr(facets, field) != exp[field]:
-                self.misses.append(f"{item.name} {field}: {getattr(facets, field)!r} != {exp[field]!r}")
+                self.misses.append(
+                    f"{item.name} {field}: {getattr(facets, field)!r} != {exp[field]!r}"
+                )
 
     def lines(self) -> list[str]:
         n = self.articles
@@ -90,6 +92,5 @@ class Report:
             f"year accuracy {self.year_right / n:.2f}  date accuracy {self.date_right / n:.2f}  "
             f"source accuracy {self.source_right / n:.2f}",
             f"cities P {self.cities.precision:.2f} R {self.cities.recall:.2f}",
-            f"organisations P {self.organisations.precision:.2f} "
-            f"R {self.organisations.recall:.2f}",
+            f"organisations P {self.organisations.precision:.2f} R {self.organisations.recall:.2f}",
         ]

@@ -229,8 +229,15 @@ def test_person_names_and_countries_do_not_stick_to_a_name():
 
 
 def test_two_organisations_joined_by_and_stay_two():
-    facets = article("Cisco Systems and Tongji University signed; Hubei University and Huizhimei Group too.")
-    assert facets.organisations == ("Cisco", "Tongji University", "Hubei University", "Huizhimei Group")
+    facets = article(
+        "Cisco Systems and Tongji University signed; Hubei University and Huizhimei Group too."
+    )
+    assert facets.organisations == (
+        "Cisco",
+        "Tongji University",
+        "Hubei University",
+        "Huizhimei Group",
+    )
 
 
 def test_hyphenated_joint_centre_is_one_name():
@@ -346,7 +353,7 @@ def test_an_explicit_gazetteer_is_used_as_given():
     ],
 )
 def test_bad_input_returns_quickly(cleaned):
-    default_gazetteer().organisation_index  # loading the data is not part of the budget
+    assert default_gazetteer().organisation_index  # loading data is not part of the budget
     started = time.perf_counter()
     facets = extract(cleaned)
     assert time.perf_counter() - started < 2.0
