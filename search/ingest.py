@@ -35,12 +35,11 @@ def content_hash(text: str) -> str:
 
 
 def _alias_map(model) -> dict[str, str]:
-    # Spellings are kept as typed: an all-capitals alias (CETC) then matches only in capitals.
     names: dict[str, str] = {}
     for value in model.objects.all():
-        names[value.name] = value.name
+        names[value.name.lower()] = value.name
         for alias in value.alias_list:
-            names[alias] = value.name
+            names[alias.lower()] = value.name
     return names
 
 

@@ -15,12 +15,20 @@ DATA = Path(__file__).resolve().parent / "data"
 # Chinese towns smaller than this are left out: too many of them share a name with a
 # person's given name, and research articles rarely name them.
 MIN_CHINESE_CITY_POPULATION = 50_000
+# A known organisation name of this many words also matches in lower case ("the municipal
+# bureau of industry"): so long a phrase is not an ordinary English one by accident.
+ORG_WORDS_ANY_CASE = 3
 BLOCKED = None  # index value of a region/country: matches, consumes its words, yields nothing
 
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Known names: every alias (as spelled, or lower-cased) maps to its canonical name."""
+    """Known names: every alias maps to its canonical name.
+
+    Aliases may be spelled as written (ours: an all-capitals acronym then matches only in
+    capitals) or lower-cased (admin rows); either way a name matches only when capitalised
+    in the text, except organisation names of several words.
+    """
 
     cities: dict[str, str] = field(default_factory=dict)
     organisations: dict[str, str] = field(default_factory=dict)
@@ -41,24 +49,43 @@ class Gazetteer:
             key = name_key(alias)
             if key and key not in _not_city_keys():
                 entries[key] = canonical
-        return NameIndex(entries, acronyms={})
+        return NameIndex(entries, acronyms={}, min_words_any_case=0)
 
     @cached_property
     def organisation_index(self) -> NameIndex:
         entries: dict[str, str | None] = {}
         acronyms: dict[str, str] = {}
+        by_fold: dict[str, str] = {}  # folded acronym -> its spelling
+        # Later names win (admin rows come after ours), whichever way each is spelled.
         for alias, canonical in self.organisations.items():
+            key = name_key(alias)
             if is_acronym(alias):
-                acronyms[alias] = canonical  # matched in capitals only: "MOST", "UN"
-            elif key := name_key(alias):
+                acronyms[alias] = canonical  # matched in capitals only: "UN", never "un"
+                by_fold[key] = alias
+                entries.pop(key, None)
+            elif key:
                 entries[key] = canonical
-        return NameIndex(entries, acronyms)
+                if key in by_fold:
+                    acronyms.pop(by_fold.pop(key), None)
+        return NameIndex(entries, acronyms, min_words_any_case=ORG_WORDS_ANY_CASE)
 
 
 @dataclass(frozen=True)
 class NameIndex:
     entries: dict[str, str | None]
     acronyms: dict[str, str]
+    # Names at least this long match in any case (0: capitalised only).
+    min_words_any_case: int = 0
+
+    @cached_property
+    def any_case_first_words(self) -> frozenset[str]:
+        if not self.min_words_any_case:
+            return frozenset()
+        return frozenset(
+            key.split(" ", 1)[0]
+            for key in self.entries
+            if key.count(" ") + 1 >= self.min_words_any_case
+        )
 
     @cached_property
     def max_words(self) -> int:
@@ -162,16 +189,18 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
     """
     first = tokens[i]
     # Capitalised, or a brand spelled in mixed case (iFlytek, eHi).
-    if not (first.cap or any(c.isupper() for c in first.text[1:])):
+    capitalised = first.cap or any(c.isupper() for c in first.text[1:])
+    if not capitalised and first.key not in index.any_case_first_words:
         return None
-    if first.text in index.acronyms:
+    if capitalised and first.text in index.acronyms:
         return 1, index.acronyms[first.text]
     keys = [first.key]
     for j in range(i + 1, min(len(tokens), i + index.max_words)):
         if not tokens[j].joined:
             break
         keys.append(tokens[j].key)
-    for n in range(len(keys), 0, -1):
+    shortest = 1 if capitalised else index.min_words_any_case
+    for n in range(len(keys), shortest - 1, -1):
         value = index.entries.get(" ".join(keys[:n]), _MISSING)
         if value is not _MISSING:
             return n, value

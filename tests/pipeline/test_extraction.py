@@ -367,3 +367,19 @@ def test_pipeline_does_not_import_django():
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_an_admin_row_wins_over_a_builtin_acronym():
+    # current_gazetteer() lower-cases admin aliases; the admin's meaning of CEC still wins.
+    gazetteer = with_additions({}, {"cec": "China Energy Council"})
+    facets = extract(Cleaned(title="Notes", paragraphs=("CEC met on Monday.",)), gazetteer)
+    assert facets.organisations == ("China Energy Council",)
+
+
+def test_long_known_names_match_in_lower_case_short_ones_do_not():
+    gazetteer = with_additions({}, {"municipal bureau of industry": "Municipal Bureau of Industry"})
+    cleaned = Cleaned(
+        title="Notes",
+        paragraphs=("According to the municipal bureau of industry, china mobile and huawei.",),
+    )
+    assert extract(cleaned, gazetteer).organisations == ("Municipal Bureau of Industry",)
