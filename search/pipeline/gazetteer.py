@@ -189,7 +189,7 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
     """
     first = tokens[i]
     # Capitalised, or a brand spelled in mixed case (iFlytek, eHi).
-    capitalised = first.cap or any(c.isupper() for c in first.text[1:])
+    capitalised = first.cap or not (first.text.islower() or first.text.isdigit())
     if not capitalised and first.key not in index.any_case_first_words:
         return None
     if capitalised and first.text in index.acronyms:

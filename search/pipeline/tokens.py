@@ -29,16 +29,8 @@ class Token:
     end: int
     kind: str  # "word", "ltd" (Co., Ltd. / Inc.), "group" ("(Group)"), "amp"
     joined: bool  # only spaces or a hyphen separate it from the previous token
-
-    @property
-    def cap(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def key(self) -> str:
-        if self.kind == "ltd":
-            return "ltd"
-        return fold(self.text)
+    cap: bool  # starts with a capital
+    key: str  # folded form used for lookups
 
 
 def tokenize(text: str) -> list[Token]:
@@ -47,7 +39,9 @@ def tokenize(text: str) -> list[Token]:
     for m in _TOKEN.finditer(text):
         gap = text[prev_end : m.start()]
         joined = bool(tokens) and _JOINING_GAP.fullmatch(gap) is not None
-        tokens.append(Token(m.group(), m.start(), m.end(), m.lastgroup or "word", joined))
+        word, kind = m.group(), m.lastgroup or "word"
+        key = "ltd" if kind == "ltd" else fold(word)
+        tokens.append(Token(word, m.start(), m.end(), kind, joined, word[:1].isupper(), key))
         prev_end = m.end()
     return tokens
 
