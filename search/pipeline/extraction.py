@@ -7,10 +7,11 @@ Pure functions, no Django. The gazetteer is passed in; without one the built-in 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from search.pipeline.cleaning import Cleaned
-from search.pipeline.dates import find_date, infer_year
+from search.pipeline.dates import find_date, infer_year, parse_date
 from search.pipeline.gazetteer import Gazetteer, default_gazetteer
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
@@ -22,6 +23,9 @@ __all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
 # A headline in Title Case capitalises every word, so a name's shape proves nothing there:
 # a shape-found organisation in such a title counts only if the body names it too.
 TITLE_CASE_SHARE = 0.6
+# A wire dateline cleaning moved out of the body still names where the story happened:
+# "GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/". (A by-line's "in Shanghai" does not.)
+_DATELINE_PLACE = re.compile(r"\s*([A-Z][A-Z'’. -]{2,40}?)\s*,")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,15 @@ def _organisations(
     return found[0] + found[1], covered[0], covered[1], [tokens for _, tokens in parts]
 
 
+def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[str]:
+    cities: list[str] = []
+    for line in meta_lines:
+        m = _DATELINE_PLACE.match(line)
+        if m and parse_date(line):
+            cities += find_cities(tokenize(m[1]), gazetteer, set())
+    return cities
+
+
 def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
     gazetteer = gazetteer or default_gazetteer()
     meta = cleaned.meta or {}
@@ -78,7 +91,8 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
             if m.alias not in aliases[canonical]:
                 aliases[canonical].append(m.alias)
 
-    cities = find_cities(title_tokens, gazetteer, title_covered)
+    cities = _dateline_cities(cleaned.meta_lines, gazetteer)
+    cities += find_cities(title_tokens, gazetteer, title_covered)
     cities += find_cities(body_tokens, gazetteer, body_covered)
     return Facets(
         date=date,

@@ -42,7 +42,7 @@ LEADING_NOISE = _words(
 )
 # Capitalised function words in headlines end a name ("... Partnership With China ...").
 BREAKING_CAPS = _words(
-    """With To At In On By From Into Onto Over Under Between Among Amid After Before During
+    """The With To At In On By From Into Onto Over Under Between Among Amid After Before During
     Through Via Against As Is Are Was Were Be Been Has Have Had Will Would Can Could May Might
     Must Should Shall Do Does Did Not But Or Nor So Yet If Then Than When While Where Who
     Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs"""
@@ -52,7 +52,8 @@ CONNECTORS = frozenset({"of", "for", "and", "&"})
 GENERIC_WORDS = _words(
     """Smart Digital New Global Future Intelligent Green Open Modern Better Good Great Big
     Information Harmonious Civil Learning Sharing Knowledge Whole Our Your Every Wise Happy
-    Safe Healthy Beautiful Innovative Creative Connected Sustainable"""
+    Safe Healthy Beautiful Innovative Creative Connected Sustainable National International
+    Data Media Research Technology Science Development Service Services Training Main Central"""
 )
 # "Commission of China": after a government body's head a trailing "of <country>" describes
 # it ("State Grid Corporation of China" and "Bank of China" keep theirs: it is their name).

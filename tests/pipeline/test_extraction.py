@@ -383,3 +383,12 @@ def test_long_known_names_match_in_lower_case_short_ones_do_not():
         paragraphs=("According to the municipal bureau of industry, china mobile and huawei.",),
     )
     assert extract(cleaned, gazetteer).organisations == ("Municipal Bureau of Industry",)
+
+
+def test_a_dateline_moved_to_meta_lines_still_names_its_city():
+    facets = article(
+        "The forum opened on November 16.",
+        meta_lines=["GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/", "By Li Wei in Shanghai"],
+    )
+    assert facets.cities == ("Guangzhou",)
+    assert (facets.date, facets.source) == (dt.date(2022, 11, 21), "PR Newswire")
