@@ -131,6 +131,17 @@ def _plausible(tokens: list[Token], first: int, last: int) -> bool:
     return True
 
 
+def _after_known_and(
+    tokens: list[Token], first: int, last: int, known: Callable[[int, int], bool]
+) -> int:
+    """Start of a company name, skipping "Tencent and ..." where what precedes "and" is a
+    known name of its own."""
+    for i in range(first, last):
+        if tokens[i].text in ("and", "&") and known(first, i - 1):
+            first = i + 1
+    return first
+
+
 def _names_in_run(
     tokens: list[Token], start: int, end: int, known: Callable[[int, int], bool]
 ) -> list[tuple[int, int]]:
@@ -141,7 +152,7 @@ def _names_in_run(
     if ltd:
         begin = start
         for i in ltd:
-            spans.append(_trim(tokens, begin, i))
+            spans.append(_trim(tokens, _after_known_and(tokens, begin, i, known), i))
             begin = i + 1
         if begin < end:
             spans.extend(_names_in_run(tokens, begin, end, known))

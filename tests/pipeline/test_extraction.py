@@ -392,3 +392,8 @@ def test_a_dateline_moved_to_meta_lines_still_names_its_city():
     )
     assert facets.cities == ("Guangzhou",)
     assert (facets.date, facets.source) == (dt.date(2022, 11, 21), "PR Newswire")
+
+
+def test_a_known_name_before_and_is_not_glued_to_a_company():
+    facets = article("It was built by Tencent and Digital Guangdong Network Construction Co., Ltd.")
+    assert facets.organisations == ("Tencent", "Digital Guangdong Network Construction Co., Ltd.")
