@@ -397,3 +397,8 @@ def test_a_dateline_moved_to_meta_lines_still_names_its_city():
 def test_a_known_name_before_and_is_not_glued_to_a_company():
     facets = article("It was built by Tencent and Digital Guangdong Network Construction Co., Ltd.")
     assert facets.organisations == ("Tencent", "Digital Guangdong Network Construction Co., Ltd.")
+
+
+def test_company_names_that_are_also_towns_are_not_cities():
+    facets = article("Dongfeng and Zhongxing supplied buses; the Dalai Lama was not there.")
+    assert facets.cities == ()
