@@ -53,6 +53,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """The lookup key of a name: its folded words, space-separated."""
     return " ".join(t.key for t in tokenize(name))

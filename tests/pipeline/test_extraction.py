@@ -402,3 +402,12 @@ def test_a_known_name_before_and_is_not_glued_to_a_company():
 def test_company_names_that_are_also_towns_are_not_cities():
     facets = article("Dongfeng and Zhongxing supplied buses; the Dalai Lama was not there.")
     assert facets.cities == ()
+
+
+def test_merged_indexes_equal_indexes_built_from_scratch():
+    additions = ({"Lingang": "Lingang", "wuxi": "Wuxi City"}, {"cec": "China Energy Council"})
+    merged = default_gazetteer().merged(*additions)
+    scratch = Gazetteer(cities=merged.cities, organisations=merged.organisations)
+    assert merged.city_index.entries == scratch.city_index.entries
+    assert merged.organisation_index.entries == scratch.organisation_index.entries
+    assert merged.organisation_index.acronyms == scratch.organisation_index.acronyms
