@@ -40,7 +40,8 @@ _DATE_LABEL = re.compile(
     re.IGNORECASE,
 )
 META_DATE_KEYS = (
-    "article:published_time", "datePublished", "og:published_time", "pubdate", "publishdate",
+    "article:published_time", "datePublished", "og:published_time", "pubdate", "pubDate",
+    "publishdate", "published", "published_time", "dateline",
     "publish_date", "date", "DC.date.issued", "dc.date", "DC.date", "sailthru.date",
     "parsely-pub-date", "dateCreated", "article:modified_time", "dateModified",
 )  # fmt: skip

@@ -47,7 +47,9 @@ _SOURCE_LINE = re.compile(
     re.IGNORECASE,
 )
 _DOMAIN_TAG = re.compile(r"\(((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov)(?:\.cn)?)\)")
-META_SOURCE_KEYS = ("og:site_name", "publisher", "application-name", "twitter:site")
+META_SOURCE_KEYS = (
+    "og:site_name", "source", "publisher", "site_name", "application-name", "twitter:site",
+)  # fmt: skip
 SHORT_LINE = 200
 
 
