@@ -59,7 +59,11 @@ GENERIC_WORDS = _words(
 # it ("State Grid Corporation of China" and "Bank of China" keep theirs: it is their name).
 _DESCRIBED_BY_COUNTRY = frozenset({"Commission", "Ministry", "Bureau", "Council", "Agency"})
 # "ZTE Data Center": a known organisation's own facility or unit counts as that organisation.
-FACILITY_WORDS = frozenset({"Data", "Cloud", "Computing", "Research", "Innovation", "R&D"})
+# Likewise its legal name: "China Mobile Communications Group Co., Ltd." is China Mobile.
+FACILITY_WORDS = _words(
+    """Data Cloud Computing Research Innovation Technologies Technology Communications
+    Information Electronics Holdings Holding Group Corporation Company International"""
+)
 MAX_NAME_WORDS = 14
 _ACRONYM_AFTER = re.compile(r"[ \t]*\(([A-Z][A-Za-z0-9&-]{1,11})\)")
 
@@ -218,7 +222,7 @@ def _facility_of(tokens: list[Token], first: int, last: int, index) -> str | Non
     if match is None or match[1] is None or first + match[0] > last:
         return None
     rest = tokens[first + match[0] : last]
-    if _is_head(tokens[last]) and all(t.text in FACILITY_WORDS for t in rest):
+    if _is_head(tokens[last]) and all(t.text in FACILITY_WORDS or t.kind != "word" for t in rest):
         return match[1]
     return None
 

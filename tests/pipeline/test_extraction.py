@@ -411,3 +411,11 @@ def test_merged_indexes_equal_indexes_built_from_scratch():
     assert merged.city_index.entries == scratch.city_index.entries
     assert merged.organisation_index.entries == scratch.organisation_index.entries
     assert merged.organisation_index.acronyms == scratch.organisation_index.acronyms
+
+
+def test_a_known_organisations_legal_name_counts_as_it():
+    facets = article(
+        "China Mobile Communications Group Co., Ltd. and Huawei Technologies Co., Ltd. signed; "
+        "China Mobile Research Institute attended."
+    )
+    assert facets.organisations == ("China Mobile", "Huawei")
