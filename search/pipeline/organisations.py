@@ -135,6 +135,10 @@ def _plausible(tokens: list[Token], first: int, last: int) -> bool:
     return True
 
 
+def _all_capitals(tokens: list[Token]) -> bool:
+    return all(t.text.isupper() for t in tokens)
+
+
 def _after_known_and(
     tokens: list[Token], first: int, last: int, known: Callable[[int, int], bool]
 ) -> int:
@@ -185,8 +189,9 @@ def _names_in_run(
             j - 1 > used
             and segments[j][2] in ("and", "&")
             and not any(_is_head(t) for t in tokens[segments[j - 1][0] : segments[j - 1][1] + 1])
-            # "Cisco Systems and Tongji University" are two organisations.
+            # "Cisco Systems and Tongji University", "SBI and ICICI Bank" are two each.
             and not known(segments[j - 1][0], segments[j - 1][1])
+            and not _all_capitals(tokens[segments[j - 1][0] : segments[j - 1][1] + 1])
         ):
             j -= 1
             name_first = segments[j][0]

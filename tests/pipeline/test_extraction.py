@@ -230,13 +230,15 @@ def test_person_names_and_countries_do_not_stick_to_a_name():
 
 def test_two_organisations_joined_by_and_stay_two():
     facets = article(
-        "Cisco Systems and Tongji University signed; Hubei University and Huizhimei Group too."
+        "Cisco Systems and Tongji University signed; Hubei University and Huizhimei Group too; "
+        "SBI and ICICI Bank as well."
     )
     assert facets.organisations == (
         "Cisco",
         "Tongji University",
         "Hubei University",
         "Huizhimei Group",
+        "ICICI Bank",
     )
 
 
