@@ -421,3 +421,57 @@ def test_a_known_organisations_legal_name_counts_as_it():
         "China Mobile Research Institute attended."
     )
     assert facets.organisations == ("China Mobile", "Huawei")
+
+
+# --- the seeds as cleaning (issue 3) will hand them over: metadata lines out of the body ----
+
+
+def test_seed_shapes_with_metadata_moved_to_meta_lines():
+    yinchuan = extract(
+        Cleaned(
+            title="Yinchuan showcases smarter city achievements at global summit",
+            paragraphs=(
+                "The 2018 Global Smart City Summit took place in Yinchuan, Ningxia Hui Autonomous "
+                "Region from November 14 to 16. Hosted by the Yinchuan municipal government and "
+                "the China Electronics Corporation (CEC), the event showcased achievements.",
+            ),
+            meta_lines=("Source:Global Times Published: 2018/11/20 19:03:40",),
+        )
+    )
+    assert (yinchuan.date, yinchuan.source) == (dt.date(2018, 11, 20), "Global Times")
+    assert yinchuan.cities == ("Yinchuan",)
+    assert yinchuan.organisations == ("China Electronics Corporation",)
+
+    forum = extract(
+        Cleaned(
+            title="Smart City Development Forum 2022 Marks a New Beginning for Future Cities",
+            paragraphs=(
+                "— The Smart City Development Forum 2022, which was jointly hosted by the State "
+                "Information Center and ADG Expo Group, officially opened at Jasmine Hall on the "
+                "6th floor of Shenzhen Convention and Exhibition Center on November 16.",
+            ),
+            meta_lines=("GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/",),
+        )
+    )
+    assert (forum.date, forum.year, forum.source) == (
+        dt.date(2022, 11, 21),
+        2022,
+        "PR Newswire",
+    )
+    assert forum.cities == ("Guangzhou", "Shenzhen")
+    assert forum.organisations == ("State Information Center", "ADG Expo Group")
+
+    expo = extract(
+        Cleaned(
+            title="Shenzhen's smart city expo highlights intelligent urban management",
+            paragraphs=(
+                "Themed “New Era, New Journey — Digital China, Smart Society,” the Fourth China "
+                "Smart City International Expo 2018 officially kicked off in Shenzhen yesterday.",
+                "Concurrent activities include the 269th China Engineering Science and Technology "
+                "Forum, where academicians from the Chinese Academy of Engineering spoke.",
+            ),
+            meta={"og:site_name": "Shenzhen Daily"},
+        )
+    )
+    assert (expo.date, expo.year, expo.source) == (None, 2018, "Shenzhen Daily")
+    assert expo.organisations == ("Chinese Academy of Engineering",)
