@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 YEAR = r"(19[89]\d|20[0-4]\d)"
 _MONTHS = {
@@ -23,6 +23,7 @@ MONTH = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 _NUMERIC = re.compile(rf"(?<![\d.]){YEAR}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})(?!\d)")
+_DAY_MONTH_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})[/.-](\d{{1,2}})[/.-]{YEAR}(?!\d)")
 _MONTH_DAY_YEAR = re.compile(
     rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{YEAR}\b", re.IGNORECASE
 )
@@ -83,48 +84,68 @@ def parse_date(text: str) -> dt.date | None:
     return min(found, key=lambda item: item[0])[1] if found else None
 
 
-def _dateline(paragraph: str) -> dt.date | None:
-    """The date of a paragraph that is (or opens with) a dateline, else None."""
-    if len(paragraph) <= SHORT_LINE:
-        return parse_date(paragraph)
-    head = paragraph[:SHORT_LINE]
-    date = parse_date(head)
-    if date and (_DATELINE_MARK.search(head) or _DATE_LABEL.search(head)):
-        return date
-    return None
+def _numeric_day_month(text: str) -> tuple[dt.date | None, int | None]:
+    """ "21/11/2022" or "11/21/2022": a date when the order is clear, else only the year."""
+    for m in _DAY_MONTH_NUMERIC.finditer(text):
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b or a == b:
+            return _make(m[3], b, m[1]), int(m[3])
+        if b > 12 >= a:
+            return _make(m[3], a, m[2]), int(m[3])
+        if a <= 12 and b <= 12:
+            return None, int(m[3])
+    return None, None
 
 
-def find_date(
-    meta: Mapping[str, str],
-    meta_lines: Iterable[str],
-    paragraphs: tuple[str, ...],
-) -> dt.date | None:
+def _dateline_texts(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> Iterator[str]:
+    """Where an article's own date is written, most trusted first."""
     for key in META_DATE_KEYS:
-        if meta.get(key) and (date := parse_date(meta[key])):
-            return date
-    for line in meta_lines:
-        if date := parse_date(line):
-            return date
+        if meta.get(key):
+            yield meta[key]
+    yield from meta_lines
     # Cleaning may have left the dateline in the body: look at the top, then at labelled
     # lines at the bottom ("Published: ...").
     for paragraph in paragraphs[:3]:
-        if date := _dateline(paragraph):
-            return date
+        head = paragraph[:SHORT_LINE]
+        if len(paragraph) <= SHORT_LINE or _DATELINE_MARK.search(head) or _DATE_LABEL.search(head):
+            yield head
     for paragraph in paragraphs[-2:]:
-        if (
-            len(paragraph) <= SHORT_LINE
-            and _DATE_LABEL.search(paragraph)
-            and (date := parse_date(paragraph))
-        ):
+        if len(paragraph) <= SHORT_LINE and _DATE_LABEL.search(paragraph):
+            yield paragraph
+
+
+def find_date(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> dt.date | None:
+    for text in _dateline_texts(meta, meta_lines, paragraphs):
+        if date := parse_date(text) or _numeric_day_month(text)[0]:
             return date
     return None
+
+
+def dateline_year(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> int | None:
+    """The year of a dateline whose day and month cannot be told apart ("03/04/2019")."""
+    for text in _dateline_texts(meta, meta_lines, paragraphs):
+        if year := _numeric_day_month(text)[1]:
+            return year
+    return None
+
+
+def _not_now(text: str, start: int, year: int) -> bool:
+    """A target ("by 2025", "Vision 2035", "2021-2025") or a year still to come."""
+    return year > dt.date.today().year or bool(_NOT_NOW.search(text[max(0, start - 12) : start]))
 
 
 def _event_years(text: str) -> list[int]:
     years = []
     for m in _EVENT_YEAR.finditer(text):
-        if not _NOT_NOW.search(text[max(0, m.start() - 12) : m.start()]):
-            years.append(int(m[1] or m[2]))
+        year = int(m[1] or m[2])
+        if not _not_now(text, m.start(), year):
+            years.append(year)
     return years
 
 
@@ -133,7 +154,7 @@ def infer_year(title: str, body: str) -> int | None:
     if years := _event_years(title):
         return years[0]
     for m in re.finditer(rf"(?<![\d.,-]){YEAR}(?![\d-])", title):
-        if not _NOT_NOW.search(title[max(0, m.start() - 12) : m.start()]):
+        if not _not_now(title, m.start(), int(m[1])):
             return int(m[1])
     if years := _event_years(body):
         counts = Counter(years)

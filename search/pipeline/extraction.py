@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from search.pipeline.cleaning import Cleaned
-from search.pipeline.dates import find_date, infer_year, parse_date
+from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
 from search.pipeline.gazetteer import Gazetteer, default_gazetteer
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
@@ -77,7 +77,12 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
     gazetteer = gazetteer or default_gazetteer()
     meta = cleaned.meta or {}
     date = find_date(meta, cleaned.meta_lines, cleaned.paragraphs)
-    year = date.year if date else infer_year(cleaned.title, cleaned.body)
+    if date:
+        year = date.year
+    else:
+        year = dateline_year(meta, cleaned.meta_lines, cleaned.paragraphs) or infer_year(
+            cleaned.title, cleaned.body
+        )
 
     mentions, title_covered, body_covered, (title_tokens, body_tokens) = _organisations(
         cleaned.title, cleaned.body, gazetteer

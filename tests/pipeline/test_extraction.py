@@ -475,3 +475,22 @@ def test_seed_shapes_with_metadata_moved_to_meta_lines():
     )
     assert (expo.date, expo.year, expo.source) == (None, 2018, "Shenzhen Daily")
     assert expo.organisations == ("Chinese Academy of Engineering",)
+
+
+@pytest.mark.parametrize(
+    ("line", "date", "year"),
+    [
+        ("21/11/2022", dt.date(2022, 11, 21), 2022),
+        ("11/21/2022 08:00", dt.date(2022, 11, 21), 2022),
+        ("05.05.2020", dt.date(2020, 5, 5), 2020),
+        ("03/04/2019", None, 2019),  # day and month cannot be told apart: the year still can
+    ],
+)
+def test_numeric_dates_in_either_order(line, date, year):
+    facets = article("The city opened a data centre.", meta_lines=[line])
+    assert (facets.date, facets.year) == (date, year)
+
+
+def test_a_year_still_to_come_is_not_the_year_of_an_undated_article():
+    facets = article("The city prepares.", title="Smart City Expo 2999 will open in Wuxi")
+    assert facets.year is None
