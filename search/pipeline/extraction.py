@@ -16,7 +16,7 @@ from search.pipeline.gazetteer import Gazetteer, default_gazetteer
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
 from search.pipeline.sources import find_source
-from search.pipeline.tokens import fold, tokenize
+from search.pipeline.tokens import Token, fold, tokenize
 
 __all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
 
@@ -45,23 +45,30 @@ def _title_case(title: str) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= TITLE_CASE_SHARE
 
 
-def _organisations(
-    title: str, body: str, gazetteer: Gazetteer
-) -> tuple[list[Mention], set[int], set[int], list]:
-    parts = [(title, tokenize(title)), (body, tokenize(body))]
-    acronyms: dict[str, str] = {}
-    found = [find_organisations(text, tokens, gazetteer, acronyms) for text, tokens in parts]
-    if _title_case(title):
-        body_names = {fold(m.canonical) for m in found[1]}
-        found[0] = [m for m in found[0] if m.alias or fold(m.canonical) in body_names]
-    all_acronyms = {**gazetteer.organisation_index.acronyms, **acronyms}
-    covered = []
-    for (_, tokens), mentions in zip(parts, found, strict=True):
-        spans = {i for m in mentions for i in range(m.first, m.last + 1)}
-        mentions.extend(resolve_acronyms(tokens, all_acronyms, spans))
-        spans.update(m.first for m in mentions)
-        covered.append(spans)
-    return found[0] + found[1], covered[0], covered[1], [tokens for _, tokens in parts]
+@dataclass
+class _Part:
+    """The title or the body, with the organisation mentions found in it."""
+
+    text: str
+    tokens: list[Token]
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def covered(self) -> set[int]:
+        """Token indexes inside organisation names: no city is read out of them."""
+        return {i for m in self.mentions for i in range(m.first, m.last + 1)}
+
+
+def _find_organisations(title: _Part, body: _Part, gazetteer: Gazetteer) -> None:
+    defined: dict[str, str] = {}  # acronyms the article defines, for the whole article
+    for part in (title, body):
+        part.mentions = find_organisations(part.text, part.tokens, gazetteer, defined)
+    if _title_case(title.text):
+        in_body = {fold(m.canonical) for m in body.mentions}
+        title.mentions = [m for m in title.mentions if m.alias or fold(m.canonical) in in_body]
+    acronyms = {**gazetteer.organisation_index.acronyms, **defined}
+    for part in (title, body):
+        part.mentions += resolve_acronyms(part.tokens, acronyms, part.covered)
 
 
 def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[str]:
@@ -84,21 +91,21 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
             cleaned.title, cleaned.body
         )
 
-    mentions, title_covered, body_covered, (title_tokens, body_tokens) = _organisations(
-        cleaned.title, cleaned.body, gazetteer
-    )
+    title = _Part(cleaned.title, tokenize(cleaned.title))
+    body = _Part(cleaned.body, tokenize(cleaned.body))
+    _find_organisations(title, body, gazetteer)
     organisations: dict[str, str] = {}  # folded -> canonical, first spelling wins
     aliases: dict[str, list[str]] = {}
-    for m in mentions:
+    for m in title.mentions + body.mentions:
         canonical = organisations.setdefault(fold(m.canonical), m.canonical)
         if m.alias and fold(m.alias) != fold(canonical):
-            aliases.setdefault(canonical, [])
-            if m.alias not in aliases[canonical]:
-                aliases[canonical].append(m.alias)
+            spellings = aliases.setdefault(canonical, [])
+            if m.alias not in spellings:
+                spellings.append(m.alias)
 
     cities = _dateline_cities(cleaned.meta_lines, gazetteer)
-    cities += find_cities(title_tokens, gazetteer, title_covered)
-    cities += find_cities(body_tokens, gazetteer, body_covered)
+    cities += find_cities(title.tokens, gazetteer, title.covered)
+    cities += find_cities(body.tokens, gazetteer, body.covered)
     return Facets(
         date=date,
         year=year,
