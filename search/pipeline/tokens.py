@@ -38,7 +38,9 @@ def tokenize(text: str) -> list[Token]:
     prev_end = 0
     for m in _TOKEN.finditer(text):
         gap = text[prev_end : m.start()]
-        joined = bool(tokens) and _JOINING_GAP.fullmatch(gap) is not None
+        joined = bool(tokens) and (
+            gap == " " or gap == "-" or _JOINING_GAP.fullmatch(gap) is not None
+        )
         word, kind = m.group(), m.lastgroup or "word"
         key = "ltd" if kind == "ltd" else fold(word)
         tokens.append(Token(word, m.start(), m.end(), kind, joined, word[:1].isupper(), key))
