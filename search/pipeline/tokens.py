@@ -18,7 +18,8 @@ _TOKEN = re.compile(
     # Letters and digits with inner apostrophes (Xi'an, Xi’an) but not a possessive 's.
     r"|(?P<word>[^\W_](?:\w|['’‘](?!s\b)(?=\w))*)"
 )
-_JOINING_GAP = re.compile(r"[ \t]*|-")
+# Spaces, a hyphen, or a dot inside a word (Pony.ai, JD.com) keep a name going.
+_JOINING_GAP = re.compile(r"[ \t]*|-|\.")
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
 
 
@@ -38,9 +39,7 @@ def tokenize(text: str) -> list[Token]:
     prev_end = 0
     for m in _TOKEN.finditer(text):
         gap = text[prev_end : m.start()]
-        joined = bool(tokens) and (
-            gap == " " or gap == "-" or _JOINING_GAP.fullmatch(gap) is not None
-        )
+        joined = bool(tokens) and (gap == " " or _JOINING_GAP.fullmatch(gap) is not None)
         word, kind = m.group(), m.lastgroup or "word"
         key = "ltd" if kind == "ltd" else fold(word)
         tokens.append(Token(word, m.start(), m.end(), kind, joined, word[:1].isupper(), key))

@@ -494,3 +494,9 @@ def test_numeric_dates_in_either_order(line, date, year):
 def test_a_year_still_to_come_is_not_the_year_of_an_undated_article():
     facets = article("The city prepares.", title="Smart City Expo 2999 will open in Wuxi")
     assert facets.year is None
+
+
+def test_names_with_a_dot_inside():
+    facets = article("Pony.ai and JD.com run robotaxis and drones. Wuxi.")
+    assert facets.organisations == ("Pony.ai", "JD.com")
+    assert facets.cities == ("Wuxi",)
