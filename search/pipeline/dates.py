@@ -40,11 +40,13 @@ _DATE_LABEL = re.compile(
     r"\b(?:Published|Updated|Posted|Released|Date|Time|Source)\s*(?:on|at)?\s*[:：]",
     re.IGNORECASE,
 )
+# Page metadata keys (compared in lower case) that carry the publication date, best first.
 META_DATE_KEYS = (
-    "article:published_time", "datePublished", "og:published_time", "pubdate", "pubDate",
-    "publishdate", "published", "published_time", "dateline",
-    "publish_date", "date", "DC.date.issued", "dc.date", "DC.date", "sailthru.date",
-    "parsely-pub-date", "dateCreated", "article:modified_time", "dateModified",
+    "article:published_time", "datepublished", "og:published_time", "pubdate", "publishdate",
+    "publish-date", "publish_date", "published", "published_time", "dateline",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "datecreated", "time.datetime", "article:modified_time",
+    "datemodified",
 )  # fmt: skip
 SHORT_LINE = 160  # characters: a dateline or metadata line, not a sentence of the story
 # A year that names an event of that year: "Expo 2018", "the 2018 Global Smart City Summit".
@@ -101,9 +103,10 @@ def _dateline_texts(
     meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
 ) -> Iterator[str]:
     """Where an article's own date is written, most trusted first."""
+    lowered = {key.lower(): value for key, value in meta.items()}
     for key in META_DATE_KEYS:
-        if meta.get(key):
-            yield meta[key]
+        if lowered.get(key):
+            yield lowered[key]
     yield from meta_lines
     # Cleaning may have left the dateline in the body: look at the top, then at labelled
     # lines at the bottom ("Published: ...").

@@ -47,9 +47,17 @@ _SOURCE_LINE = re.compile(
     re.IGNORECASE,
 )
 _DOMAIN_TAG = re.compile(r"\(((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov)(?:\.cn)?)\)")
+# Page metadata keys (compared in lower case) that name the publication, best first.
 META_SOURCE_KEYS = (
-    "og:site_name", "source", "publisher", "site_name", "application-name", "twitter:site",
+    "og:site_name", "source", "publisher.name", "publisher", "dc.publisher", "site_name",
+    "application-name", "twitter:site",
 )  # fmt: skip
+# A source line or site name runs on into a date or a slogan: "Ministry, October 25, 2019",
+# "LinkNaija | Nigeria's popular news platform".
+_TRAILER = re.compile(
+    r"\s+[|｜]\s+.*|,?\s+(?:\d{1,2}\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d.*"
+)
 SHORT_LINE = 200
 
 
@@ -66,7 +74,7 @@ def domain_name(value: str) -> str | None:
 
 
 def _tidy(name: str) -> str | None:
-    name = name.strip(" \t-–—:,.;|")
+    name = _TRAILER.sub("", name).strip(" \t-–—:,.;|")
     if not name or len(name) > 80:
         return None
     return domain_name(name) or name
@@ -87,8 +95,9 @@ def find_source(
     for line in short:
         for m in _DOMAIN_TAG.finditer(line):
             return domain_name(m[1]) or m[1]
+    lowered = {key.lower(): value for key, value in meta.items()}
     for key in META_SOURCE_KEYS:
-        value = (meta.get(key) or "").strip().lstrip("@")
+        value = (lowered.get(key) or "").strip().lstrip("@")
         if value.startswith("http") and not domain_name(value):
             continue  # a profile page address names no publication
         if name := _tidy(value):

@@ -500,3 +500,23 @@ def test_names_with_a_dot_inside():
     facets = article("Pony.ai and JD.com run robotaxis and drones. Wuxi.")
     assert facets.organisations == ("Pony.ai", "JD.com")
     assert facets.cities == ("Wuxi",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "source"),
+    [
+        ({"meta": {"publisher.name": "Los Angeles Times"}}, "Los Angeles Times"),
+        ({"meta": {"og:site_name": "LinkNaija | Nigeria's news platform"}}, "LinkNaija"),
+        (
+            {"meta_lines": ["Source: Russian Defense Ministry, October 25, 2019"]},
+            "Russian Defense Ministry",
+        ),
+    ],
+)
+def test_source_names_are_trimmed(kwargs, source):
+    assert article("Wuxi signed a deal.", **kwargs).source == source
+
+
+def test_metadata_keys_are_matched_in_any_case():
+    facets = article("Text.", meta={"DC.Date.Issued": "2019-04-01", "time.datetime": "2020-01-01"})
+    assert facets.date == dt.date(2019, 4, 1)
