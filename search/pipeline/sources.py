@@ -42,8 +42,8 @@ WIRES = (
     (re.compile(r"\(Reuters\)"), "Reuters"),
 )
 _SOURCE_LINE = re.compile(
-    r"\bSource\s*[:：]\s*(.+?)\s*(?=\b(?:Published|Updated|Author|Editor|Editors|By|Date|Time|"
-    r"Reporter)\b|[|｜]|\d{4}[-/]|$)",
+    r"(?:\bSource|来源)\s*[:：]\s*(.+?)\s*(?=\b(?:Published|Updated|Author|Editor|Editors|By|Date|"
+    r"Time|Reporter)\b|发布|作者|编辑|时间|[|｜]|\d{4}[-/]|$)",
     re.IGNORECASE,
 )
 _DOMAIN_TAG = re.compile(r"\(((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov)(?:\.cn)?)\)")

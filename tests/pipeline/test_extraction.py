@@ -520,3 +520,8 @@ def test_source_names_are_trimmed(kwargs, source):
 def test_metadata_keys_are_matched_in_any_case():
     facets = article("Text.", meta={"DC.Date.Issued": "2019-04-01", "time.datetime": "2020-01-01"})
     assert facets.date == dt.date(2019, 4, 1)
+
+
+def test_chinese_source_label():
+    facets = article("正文。", meta_lines=["来源:无锡日报 发布时间:2021-07-19 09:30"])
+    assert (facets.source, facets.date) == ("无锡日报", dt.date(2021, 7, 19))
