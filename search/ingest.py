@@ -15,6 +15,7 @@ from django.db import transaction
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
 from search.pipeline.extraction import Facets, Gazetteer, extract
+from search.pipeline.gazetteer import with_additions
 
 
 class IngestError(ValueError):
@@ -43,8 +44,9 @@ def _alias_map(model) -> dict[str, str]:
 
 
 def current_gazetteer() -> Gazetteer:
-    """The names extraction knows: the City and Organisation rows with their aliases."""
-    return Gazetteer(cities=_alias_map(City), organisations=_alias_map(Organisation))
+    """The names extraction knows: the built-in gazetteer data plus the City and
+    Organisation rows (with their aliases) that admins edit; rows win on a clash."""
+    return with_additions(_alias_map(City), _alias_map(Organisation))
 
 
 def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:

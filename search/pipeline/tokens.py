@@ -1,0 +1,60 @@
+"""Words of an article with their positions: the unit both gazetteer and pattern matching use.
+
+A name may only run across plain spaces or a hyphen between words; any other punctuation or
+a line break ends it, so names are never glued across a comma, a bracket or a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TOKEN = re.compile(
+    r"(?P<ltd>,?[ ]?(?:Co\.,?[ ]?Ltd\b\.?|Co\.,?[ ]?Limited\b|Ltd\b\.?|Inc\b\.?|LLC\b|PLC\b))"
+    r"|(?P<group>\(Group\))"
+    r"|(?P<amp>&)"
+    # Letters and digits with inner apostrophes (Xi'an, Xi’an) but not a possessive 's.
+    r"|(?P<word>[^\W_](?:\w|['’‘](?!s\b)(?=\w))*)"
+)
+# Spaces, a hyphen, or a dot inside a word (Pony.ai, JD.com) keep a name going.
+_JOINING_GAP = re.compile(r"[ \t]*|-|\.")
+_APOSTROPHES = str.maketrans("", "", "'’‘`")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    kind: str  # "word", "ltd" (Co., Ltd. / Inc.), "group" ("(Group)"), "amp"
+    joined: bool  # only spaces or a hyphen separate it from the previous token
+    cap: bool  # starts with a capital
+    key: str  # folded form used for lookups
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    prev_end = 0
+    for m in _TOKEN.finditer(text):
+        gap = text[prev_end : m.start()]
+        joined = bool(tokens) and (gap == " " or _JOINING_GAP.fullmatch(gap) is not None)
+        word, kind = m.group(), m.lastgroup or "word"
+        key = "ltd" if kind == "ltd" else fold(word)
+        tokens.append(Token(word, m.start(), m.end(), kind, joined, word[:1].isupper(), key))
+        prev_end = m.end()
+    return tokens
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """Case, diacritics and apostrophes do not matter when comparing names (Lüliang, Xi’an)."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """The lookup key of a name: its folded words, space-separated."""
+    return " ".join(t.key for t in tokenize(name))
