@@ -34,3 +34,17 @@ def test_a_malformed_boolean_is_a_clear_error():
     result = _import_settings(DEBUG="maybe", SECRET_KEY="x" * 50)
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_default_database_folder_is_created_on_a_fresh_checkout(tmp_path):
+    var = tmp_path / "fresh" / "var"
+    clean_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**clean_env, "DEBUG": "1", "VAR_DIR": str(var)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (var / "db.sqlite3").is_file()

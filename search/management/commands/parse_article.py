@@ -7,17 +7,18 @@ from django.db import DatabaseError
 from search.ingest import IngestError, current_gazetteer, decode_upload, parse
 from search.pipeline.cleaning import FORMATS
 from search.pipeline.extraction import Gazetteer
+from search.pipeline.gazetteer import default_gazetteer
 
 EXTENSIONS = {".txt": "text", ".html": "html", ".htm": "html"}
 
 
-def gazetteer_or_empty() -> Gazetteer:
-    """The known cities and organisations; an empty gazetteer when the database has no tables
-    yet (parse_article must work on a fresh checkout, before `migrate`)."""
+def gazetteer_or_builtin() -> Gazetteer:
+    """The known cities and organisations; only the built-in data when the database has no
+    tables yet (parse_article must work on a fresh checkout, before `migrate`)."""
     try:
         return current_gazetteer()
     except DatabaseError:
-        return Gazetteer()
+        return default_gazetteer()
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         fmt = format or EXTENSIONS.get(path.suffix.lower())
         try:
             text = decode_upload(raw)
-            cleaned, facets = parse(text, fmt, gazetteer_or_empty())
+            cleaned, facets = parse(text, fmt, gazetteer_or_builtin())
         except IngestError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         data = {
