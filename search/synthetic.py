@@ -35,7 +35,7 @@ housing property land planning zone district demonstration model award ranking i
 survey study population ageing elderly medical telemedicine insurance bank finance
 fund loan budget cost price subsidy tax green carbon emission climate solar wind
 battery storage hydrogen gas oil heating cooling building retrofit meter billing
-""".split()
+""".split()  # noqa: SIM905 - a word list reads best as text
 CONSONANTS = "bcdfghjklmnprstvwz"
 VOWELS = "aeiou"
 SOURCES = [
@@ -72,7 +72,9 @@ class SyntheticArticle:
 
 
 def _made_up(rng: np.random.Generator, syllables: int) -> str:
-    return "".join(rng.choice(list(CONSONANTS)) + rng.choice(list(VOWELS)) for _ in range(syllables))
+    return "".join(
+        rng.choice(list(CONSONANTS)) + rng.choice(list(VOWELS)) for _ in range(syllables)
+    )
 
 
 @cache

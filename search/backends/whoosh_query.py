@@ -61,7 +61,9 @@ class QueryParser:
             plain = " ".join(words)
             parsed = _tune(self.parser.parse(plain)) if plain else wq.NullQuery
             if plain:
-                note = f"Your query was not read as written ({problem}); showing results for: {plain}"
+                note = (
+                    f"Your query was not read as written ({problem}); showing results for: {plain}"
+                )
             else:
                 note = f"Your query was not read as written ({problem}); it has no words to search for."
             return parsed, [note]
@@ -89,7 +91,7 @@ def syntax_problem(text: str) -> str | None:
     ops = [t in _OPERATORS for t in tokens]
     if tokens and (tokens[0] in {"AND", "OR"} or ops[-1]):
         return f"a dangling {tokens[0] if tokens[0] in _OPERATORS else tokens[-1]}"
-    for a, b in zip(tokens, tokens[1:]):
+    for a, b in zip(tokens, tokens[1:], strict=False):
         if a in _OPERATORS and b in {"AND", "OR"}:
             return f"{a} followed by {b}"
     return None
@@ -136,7 +138,9 @@ class Evaluator:
             return out
         # Whoosh's BM25F, with its idf and its (byte-quantised) field lengths, so that
         # scores equal Whoosh's full scoring (tested).
-        idf = math.log(self.state.doc_count_all / (self.state.doc_frequency(fieldname, text) + 1)) + 1
+        idf = (
+            math.log(self.state.doc_count_all / (self.state.doc_frequency(fieldname, text) + 1)) + 1
+        )
         length = self.state.lengths[fieldname][ids]
         avg = self.state.avg_length[fieldname]
         score = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * length / avg)))

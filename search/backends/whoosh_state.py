@@ -33,13 +33,13 @@ def _numeric_column(leaf, fieldname: str, dtype, missing) -> np.ndarray:
         return out
     col = leaf.column_reader(fieldname, translate=False)
     if isinstance(col, NumericColumn.Reader):
-        # The column is fixed-width big-endian numbers: read it in one go.
+        # The column is fixed-width big-endian numbers: read it in one go. Integer fields
+        # store value + a fixed offset (Whoosh's sortable encoding of signed numbers).
+        offset = int(leaf.schema[fieldname].to_column_value(0))
         raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
         values = np.frombuffer(raw, dtype=">" + col._typecode).astype(np.int64)
-        out[: len(values)] = values
-        values_default = col._default
-        out[len(values) :] = missing
-        out[: len(values)][values == values_default] = missing
+        present = values != col._default
+        out[: len(values)][present] = values[present] - offset
     else:  # pragma: no cover - other codecs
         out[:] = np.fromiter(col, dtype=np.int64, count=n)
     return out
@@ -48,7 +48,7 @@ def _numeric_column(leaf, fieldname: str, dtype, missing) -> np.ndarray:
 def _lengths(leaf, fieldname: str) -> np.ndarray:
     n = leaf.doc_count_all()
     perdoc = leaf._perdoc
-    reader = perdoc._cached_reader("_%s_len" % fieldname, LENGTHS_COLUMN)
+    reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     if reader is None:
         return np.zeros(n, dtype=np.float32)
     raw = reader._dbfile.get(reader._basepos, reader._count)
@@ -67,7 +67,7 @@ def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         m = m.child
     if not isinstance(m, W3LeafMatcher):  # pragma: no cover - other codecs
         pairs = [(i, w) for i, w in m.items_as("weight")]
-        ids, weights = zip(*pairs) if pairs else ((), ())
+        ids, weights = zip(*pairs, strict=True) if pairs else ((), ())
         return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
     id_parts, weight_parts = [], []
     while True:

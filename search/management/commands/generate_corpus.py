@@ -54,7 +54,7 @@ def insert_batch(items: list[synthetic.SyntheticArticle], city_ids, org_ids) -> 
             ]
         )
         city_links, org_links = [], []
-        for row, (_, a) in zip(rows, new):
+        for row, (_, a) in zip(rows, new, strict=True):
             city_links += [
                 Article.cities.through(article_id=row.pk, city_id=city_ids[c]) for c in a.cities
             ]
