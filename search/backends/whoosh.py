@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from django.utils.html import escape
-from whoosh import highlight, index
+from whoosh import index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
@@ -36,10 +36,12 @@ from search.backends.base import (
     SearchQuery,
     documents,
 )
+from search.backends.whoosh_highlight import Highlighter
 from search.backends.whoosh_query import Evaluator, QueryParser, plain_words
 from search.backends.whoosh_state import SearchState
 
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+HIGHLIGHTER = Highlighter(ANALYZER)
 SNIPPET_CHARS = 300
 FEW_RESULTS = 3  # below this many hits, offer a spelling suggestion
 
@@ -76,34 +78,11 @@ def index_fields(doc: IndexDoc) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-class _Formatter(highlight.HtmlFormatter):
-    """Bare <mark> around matches; everything else HTML-escaped by Whoosh."""
-
-    template = "<%(tag)s>%(t)s</%(tag)s>"
-
-    def __init__(self) -> None:
-        super().__init__(tagname="mark", between=" … ")
-
-
 def _plain_snippet(body: str) -> str:
     if len(body) <= SNIPPET_CHARS:
         return escape(body)
     cut = body[:SNIPPET_CHARS].rsplit(" ", 1)[0]
     return escape(cut) + " …"
-
-
-def highlight_html(text: str, terms: set, whole: bool) -> str:
-    """The text's best fragment(s) for the terms, escaped, matches in <mark>; '' if none."""
-    if not terms or not text:
-        return ""
-    fragmenter = (
-        highlight.WholeFragmenter()
-        if whole
-        else highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
-    )
-    return highlight.highlight(
-        text, frozenset(terms), ANALYZER, fragmenter, _Formatter(), top=1 if whole else 2
-    )
 
 
 def top_docs(candidates: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
@@ -309,18 +288,18 @@ class WhooshBackend(SearchBackend):
             return []
         rows = Article.objects.defer("raw_content").prefetch_related("cities", "organisations")
         by_id = {a.id: a for a in rows.filter(id__in=[i for i, _ in ranked])}
-        hits = []
+        hits, terms = [], frozenset(terms)
         for article_id, score in ranked:
             a = by_id.get(article_id)
             if a is None:  # deleted since the index was read
                 continue
-            snippet = highlight_html(a.body, terms, whole=False) or _plain_snippet(a.body)
+            snippet = HIGHLIGHTER.fragment(a.body, terms, SNIPPET_CHARS) or _plain_snippet(a.body)
             hits.append(
                 Hit(
                     id=a.id,
                     score=score,
                     title=a.title,
-                    title_html=highlight_html(a.title, terms, whole=True) or escape(a.title),
+                    title_html=HIGHLIGHTER.whole(a.title, terms) or escape(a.title),
                     snippet=snippet,
                     url=a.get_absolute_url(),
                     date=a.published_date,

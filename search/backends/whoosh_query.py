@@ -192,6 +192,8 @@ class Evaluator:
             return self._bm25(fieldname, q.text, q.boost)
         if isinstance(q, wq.MultiTerm) and fieldname in SCORED_FIELDS:
             return self._expanded(q, positive)
+        if isinstance(q, wq.Phrase) and fieldname in SCORED_FIELDS and q.slop == 1:
+            return self._phrase(q, positive)
         return self._whoosh(q, positive)
 
     def _and(self, parts: list[Match]) -> Match:
@@ -254,6 +256,24 @@ class Evaluator:
                 self.highlight_terms.add(text)
             parts.append(self._bm25(q.fieldname, text, q.boost))
         return self._or(parts)
+
+    def _phrase(self, q: wq.Phrase, positive: bool) -> Match:
+        """Documents with all the words (vector AND), then adjacent positions (phrase_docs).
+
+        Scored as the sum of its words' BM25F: Whoosh's span scoring costs a Python loop per
+        document, and the words' scores rank phrase matches just as sensibly.
+        """
+        words = [w for w in q.words if w]
+        if positive:
+            self.highlight_terms.update(words)
+        parts = [self._bm25(q.fieldname, w, q.boost) for w in words]
+        both = self._and(parts)
+        if len(words) < 2 or not both.mask.any():
+            return both
+        docs = self.state.phrase_docs(q.fieldname, words, both.mask)
+        mask = np.zeros(self.state.size, dtype=bool)
+        mask[docs] = True
+        return Match(mask, np.where(mask, both.score, np.float32(0)))
 
     def _whoosh(self, q: wq.Query, positive: bool) -> Match:
         """Anything else (phrases, other fields) through Whoosh's matchers, per segment."""

@@ -9,8 +9,10 @@ facet a flat (document, value) pair list. Counting facets over a match set is th
 
 from __future__ import annotations
 
+import pickle
 import threading
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -79,6 +81,46 @@ def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
             break
         m._goto(m._nextoffset)
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
+    """Keys (doc << 32 | position) of a term's occurrences in the wanted docs of a segment.
+
+    Positions are stored per posting as pickled position deltas; only the postings of
+    wanted documents are unpickled, then turned into absolute positions with one cumsum.
+    """
+    try:
+        m = leaf.postings(fieldname, text)
+    except TermNotFound:
+        return np.empty(0, np.int64)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    docs, code_lists = [], []
+    loads = pickle.loads
+    while True:
+        m._read_ids()
+        ids = np.asarray(m._ids, dtype=np.int64)
+        chosen = np.flatnonzero(wanted[ids])
+        if len(chosen):
+            m._read_values()
+            values = m._values
+            code_lists += [loads(values[i][4:] + b".") for i in chosen.tolist()]
+            docs.append(ids[chosen])
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if not docs:
+        return np.empty(0, np.int64)
+    counts = np.fromiter(map(len, code_lists), dtype=np.int64, count=len(code_lists))
+    total = int(counts.sum())
+    deltas = np.fromiter(chain.from_iterable(code_lists), dtype=np.int64, count=total)
+    doc_of = np.repeat(np.concatenate(docs), counts)
+    positions = np.cumsum(deltas)
+    # cumsum ran across documents: subtract each document's starting total.
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    before = np.concatenate(([0], positions))[starts]
+    positions -= np.repeat(before, counts)
+    return (doc_of << 32) | positions
 
 
 @dataclass
@@ -213,6 +255,27 @@ class SearchState:
         ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
         keep = self.live[ids]
         return ids[keep], weights[keep]
+
+    def phrase_docs(self, fieldname: str, words: list, candidates: np.ndarray) -> np.ndarray:
+        """Global doc numbers among the candidates where the words occur next to each other."""
+        found = []
+        for leaf, offset in self.leaves:
+            n = leaf.doc_count_all()
+            wanted = candidates[offset : offset + n]
+            if not wanted.any():
+                continue
+            keys = None
+            for i, word in enumerate(words):
+                these = leaf_positions(leaf, fieldname, word, wanted) - i
+                keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
+                if not len(keys):
+                    break
+                # Later words need only be read in the documents still in the running.
+                wanted = np.zeros(n, dtype=bool)
+                wanted[keys >> 32] = True
+            if keys is not None and len(keys):
+                found.append(np.unique(keys >> 32) + offset)
+        return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def doc_frequency(self, fieldname: str, text) -> int:
         return self.searcher.doc_frequency(fieldname, text)
