@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, PlusMinusPlugin
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
 
 from search.backends.whoosh_state import FACET_FIELDS, SCORED_FIELDS, SearchState
 
@@ -33,6 +33,8 @@ MAX_EXPANSION = 200  # prefix/fuzzy terms kept (the most frequent ones)
 _FIELD_ALIASES = {"org": "organisation", "organization": "organisation", "orgs": "organisation"}
 _FIELD_ALIAS_RE = re.compile(r"(?<![\w:])(org|organization|orgs)(?=:)", re.IGNORECASE)
 _OPERATORS = {"AND", "OR", "NOT"}
+_MINUS_RE = re.compile(r"(?<![\w\-])-(?=[\w\"(])")
+_PLUS_RE = re.compile(r"(?<![\w+])\+(?=[\w\"(])")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -41,11 +43,13 @@ class QueryParser:
         self.schema = schema
         self.parser = MultifieldParser(list(SCORED_FIELDS), schema, group=AndGroup)
         self.parser.add_plugin(FuzzyTermPlugin())
-        self.parser.add_plugin(PlusMinusPlugin())
 
     def parse(self, text: str) -> tuple[wq.Query, list[str]]:
         """The query for the text, and notes for the reader when it was not read as written."""
         text = _FIELD_ALIAS_RE.sub(lambda m: _FIELD_ALIASES[m[1].lower()], text.strip())
+        # -word and +word as NOT and plain words (Whoosh's PlusMinusPlugin fails on -word
+        # inside parentheses); a hyphen inside a word ("e-government") is left alone.
+        text = _MINUS_RE.sub("NOT ", _PLUS_RE.sub("", text))
         if not text:
             return wq.Every(), []
         problem = syntax_problem(text)
@@ -79,7 +83,7 @@ def syntax_problem(text: str) -> str | None:
     if text.count('"') % 2:
         return "an unclosed quote"
     depth = 0
-    outside = re.sub(r'"[^"]*"', " ", text)
+    outside = re.sub(r'"[^"]*"', " _ ", text)  # a phrase counts as one word
     for ch in outside:
         depth += ch == "("
         depth -= ch == ")"
@@ -246,6 +250,14 @@ class Evaluator:
     def _expanded(self, q: wq.MultiTerm, positive: bool) -> Match:
         reader = self.state.searcher.reader()
         terms = list(q._btexts(reader))
+        if isinstance(q, wq.Prefix):
+            # The index holds stems, and a stem is often shorter than the typed prefix
+            # ("governmen*" should find "government", indexed as "govern"): stems that the
+            # prefix starts with, up to four letters shorter, are taken as matches too.
+            text = q.text
+            for k in range(max(3, len(text) - 4), len(text)):
+                if (q.fieldname, text[:k]) in reader:
+                    terms.append(text[:k])
         if len(terms) > MAX_EXPANSION:
             terms.sort(key=lambda t: -reader.doc_frequency(q.fieldname, t))
             terms = terms[:MAX_EXPANSION]

@@ -208,7 +208,7 @@ class SearchState:
         for leaf, offset in self.leaves:
             n = leaf.doc_count_all()
             live = np.ones(n, dtype=bool)
-            deleted = list(leaf.all_deleted_docs()) if leaf.has_deletions() else []
+            deleted = list(leaf._perdoc.deleted_docs()) if leaf.has_deletions() else []
             live[np.asarray(deleted, dtype=np.int64)] = False
             self.live[offset : offset + n] = live
             ids.append(_numeric_column(leaf, "id", np.int64, -1))

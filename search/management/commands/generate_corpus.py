@@ -93,10 +93,13 @@ class Command(BaseCommand):
                 added += insert_batch(items, city_ids, org_ids)
                 bar.update(len(items))
         inserted = time.perf_counter() - start
-        self.stdout.write(f"added {added} synthetic article(s) in {inserted:.1f} s")
+        if verbosity:
+            self.stdout.write(f"added {added} synthetic article(s) in {inserted:.1f} s")
         if not no_index:
             from search.backends.base import get_backend
 
             start = time.perf_counter()
             total = get_backend().rebuild()
-            self.stdout.write(f"indexed {total} article(s) in {time.perf_counter() - start:.1f} s")
+            if verbosity:
+                seconds = time.perf_counter() - start
+                self.stdout.write(f"indexed {total} article(s) in {seconds:.1f} s")
