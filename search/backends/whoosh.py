@@ -106,6 +106,7 @@ class WhooshBackend(SearchBackend):
         self._ix = None
         self._state: SearchState | None = None
         self._parser = QueryParser(SCHEMA)
+        self.write_wait = whoosh_write.WAIT_SECONDS  # how long an update waits for the lock
 
     # -- the index -----------------------------------------------------------------------
 
@@ -157,7 +158,7 @@ class WhooshBackend(SearchBackend):
         # Journal first: if this writer cannot get the lock, the next one applies these ids.
         whoosh_write.journal(self.path, ids)
         ix = self._index()
-        with whoosh_write.index_writer(ix) as writer:
+        with whoosh_write.index_writer(ix, wait=self.write_wait) as writer:
             ids |= whoosh_write.drain(whoosh_write.journal_path(self.path))
             self._apply(writer, ids)
 

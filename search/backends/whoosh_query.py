@@ -173,7 +173,8 @@ class Evaluator:
             return Match(mask, np.where(mask, pos.score, np.float32(0)))
         if isinstance(q, wq.Not):
             child = self._eval(q.query, not positive)
-            return self._only(~child.mask)
+            # Whoosh scores a NOT inside an AND as a constant boost; so do we, to rank alike.
+            return self._only(~child.mask, boost=q.boost)
         if isinstance(q, (wq.AndMaybe, wq.Require)):
             a, b = self._eval(q.a, positive), self._eval(q.b, positive)
             if isinstance(q, wq.Require):

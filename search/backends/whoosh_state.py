@@ -199,8 +199,9 @@ class SearchState:
         self.searcher = searcher
         self.generation = generation
         reader = searcher.reader()
-        self.leaves = list(reader.leaf_readers())
-        self.leaf_searchers = list(searcher.leaf_searchers())
+        # An empty index has one EmptyReader leaf, which has no columns to read.
+        self.leaves = [(r, o) for r, o in reader.leaf_readers() if r.doc_count_all()]
+        self.leaf_searchers = [(s, o) for s, o in searcher.leaf_searchers() if s.doc_count_all()]
         self.size = reader.doc_count_all()
         self.live = np.zeros(self.size, dtype=bool)
         ids, years, dates = [], [], []

@@ -13,13 +13,16 @@ import fcntl
 import os
 import threading
 import time
+from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh.index import LockError
 
 WAIT_SECONDS = 120.0
-_thread_lock = threading.Lock()  # threads of one process queue here before the file lock
+# Threads of one process queue here before the file lock, one queue per index directory
+# (a rebuild writing a fresh directory does not hold up updates of the live one).
+_thread_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 def journal_path(index_dir: Path) -> Path:
@@ -71,7 +74,7 @@ def drain(path: Path) -> set[int]:
 def index_writer(ix, wait: float = WAIT_SECONDS, **kwargs):
     """Whoosh's writer, waiting for the lock instead of failing at once."""
     deadline = time.monotonic() + wait
-    with _thread_lock:
+    with _thread_locks[str(ix.storage.folder)]:
         while True:
             try:
                 writer = ix.writer(**kwargs)

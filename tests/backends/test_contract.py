@@ -245,10 +245,9 @@ def test_seed_search_finds_its_article(seeded_engine):
 
 def test_saves_and_deletes_reach_the_index_after_commit(corpus, django_capture_on_commit_callbacks):
     article = Article.objects.order_by("id").first()
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            article.title = "Zanzibarian quokka parliament"
-            article.save()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        article.title = "Zanzibarian quokka parliament"
+        article.save()
     assert ids(corpus, "quokka") == {article.id}
     with django_capture_on_commit_callbacks(execute=True):
         article.delete()
@@ -258,11 +257,14 @@ def test_saves_and_deletes_reach_the_index_after_commit(corpus, django_capture_o
 
 def test_rolled_back_changes_never_reach_the_index(corpus, django_capture_on_commit_callbacks):
     article = Article.objects.order_by("id").first()
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            article.title = "Zanzibarian quokka parliament"
-            article.save()
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        article.title = "Zanzibarian quokka parliament"
+        article.save()
+        raise RuntimeError
     assert ids(corpus, "quokka") == set()
 
 
