@@ -28,6 +28,7 @@ K1, B = 1.2, 0.75
 # Whoosh's FuzzyTerm compares a term with every word of the field; a fixed first letter
 # cuts that to a small share of the vocabulary, and people rarely mistype a first letter.
 FUZZY_PREFIX = 1
+MAX_FUZZY_EDITS = 2
 MAX_EXPANSION = 200  # prefix/fuzzy terms kept (the most frequent ones)
 
 _FIELD_ALIASES = {"org": "organisation", "organization": "organisation", "orgs": "organisation"}
@@ -104,8 +105,10 @@ def syntax_problem(text: str) -> str | None:
 def _tune(q: wq.Query) -> wq.Query:
     """Give fuzzy terms a fixed first letter (see FUZZY_PREFIX)."""
     for leaf in q.leaves() if not q.is_leaf() else [q]:
-        if isinstance(leaf, wq.FuzzyTerm) and leaf.prefixlength < FUZZY_PREFIX:
-            leaf.prefixlength = FUZZY_PREFIX
+        if isinstance(leaf, wq.FuzzyTerm):
+            leaf.prefixlength = max(leaf.prefixlength, FUZZY_PREFIX)
+            # "word~99" would compare every word of the index; two edits is plenty.
+            leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_EDITS)
     return q
 
 
