@@ -337,7 +337,10 @@ class WhooshBackend(SearchBackend):
                 stem = _stem(word)
                 if stem is None or ("body", stem) in reader or ("title", stem) in reader:
                     continue
-                near = reader.terms_within("body", stem, 2, prefix=1)
+                # Per segment: see Evaluator._expanded.
+                near = {
+                    t for leaf, _ in state.leaves for t in leaf.terms_within("body", stem, 2, 1)
+                }
                 near = [t for t in near if t != stem and len(t) > 1]
                 if near:
                     best = max(near, key=lambda t: (reader.doc_frequency("body", t), t))

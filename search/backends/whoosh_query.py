@@ -253,7 +253,9 @@ class Evaluator:
 
     def _expanded(self, q: wq.MultiTerm, positive: bool) -> Match:
         reader = self.state.searcher.reader()
-        terms = list(q._btexts(reader))
+        # Expanded per segment: a segment walks its word list with an automaton, while the
+        # reader over several segments compares every word with Python edit distances.
+        terms = list({t for leaf, _ in self.state.leaves for t in q._btexts(leaf)})
         if isinstance(q, wq.Prefix):
             # The index holds stems, and a stem is often shorter than the typed prefix
             # ("governmen*" should find "government", indexed as "govern"): stems that the
