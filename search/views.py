@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+from django_htmx.http import push_url
 
+from search import export as exporting
 from search.backends.base import SearchPage, get_backend
-from search.forms import FACET_PARAMS, SearchForm
+from search.forms import SearchForm
+from search.highlight import highlight_body, highlight_text
+from search.links import query_params, search_url
 from search.models import Article
-
-_PARAM_OF_FACET = {facet: param for param, facet in FACET_PARAMS.items()}
+from search.presenters import search_context
 
 
 def page_json(page: SearchPage) -> dict:
@@ -52,21 +55,88 @@ def api_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse(page_json(get_backend().search(form.to_query())))
 
 
-@require_GET
+@require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
+    """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
     query = form.to_query()
-    page = get_backend().search(query)
-    context = {"form": form, "page": page, "query": query, "facet_params": _PARAM_OF_FACET}
-    template = "search/_results.html" if request.htmx else "search/search.html"
+    canonical = search_url(query)
+    partial = request.htmx and not request.htmx.history_restore_request
+    misspelled = list(request.GET.lists()) != list(query_params(query).lists())
+    if not partial and form.is_valid() and misspelled:
+        # Same state, one spelling: a no-JS form submit (empty fields, any order) lands on the
+        # readable URL a researcher can bookmark.
+        return redirect(canonical)
+    context = search_context(get_backend(), form, query)
+    template = "search/_fragment.html" if partial else "search/search.html"
     response = render(request, template, context)
+    if partial:
+        response = push_url(response, canonical)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-@require_GET
+@require_safe
 def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """One article; the search it came from (in its query string) is kept for the way back."""
     article = get_object_or_404(Article.objects.prefetch_related("cities", "organisations"), pk=pk)
     if slug != article.slug:
-        return redirect(article, permanent=True)
-    return render(request, "search/article.html", {"article": article})
+        url = article.get_absolute_url()
+        if request.GET:
+            url += "?" + request.GET.urlencode()
+        return redirect(url, permanent=True)
+    query = SearchForm(request.GET).to_query()
+    body_html, marked = highlight_body(article.body, query.q)
+    from_search = bool(query_params(query))
+    context = {
+        "article": article,
+        "query": query,
+        "body_html": body_html,
+        "title_html": highlight_text(article.title, query.q),
+        "marked": marked,
+        "back_url": search_url(query) if from_search else None,
+        "more": get_backend().more_like_this(article.pk, limit=5),
+        "canonical": request.build_absolute_uri(article.get_absolute_url()),
+    }
+    return render(request, "search/article.html", context)
+
+
+@require_safe
+def export_results(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The current result set, every page up to the stated cap, as a download."""
+    if fmt not in exporting.FORMATS:
+        raise Http404("unknown export format")
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return HttpResponse(
+            f"Cannot export: {errors}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    query = form.to_query()
+    limit = exporting.export_max()
+    total, records = exporting.collect(get_backend(), query, request.build_absolute_uri("/"), limit)
+    content_type, _ = exporting.FORMATS[fmt]
+    response = HttpResponse(
+        exporting.render(fmt, query, total, records, limit), content_type=content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exporting.filename(query, fmt)}"'
+    response["X-Total-Count"] = str(total)
+    response["X-Exported-Count"] = str(len(records))
+    return response
+
+
+ROBOTS = """User-agent: *
+# Search result pages multiply with every facet combination: crawl the archive, not them.
+Disallow: /?
+Disallow: /*?
+Disallow: /export/
+Disallow: /api/
+Disallow: /admin/
+Allow: /$
+Allow: /articles/
+"""
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")

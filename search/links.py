@@ -1,0 +1,66 @@
+"""Canonical search URLs: one SearchQuery, one readable URL, whatever order the form sent.
+
+A researcher pastes these into papers, so the same state must always print the same way:
+q, city, org, year, year_from, year_to, sort, per_page, page, with defaults left out and the
+values of each facet sorted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.http import QueryDict
+from django.urls import reverse
+
+from search.backends.base import SearchQuery
+from search.forms import FACET_PARAMS
+
+# URL parameter order for facets (FACET_PARAMS maps param -> facet).
+FACET_ORDER = ("city", "org", "year")
+PARAM_OF_FACET = {facet: param for param, facet in FACET_PARAMS.items()}
+DEFAULT_PER_PAGE = SearchQuery().per_page
+
+
+def query_params(query: SearchQuery) -> QueryDict:
+    params = QueryDict(mutable=True)
+    if query.q:
+        params["q"] = query.q
+    for param in FACET_ORDER:
+        values = sorted(query.selected(FACET_PARAMS[param]))
+        if values:
+            params.setlist(param, values)
+    if query.year_from is not None:
+        params["year_from"] = str(query.year_from)
+    if query.year_to is not None:
+        params["year_to"] = str(query.year_to)
+    if query.sort != "relevance":
+        params["sort"] = query.sort
+    if query.per_page != DEFAULT_PER_PAGE:
+        params["per_page"] = str(query.per_page)
+    if query.page > 1:
+        params["page"] = str(query.page)
+    return params
+
+
+def search_url(query: SearchQuery, path: str | None = None) -> str:
+    encoded = query_params(query).urlencode()
+    return (path or reverse("search:search")) + (f"?{encoded}" if encoded else "")
+
+
+def with_value(query: SearchQuery, facet: str, value: str, selected: bool) -> SearchQuery:
+    """The query with one facet value ticked or unticked, back on page 1."""
+    values = [v for v in query.selected(facet) if v != value]
+    if selected:
+        values.append(value)
+    filters = {f: vs for f, vs in query.filters.items() if f != facet}
+    if values:
+        filters[facet] = tuple(values)
+    return replace(query, filters=filters, page=1)
+
+
+def without_filters(query: SearchQuery) -> SearchQuery:
+    return replace(query, filters={}, year_from=None, year_to=None, page=1)
+
+
+def with_range(query: SearchQuery, year_from: int | None, year_to: int | None) -> SearchQuery:
+    return replace(query, year_from=year_from, year_to=year_to, page=1)

@@ -1,0 +1,207 @@
+"""What the search templates show, worked out in Python so the templates stay plain.
+
+Everything here speaks only the search contract (SearchQuery in, SearchPage out).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field, replace
+
+from django.urls import reverse
+
+from search import export as exporting
+from search.backends.base import FacetCount, SearchBackend, SearchPage, SearchQuery
+from search.forms import SearchForm
+from search.links import (
+    PARAM_OF_FACET,
+    query_params,
+    search_url,
+    with_range,
+    with_value,
+    without_filters,
+)
+
+# Values shown before "show more"; a filter box appears once a list is longer than this.
+FACET_TOP = 8
+FACET_LABELS = {"city": "City", "organisation": "Organisation", "year": "Year"}
+SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
+EXPORT_LABELS = {"csv": "CSV", "json": "JSON", "ris": "RIS", "bibtex": "BibTeX"}
+PAGE_WINDOW = 2
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+    id: str
+    url: str  # the search with this value toggled
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    param: str
+    label: str
+    top: list[FacetValue]
+    more: list[FacetValue] = field(default_factory=list)
+
+    @property
+    def find(self) -> str:
+        """'a city', 'an organisation': the filter box's label."""
+        noun = self.label.lower()
+        return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+    @property
+    def size(self) -> int:
+        return len(self.top) + len(self.more)
+
+
+@dataclass
+class Bar:
+    year: int
+    count: int
+    selected: bool
+    in_range: bool
+    percent: int
+    id: str
+    url: str
+
+
+@dataclass
+class Chip:
+    label: str
+    value: str
+    url: str
+
+
+def _dom_id(facet: str, value: str) -> str:
+    """Stable across requests (htmx keeps focus on a swapped control by its id)."""
+    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in value.lower())
+    return f"f-{facet}-{safe[:40]}-{zlib.crc32(value.encode()) % 100_000:05d}"
+
+
+def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> FacetGroup:
+    values = [
+        FacetValue(
+            c.value,
+            c.count,
+            c.selected,
+            _dom_id(facet, c.value),
+            search_url(with_value(query, facet, c.value, not c.selected)),
+        )
+        for c in counts
+    ]
+    # Selected values stay in view however small their count.
+    top = values[:FACET_TOP]
+    more = values[FACET_TOP:]
+    top += [v for v in more if v.selected]
+    more = [v for v in more if not v.selected]
+    return FacetGroup(facet, PARAM_OF_FACET[facet], FACET_LABELS[facet], top, more)
+
+
+def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
+    years = sorted((int(c.value), c) for c in counts if c.value.isdigit() and len(c.value) == 4)
+    peak = max((c.count for _, c in years), default=0) or 1
+    lo = query.year_from if query.year_from is not None else -1
+    hi = query.year_to if query.year_to is not None else 10_000
+    ranged = query.year_from is not None or query.year_to is not None
+    return [
+        Bar(
+            year=year,
+            count=c.count,
+            selected=c.selected,
+            in_range=ranged and lo <= year <= hi,
+            percent=round(100 * c.count / peak),
+            id=f"f-year-{year}",
+            url=search_url(with_value(query, "year", c.value, not c.selected)),
+        )
+        for year, c in years
+    ]
+
+
+def chips(query: SearchQuery) -> list[Chip]:
+    out = []
+    for facet in ("city", "organisation", "year"):
+        for value in query.selected(facet):
+            out.append(
+                Chip(FACET_LABELS[facet], value, search_url(with_value(query, facet, value, False)))
+            )
+    if query.year_from is not None or query.year_to is not None:
+        span = f"{query.year_from or '…'}–{query.year_to or '…'}"
+        out.append(Chip("Years", span, search_url(with_range(query, None, None))))
+    return out
+
+
+def pagination(query: SearchQuery, page: SearchPage) -> dict:
+    current, last = query.page, page.pages
+    shown = sorted(
+        {1, last, *range(max(1, current - PAGE_WINDOW), min(last, current + PAGE_WINDOW) + 1)}
+    )
+    items = []
+    previous = 0
+    for n in shown:
+        if n - previous > 1:
+            items.append(None)  # a gap
+        items.append(n)
+        previous = n
+    return {
+        "items": items,
+        "current": current,
+        "last": last,
+        "previous": current - 1 if 1 < current <= last else None,
+        "next": current + 1 if current < last else None,
+    }
+
+
+def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery) -> dict:
+    page = backend.search(query)
+    year_counts = page.facets.get("year", [])
+    if query.year_from is not None or query.year_to is not None:
+        # The histogram shows every year, so a range can be widened from where it is.
+        wide = backend.search(replace(query, year_from=None, year_to=None, page=1, per_page=1))
+        year_counts = wide.facets.get("year", [])
+    bars = histogram(query, year_counts)
+    filtered = bool(query.filters) or query.year_from is not None or query.year_to is not None
+    errors = [str(e) for errs in form.errors.values() for e in errs] if form.is_bound else []
+    params = query_params(query)
+    export_params = query_params(replace(query, page=1)).urlencode()
+    return {
+        "form": form,
+        "query": query,
+        "page": page,
+        "params": params,
+        "canonical": search_url(query),
+        "errors": errors,
+        "filtered": filtered,
+        "facet_groups": [
+            facet_group(query, f, page.facets.get(f, [])) for f in ("city", "organisation")
+        ],
+        "bars": bars,
+        "range_years": sorted(
+            {b.year for b in bars} | {y for y in (query.year_from, query.year_to) if y is not None}
+        ),
+        "chips": chips(query),
+        "clear_url": search_url(without_filters(query)),
+        "unfiltered_url": search_url(without_filters(replace(query, q=""))),
+        "suggestion_url": (
+            search_url(replace(query, q=page.suggestion, page=1)) if page.suggestion else None
+        ),
+        "sorts": SORT_LABELS,
+        "pagination": pagination(query, page),
+        "past_end": query.page > page.pages,
+        "last_url": search_url(replace(query, page=page.pages)),
+        "first_hit": (query.page - 1) * query.per_page + 1,
+        "last_hit": (query.page - 1) * query.per_page + len(page.hits),
+        "exports": [
+            (
+                EXPORT_LABELS[fmt],
+                reverse("search:export", args=[fmt])
+                + (f"?{export_params}" if export_params else ""),
+            )
+            for fmt in exporting.FORMATS
+        ],
+        "export_max": exporting.export_max(),
+        "hit_suffix": f"?{params.urlencode()}" if params else "",
+    }

@@ -1,0 +1,60 @@
+"""Shared pieces of the admin tests: known names, article texts, and a search helper that asks
+the real Whoosh index (never the database) what a researcher would find."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.backends.base import SearchQuery, get_backend
+from search.models import City, Organisation
+
+
+def article_text(word: str, city: str = "Wuxi", org: str = "Huawei", date: str = "2019-05-14"):
+    """A small but real-looking plain-text article whose body carries a unique word."""
+    return (
+        f"{city} opens the {word} sensor platform\n\n"
+        f"Published: {date}\n\n"
+        f"{city} and {org} announced the {word} platform on Tuesday. It links traffic lights, "
+        "water meters and street lamps across the city, and officials say residents will see "
+        "shorter waits at junctions within months.\n\n"
+        "The system will be extended to every district by the end of next year, according to "
+        "the municipal bureau of industry and information technology.\n"
+    )
+
+
+def article_html(word: str, city: str = "Nanjing", org: str = "ZTE", date: str = "2020-03-02"):
+    return (
+        f"<!doctype html><html><head><title>{city} tests the {word} network</title></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
+        f"<article><h1>{city} tests the {word} network</h1><p class='date'>{date}</p>"
+        f"<p>{city} and {org} are testing {word}, a network of roadside units, across the old "
+        "town, and plan to connect buses and traffic lights to it during the coming year.</p>"
+        "<p>More districts will follow once the trial ends, the city government said.</p>"
+        "</article><footer>Copyright 2020</footer></body></html>"
+    )
+
+
+def ids_found(q: str = "", **filters: str) -> set[int]:
+    """Article ids the search index returns for a query and facet filters."""
+    query = SearchQuery(q=q, filters={k: (v,) for k, v in filters.items()}, per_page=100)
+    return {hit.id for hit in get_backend().search(query).hits}
+
+
+@pytest.fixture
+def names(db):
+    """The gazetteer the test articles are written against."""
+    for city in ("Wuxi", "Nanjing"):
+        City.objects.get_or_create(name=city)
+    for org in ("Huawei", "ZTE"):
+        Organisation.objects.get_or_create(name=org)
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run the index updates a request schedules, as a real commit would."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
