@@ -45,7 +45,11 @@ from search.backends.whoosh_state import SearchState
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
 HIGHLIGHTER = Highlighter(ANALYZER)
 SNIPPET_CHARS = 300
-FEW_RESULTS = 3  # below this many hits, offer a spelling suggestion
+FEW_RESULTS = 3
+# Reading the index through mmap is faster but its touched pages count as resident memory.
+USE_MMAP = (
+    os.environ.get("SEARCH_WHOOSH_MMAP", "0") == "1"
+)  # below this many hits, offer a spelling suggestion
 
 SCHEMA = Schema(
     id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False, sortable=True),
@@ -121,7 +125,7 @@ class WhooshBackend(SearchBackend):
                 index.create_in(self.path, SCHEMA)
             # Plain file reads, not mmap: mapped pages of a 100k-article index count in the
             # process's resident memory as they are touched (hundreds of MB for phrases).
-            self._ix = FileStorage(str(self.path), supports_mmap=False).open_index()
+            self._ix = FileStorage(str(self.path), supports_mmap=USE_MMAP).open_index()
         return self._ix
 
     def _close(self) -> None:
