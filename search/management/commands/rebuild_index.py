@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
@@ -8,7 +10,9 @@ from search.models import Article
 class Command(BaseCommand):
     help = (
         "Rebuild the search index from the database. The database is the source of truth: "
-        "this recreates a lost, stale or corrupt index without losing any article."
+        "this recreates a lost, stale or corrupt index without losing any article. The new "
+        "index is built beside the live one and swapped in, so searches keep working, and "
+        "articles saved meanwhile are indexed too."
     )
 
     def add_arguments(self, parser) -> None:
@@ -24,6 +28,9 @@ class Command(BaseCommand):
             self.stdout.write("index present; nothing to do (run without --if-missing to rebuild)")
             return
         total = Article.objects.count()
+        start = time.perf_counter()
         with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
             count = backend.rebuild(progress=bar.update)
-        self.stdout.write(f"indexed {count} article(s)")
+        seconds = time.perf_counter() - start
+        rate = count / seconds if seconds else 0
+        self.stdout.write(f"indexed {count} article(s) in {seconds:.1f} s ({rate:.0f}/s)")
