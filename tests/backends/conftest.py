@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from search.backends import base
 
-ENGINES = ["whoosh"]
+ENGINES = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 CORPUS_SIZE = 150
 CORPUS_SEED = 7
 

@@ -12,10 +12,21 @@ from django.core.management import call_command
 from whoosh.index import LockError
 
 from search import synthetic
-from search.backends import whoosh_write
+from search.backends import base, whoosh_write
 from search.backends.base import IndexDoc, SearchQuery
 from search.backends.whoosh import WhooshBackend, index_fields
 from search.models import Article
+
+
+@pytest.fixture
+def engine(settings, index_dir):
+    """These tests are about the Whoosh engine alone, whatever engines the contract runs on."""
+    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_INDEX_PROCS = 1
+    base._backend.cache_clear()
+    yield base.get_backend()
+    base._backend.cache_clear()
+
 
 RANKING_QUERIES = [
     "government",
