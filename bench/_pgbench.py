@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import statistics
@@ -15,100 +14,25 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
-from bench._corpus import QUERIES as OWN_QUERIES  # noqa: E402
-from bench._corpus import generate_corpus  # noqa: E402
+from bench.search import queries, to_query  # noqa: E402
 from search.backends.base import SearchQuery  # noqa: E402
 from search.backends.postgres import PostgresBackend  # noqa: E402
 from search.backends.whoosh import WhooshBackend  # noqa: E402
-from search.models import Article, City, Organisation  # noqa: E402
+from search.models import Article  # noqa: E402
 
-BATCH = 2000
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 
 
-def _query(spec: dict) -> SearchQuery:
-    return SearchQuery(
-        q=spec.get("q", ""),
-        filters={k: tuple(v) for k, v in spec.get("filters", {}).items()},
-        year_from=spec.get("year_from"),
-        year_to=spec.get("year_to"),
-        sort=spec.get("sort", "relevance"),
-        page=spec.get("page", 1),
-    )
-
-
-try:  # the engine benchmark's corpus and queries, once they are in the tree
-    from bench.search import queries as shared_queries
-    from bench.search import to_query as shared_to_query
-    from search import synthetic  # noqa: F401
-
-    SHARED = True
-except ImportError:
-    SHARED = False
-
-
 def query_set() -> list[tuple[dict, SearchQuery]]:
-    if SHARED:
-        return [(spec, shared_to_query(spec)) for spec in shared_queries()]
-    return [(spec, _query(spec)) for spec in OWN_QUERIES]
+    return [(spec, to_query(spec)) for spec in queries()]
 
 
 def load_shared(n: int) -> float:
     """The engine benchmark's corpus (manage.py generate_corpus N --seed 1, bulk inserts)."""
     started = time.perf_counter()
     call_command("generate_corpus", n, seed=1, no_index=True, verbosity=0)
-    return time.perf_counter() - started
-
-
-def load(n: int) -> float:
-    """Insert n articles with their facets; PostgreSQL computes the tsvector and GIN entries
-    during these inserts, so this is the PostgreSQL engine's indexing time (plus row writes)."""
-    cities, orgs = {}, {}
-    started = time.perf_counter()
-    batch: list[tuple[Article, dict]] = []
-
-    def flush() -> None:
-        with transaction.atomic():
-            rows = Article.objects.bulk_create([a for a, _ in batch])
-            city_links, org_links = [], []
-            for article, (_, doc) in zip(rows, batch, strict=True):
-                for name in doc["cities"]:
-                    if name not in cities:
-                        cities[name] = City.objects.get_or_create(name=name)[0].pk
-                    city_links.append(
-                        Article.cities.through(article_id=article.pk, city_id=cities[name])
-                    )
-                for name in doc["organisations"]:
-                    if name not in orgs:
-                        orgs[name] = Organisation.objects.get_or_create(name=name)[0].pk
-                    org_links.append(
-                        Article.organisations.through(
-                            article_id=article.pk, organisation_id=orgs[name]
-                        )
-                    )
-            Article.cities.through.objects.bulk_create(city_links)
-            Article.organisations.through.objects.bulk_create(org_links)
-        batch.clear()
-
-    for doc in generate_corpus(n):
-        article = Article(
-            title=doc["title"],
-            slug=f"synthetic-{doc['n']}",
-            body=doc["body"],
-            raw_content=doc["body"],
-            content_hash=hashlib.sha256(f"{doc['n']}:{doc['body']}".encode()).hexdigest(),
-            published_date=doc["date"],
-            year=doc["year"],
-            source_name="Synthetic",
-            is_synthetic=True,
-        )
-        batch.append((article, doc))
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
     return time.perf_counter() - started
 
 
@@ -149,7 +73,7 @@ def main() -> None:
         load_s = float("nan")
     else:
         Article.objects.all().delete()
-        load_s = load_shared(n) if SHARED else load(n)
+        load_s = load_shared(n)
     t = time.perf_counter()
     pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
     # What autovacuum does soon after a bulk load anyway: visibility map and hint bits set,
@@ -185,8 +109,9 @@ def main() -> None:
         }
     print(f"whoosh:   {json.dumps(results['whoosh'])}", flush=True)
 
-    corpus = "bench/search.py's corpus and queries" if SHARED else "bench/_corpus.py"
-    print(f"\n{n:,} articles ({corpus}), {len(query_set())} queries x 2 rounds")
+    print(
+        f"\n{n:,} articles (bench/search.py's corpus and queries), {len(query_set())} queries x 2 rounds"
+    )
     print("each: query + facet counts + highlights of the top 10")
     print(f"{'engine':10} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name in ("postgres", "whoosh"):
