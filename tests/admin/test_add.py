@@ -172,3 +172,13 @@ def test_duplicate_is_refused_with_a_link_to_the_existing_article(admin_client, 
     existing.refresh_from_db()
     assert existing.source_name == ""
     assert ids_found("twinword") == {existing.pk}
+
+
+def test_a_paste_beyond_the_request_limit_is_a_400_that_explains(admin_client, db, settings):
+    # Past DATA_UPLOAD_MAX_MEMORY_SIZE Django refuses the request before any form sees it.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = admin_client.post(ADD, {"raw": article_text("hugeword") + "z" * 20_000})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "malformed or too large" in text and "Nothing was saved" in text
+    assert Article.objects.count() == 0
