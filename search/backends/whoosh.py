@@ -120,9 +120,7 @@ class WhooshBackend(SearchBackend):
     def _index(self):
         if self._ix is None or not self.exists():
             self._close()
-            if not self.exists():
-                self.path.mkdir(parents=True, exist_ok=True)
-                index.create_in(self.path, SCHEMA)
+            whoosh_write.create_if_missing(self.path, SCHEMA)
             # Plain file reads, not mmap: mapped pages of a 100k-article index count in the
             # process's resident memory as they are touched (hundreds of MB for phrases).
             self._ix = FileStorage(str(self.path), supports_mmap=USE_MMAP).open_index()
@@ -161,7 +159,8 @@ class WhooshBackend(SearchBackend):
             return
         # Journal first: if this writer cannot get the lock, the next one applies these ids.
         whoosh_write.journal(self.path, ids)
-        ix = self._index()
+        with self._lock:
+            ix = self._index()
         with whoosh_write.index_writer(ix, wait=self.write_wait) as writer:
             ids |= whoosh_write.drain(whoosh_write.journal_path(self.path))
             self._apply(writer, ids)

@@ -17,6 +17,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
+from whoosh import index
 from whoosh.index import LockError
 
 WAIT_SECONDS = 120.0
@@ -43,6 +44,17 @@ def _locked(path: Path):
             yield fh
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def create_if_missing(index_dir: Path, schema) -> None:
+    """Create an empty index unless one exists; writers that start together on a fresh
+    directory would otherwise each create one and trip over each other's files."""
+    if index.exists_in(index_dir):
+        return
+    with _locked(index_dir.parent / f"{index_dir.name}.create"):
+        if not index.exists_in(index_dir):
+            index_dir.mkdir(parents=True, exist_ok=True)
+            index.create_in(index_dir, schema)
 
 
 def journal(index_dir: Path, ids) -> None:

@@ -4,17 +4,19 @@ update, rebuilds that keep concurrent changes, and a deterministic synthetic cor
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import threading
 
 import numpy as np
 import pytest
 from django.core.management import call_command
+from whoosh import index
 from whoosh.index import LockError
 
 from search import synthetic
 from search.backends import base, whoosh_write
 from search.backends.base import IndexDoc, SearchQuery
-from search.backends.whoosh import WhooshBackend, index_fields
+from search.backends.whoosh import SCHEMA, WhooshBackend, index_fields
 from search.models import Article
 
 
@@ -161,3 +163,27 @@ def test_generate_corpus_marks_articles_and_adds_nothing_twice(engine):
     assert Article.objects.count() == 12
     assert Article.objects.filter(is_synthetic=True).count() == 12
     assert engine.search(SearchQuery()).total == 12
+
+
+def test_writers_starting_together_on_a_fresh_directory_create_one_index(tmp_path):
+    path = tmp_path / "fresh-index"
+    start = threading.Barrier(8)
+    errors = []
+
+    def create() -> None:
+        start.wait()
+        try:
+            whoosh_write.create_if_missing(path, SCHEMA)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    # Repeated: without the lock, about half of the rounds collided on Whoosh's TOC file.
+    for _ in range(10):
+        shutil.rmtree(path, ignore_errors=True)
+        threads = [threading.Thread(target=create) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert index.open_dir(path).doc_count() == 0
