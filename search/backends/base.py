@@ -65,6 +65,23 @@ class Hit:
     organisations: tuple[str, ...]
 
 
+def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
+    """A result row for an Article (cities and organisations prefetched) as an engine found it."""
+    return Hit(
+        id=article.pk,
+        score=score,
+        title=article.title,
+        title_html=title_html,
+        snippet=snippet,
+        url=article.get_absolute_url(),
+        date=article.published_date,
+        year=article.year,
+        source=article.source_name,
+        cities=tuple(c.name for c in article.cities.all()),
+        organisations=tuple(o.name for o in article.organisations.all()),
+    )
+
+
 @dataclass(frozen=True)
 class FacetCount:
     value: str

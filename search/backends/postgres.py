@@ -22,7 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
-from django.urls import reverse
 from django.utils.html import escape
 
 from search.backends import pg_schema, pg_sql
@@ -34,6 +33,7 @@ from search.backends.base import (
     SearchBackend,
     SearchPage,
     SearchQuery,
+    hit_for,
 )
 from search.backends.query_fields import (
     FieldQuery,
@@ -268,21 +268,7 @@ class PostgresBackend(SearchBackend):
                 title_html, snippet = marked[pk]
             else:
                 snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
-            hits.append(
-                Hit(
-                    id=a.pk,
-                    score=float(score),
-                    title=a.title,
-                    title_html=title_html,
-                    snippet=snippet,
-                    url=reverse("search:article", kwargs={"pk": a.pk, "slug": a.slug or "article"}),
-                    date=a.published_date,
-                    year=a.year,
-                    source=a.source_name,
-                    cities=tuple(c.name for c in a.cities.all()),
-                    organisations=tuple(o.name for o in a.organisations.all()),
-                )
-            )
+            hits.append(hit_for(a, score=float(score), title_html=title_html, snippet=snippet))
         return hits
 
     # -- suggestions ----------------------------------------------------------------------

@@ -37,6 +37,7 @@ from search.backends.base import (
     SearchPage,
     SearchQuery,
     documents,
+    hit_for,
 )
 from search.backends.whoosh_highlight import Highlighter
 from search.backends.whoosh_query import Evaluator, QueryParser, plain_words
@@ -307,21 +308,8 @@ class WhooshBackend(SearchBackend):
             if a is None:  # deleted since the index was read
                 continue
             snippet = HIGHLIGHTER.fragment(a.body, terms, SNIPPET_CHARS) or _plain_snippet(a.body)
-            hits.append(
-                Hit(
-                    id=a.id,
-                    score=score,
-                    title=a.title,
-                    title_html=HIGHLIGHTER.whole(a.title, terms) or escape(a.title),
-                    snippet=snippet,
-                    url=a.get_absolute_url(),
-                    date=a.published_date,
-                    year=a.year,
-                    source=a.source_name,
-                    cities=tuple(c.name for c in a.cities.all()),
-                    organisations=tuple(o.name for o in a.organisations.all()),
-                )
-            )
+            title_html = HIGHLIGHTER.whole(a.title, terms) or escape(a.title)
+            hits.append(hit_for(a, score=score, title_html=title_html, snippet=snippet))
         return hits
 
     def _suggest(self, text: str) -> str | None:
