@@ -17,9 +17,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.search import queries, to_query  # noqa: E402
-from search.backends.base import SearchQuery  # noqa: E402
-from search.backends.postgres import PostgresBackend  # noqa: E402
-from search.backends.whoosh import WhooshBackend  # noqa: E402
+from search.engines.base import SearchQuery  # noqa: E402
+from search.engines.postgres.backend import PostgresBackend  # noqa: E402
+from search.engines.whoosh.backend import WhooshBackend  # noqa: E402
 from search.models import Article  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"

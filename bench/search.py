@@ -65,7 +65,7 @@ def queries() -> list[dict]:
 
 
 def to_query(spec: dict):
-    from search.backends.base import SearchQuery
+    from search.engines.base import SearchQuery
 
     filters = {
         facet: tuple(spec[param])
@@ -89,7 +89,7 @@ def _peak_mb() -> float:
 
 
 def phase_index() -> dict:
-    from search.backends.base import get_backend
+    from search.engines.base import get_backend
 
     start = time.perf_counter()
     count = get_backend().rebuild()
@@ -98,7 +98,7 @@ def phase_index() -> dict:
 
 
 def phase_contract() -> dict:
-    from search.backends.base import get_backend
+    from search.engines.base import get_backend
 
     backend = get_backend()
     start = time.perf_counter()
@@ -130,8 +130,8 @@ def phase_groupedby() -> dict:
     from whoosh import query as wq
     from whoosh import sorting
 
-    from search.backends.base import get_backend
-    from search.backends.whoosh_state import SCORED_FIELDS
+    from search.engines.base import get_backend
+    from search.engines.whoosh.state import SCORED_FIELDS
 
     backend = get_backend()
     budget = float(os.environ.get("BENCH_BASELINE_SECONDS", "300"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.utils.text import slugify
 
-from search.backends.base import MAX_PER_PAGE, SearchBackend, SearchQuery
+from search.engines.base import MAX_PER_PAGE, SearchBackend, SearchQuery
 from search.links import query_params
 from search.models import Article
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
-from search.backends.base import MAX_PER_PAGE, SORTS, SearchQuery
+from search.engines.base import MAX_PER_PAGE, SORTS, SearchQuery
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 10_000

@@ -12,7 +12,7 @@ from dataclasses import replace
 from django.http import QueryDict
 from django.urls import reverse
 
-from search.backends.base import SearchQuery
+from search.engines.base import SearchQuery
 from search.forms import FACET_PARAMS
 
 # URL parameter order for facets (FACET_PARAMS maps param -> facet).

@@ -47,6 +47,8 @@ class Article(models.Model):
     source_name = models.CharField("source", max_length=255, blank=True)
     source_url = models.URLField("source URL", max_length=2000, blank=True)
     published_date = models.DateField(null=True, blank=True)
+    # ISO 639-1, or zh-Hans / zh-Hant; blank when it could not be told.
+    language = models.CharField(max_length=16, blank=True, db_index=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     raw_content = models.TextField()
     raw_format = models.CharField(max_length=4, choices=Format.choices, default=Format.TEXT)

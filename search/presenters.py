@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.urls import reverse
 
 from search import export as exporting
-from search.backends.base import FacetCount, SearchBackend, SearchPage, SearchQuery
+from search.engines.base import FacetCount, SearchBackend, SearchPage, SearchQuery
 from search.forms import SearchForm
 from search.links import (
     PARAM_OF_FACET,

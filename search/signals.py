@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from search.backends.base import get_backend
+from search.engines.base import get_backend
 from search.models import Article
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
-from search.backends.base import SearchPage, get_backend
+from search.engines.base import SearchPage, get_backend
 from search.forms import SearchForm
 from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from search.backends.base import SearchQuery, get_backend
+from search.engines.base import SearchQuery, get_backend
 
 
 @pytest.mark.django_db

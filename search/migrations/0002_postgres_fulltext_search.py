@@ -3,7 +3,7 @@ vocabulary. On any other database (SQLite, the embedded default) this migration 
 
 from django.db import migrations
 
-from search.backends import pg_schema
+from search.engines.postgres import schema as pg_schema
 
 
 def _run(statements):

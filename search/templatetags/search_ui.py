@@ -12,7 +12,7 @@ def add_filter_url(context, facet: str, value) -> str:
     """The current search (or a new one) narrowed to this facet value."""
     query = context.get("query")
     if query is None:
-        from search.backends.base import SearchQuery
+        from search.engines.base import SearchQuery
 
         query = SearchQuery()
     return search_url(with_value(query, facet, str(value), True))
@@ -21,6 +21,6 @@ def add_filter_url(context, facet: str, value) -> str:
 @register.simple_tag
 def facet_search_url(facet: str, value) -> str:
     """A fresh search for everything tagged with this facet value."""
-    from search.backends.base import SearchQuery
+    from search.engines.base import SearchQuery
 
     return search_url(with_value(SearchQuery(), facet, str(value), True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.backends.base import SearchQuery, get_backend
+from search.engines.base import SearchQuery, get_backend
 from search.models import City, Organisation
 
 

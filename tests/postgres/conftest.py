@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from search.backends.base import get_backend
+from search.engines.base import get_backend
 from search.models import Article, City, Organisation
 
 

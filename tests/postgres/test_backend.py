@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 
-from search.backends import pg_schema
-from search.backends.base import SearchQuery
+from search.engines.base import SearchQuery
+from search.engines.postgres import schema as pg_schema
 
 pytestmark = pytest.mark.postgres
 

@@ -9,7 +9,7 @@ def test_seeds_are_found_through_the_api_on_each_engine(
 ):
     from django.core.management import call_command
 
-    from search.backends.base import get_backend
+    from search.engines.base import get_backend
     from tests.conftest import SEEDS
 
     with django_capture_on_commit_callbacks(execute=True):

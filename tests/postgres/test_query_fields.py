@@ -1,6 +1,6 @@
 """field:value parsing for the PostgreSQL engine (pure; runs in every session)."""
 
-from search.backends.query_fields import plain_words, split_fields, websearch_parts
+from search.engines.query_fields import plain_words, split_fields, websearch_parts
 
 
 def test_known_fields_become_filters_and_leave_the_words():

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from search.backends.base import SearchQuery
-from search.backends.postgres import PostgresBackend
+from search.engines.base import SearchQuery
+from search.engines.postgres.backend import PostgresBackend
 
 
 @pytest.fixture

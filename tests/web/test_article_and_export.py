@@ -7,7 +7,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from search.backends.base import SearchQuery
+from search.engines.base import SearchQuery
 from search.highlight import highlight_body, query_stems
 from search.links import search_url, with_value
 from search.models import Article

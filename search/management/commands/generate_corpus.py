@@ -96,7 +96,7 @@ class Command(BaseCommand):
         if verbosity:
             self.stdout.write(f"added {added} synthetic article(s) in {inserted:.1f} s")
         if not no_index:
-            from search.backends.base import get_backend
+            from search.engines.base import get_backend
 
             start = time.perf_counter()
             total = get_backend().rebuild()

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from search.backends.base import get_backend
+from search.engines.base import get_backend
 from search.models import Article
 
 

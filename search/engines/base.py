@@ -150,8 +150,8 @@ def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
 
 
 ENGINES = {
-    "whoosh": "search.backends.whoosh.WhooshBackend",
-    "postgres": "search.backends.postgres.PostgresBackend",
+    "whoosh": "search.engines.whoosh.backend.WhooshBackend",
+    "postgres": "search.engines.postgres.backend.PostgresBackend",
 }
 
 

@@ -14,9 +14,10 @@ from whoosh import index
 from whoosh.index import LockError
 
 from search import synthetic
-from search.backends import base, whoosh_write
-from search.backends.base import IndexDoc, SearchQuery
-from search.backends.whoosh import SCHEMA, WhooshBackend, index_fields
+from search.engines import base
+from search.engines.base import IndexDoc, SearchQuery
+from search.engines.whoosh import write as whoosh_write
+from search.engines.whoosh.backend import SCHEMA, WhooshBackend, index_fields
 from search.models import Article
 
 
@@ -81,7 +82,7 @@ def test_threads_updating_at_once_lose_nothing(engine):
 
 
 def _write_in_child(path: str, first: int, count: int) -> None:
-    from search.backends.whoosh import WhooshBackend
+    from search.engines.whoosh.backend import WhooshBackend
 
     ix = WhooshBackend(path)._index()
     for i in range(first, first + count):

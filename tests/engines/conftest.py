@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from search.backends import base
+from search.engines import base
 
 ENGINES = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 CORPUS_SIZE = 150

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.backends import pg_schema
-from search.backends.base import SearchQuery
-from search.backends.query_fields import FieldQuery, TextQuery
+from search.engines.base import SearchQuery
+from search.engines.postgres import schema as pg_schema
+from search.engines.query_fields import FieldQuery, TextQuery
 from search.models import Article, City, Organisation
 
 CONFIG = pg_schema.TS_CONFIG

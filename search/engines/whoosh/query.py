@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
 
-from search.backends.whoosh_state import FACET_FIELDS, SCORED_FIELDS, SearchState
+from search.engines.whoosh.state import FACET_FIELDS, SCORED_FIELDS, SearchState
 
 K1, B = 1.2, 0.75
 # Whoosh's FuzzyTerm compares a term with every word of the field; a fixed first letter

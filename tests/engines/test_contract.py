@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from search import synthetic
-from search.backends.base import FACETS, SearchQuery
+from search.engines.base import FACETS, SearchQuery
 from search.models import Article
 
 pytestmark = pytest.mark.django_db(transaction=False)

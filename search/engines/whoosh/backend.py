@@ -3,7 +3,7 @@
 The index stores only what ranking and faceting need (the article id, year, date, cities,
 organisations and the analysed title and body); the ten shown hits are read from the
 database, which is the source of truth, and highlighted there. Query evaluation, facet
-counts and sorting run on numpy arrays (whoosh_state, whoosh_query).
+counts and sorting run on numpy arrays (state.py, query.py).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.support.charset import accent_map
 
-from search.backends import whoosh_write
-from search.backends.base import (
+from search.engines.base import (
     FACETS,
     FacetCount,
     Hit,
@@ -39,9 +38,10 @@ from search.backends.base import (
     documents,
     hit_for,
 )
-from search.backends.whoosh_highlight import Highlighter
-from search.backends.whoosh_query import Evaluator, QueryParser, plain_words
-from search.backends.whoosh_state import SearchState
+from search.engines.whoosh import write as whoosh_write
+from search.engines.whoosh.highlight import Highlighter
+from search.engines.whoosh.query import Evaluator, QueryParser, plain_words
+from search.engines.whoosh.state import SearchState
 
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
 HIGHLIGHTER = Highlighter(ANALYZER)

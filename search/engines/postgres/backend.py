@@ -24,8 +24,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
 from django.utils.html import escape
 
-from search.backends import pg_schema, pg_sql
-from search.backends.base import (
+from search.engines.base import (
     FACETS,
     FacetCount,
     Hit,
@@ -35,7 +34,9 @@ from search.backends.base import (
     SearchQuery,
     hit_for,
 )
-from search.backends.query_fields import (
+from search.engines.postgres import schema as pg_schema
+from search.engines.postgres import sql as pg_sql
+from search.engines.query_fields import (
     FieldQuery,
     TextQuery,
     plain_words,

@@ -1,0 +1,1 @@
+"""The PostgreSQL full-text engine, for several app servers over one database."""

@@ -1,0 +1,1 @@
+"""The embedded engine: Whoosh for analysis, storage and postings; numpy for counting."""
