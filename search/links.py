@@ -8,6 +8,7 @@ values of each facet sorted.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -64,3 +65,22 @@ def without_filters(query: SearchQuery) -> SearchQuery:
 
 def with_range(query: SearchQuery, year_from: int | None, year_to: int | None) -> SearchQuery:
     return replace(query, year_from=year_from, year_to=year_to, page=1)
+
+
+LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def http_url(value) -> str:
+    """The URL if it may become a link (http or https with a host), else "".
+
+    Stored URLs come from uploads and imports: a `javascript:` or `data:` URL must never be
+    rendered as an href, whatever the Content-Security-Policy would make of it.
+    """
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        return ""
+    return text

@@ -2,7 +2,7 @@
 
 from django import template
 
-from search.links import search_url, with_value
+from search.links import http_url, search_url, with_value
 
 register = template.Library()
 
@@ -24,3 +24,15 @@ def facet_search_url(facet: str, value) -> str:
     from search.engines.base import SearchQuery
 
     return search_url(with_value(SearchQuery(), facet, str(value), True))
+
+
+@register.filter(name="http_url")
+def http_url_filter(value) -> str:
+    """Every stored URL that becomes an href goes through this: http/https or nothing."""
+    return http_url(value)
+
+
+@register.filter
+def minutes(value) -> int:
+    """A timedelta as whole minutes (at least 1), for messages such as the sign-in lockout."""
+    return max(1, round(value.total_seconds() / 60)) if value else 0

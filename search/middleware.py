@@ -1,0 +1,104 @@
+"""Request guards that apply to every view: control characters in parameters, API errors.
+
+Each view validates its own parameters with a form; what is refused here is refused for
+every view at once, so a new endpoint cannot forget it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+log = logging.getLogger(__name__)
+
+# C0 and C1 controls and DEL, except tab, line feed and carriage return (a pasted line break
+# in the search box is a space to the parser, not an attack). NUL breaks PostgreSQL text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+API_PREFIX = "/api/"
+
+
+def control_character_reason(request: HttpRequest) -> str | None:
+    """Why the request's path or query parameters are refused, or None."""
+    if CONTROL.search(request.path):
+        return "The address contains a control character."
+    for name, values in request.GET.lists():
+        for text in (name, *values):
+            if CONTROL.search(text):
+                shown = CONTROL.sub("\N{REPLACEMENT CHARACTER}", name)[:40]
+                return f"The parameter “{shown}” contains a control character (such as NUL)."
+    return None
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def json_error(message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, "status": status, **extra}, status=status)
+
+
+class RejectControlCharactersMiddleware:
+    """A 400 with the reason for any query parameter (name or value) holding a control
+    character: the search page, the API, exports and feeds all see the same rule."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reason = control_character_reason(request)
+        if reason is None:
+            return self.get_response(request)
+        if is_api(request):
+            return json_error(reason, 400)
+        html = render_to_string("400.html", {"reason": reason}, request=request)
+        return HttpResponse(html, status=400)
+
+
+class ApiJsonErrorsMiddleware:
+    """The API answers JSON on every error: 400/404/405 from the views or URL resolver, 503
+    while the database is unreachable, 500 for anything else (logged with its traceback)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            is_api(request)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            converted = json_error(response.reason_phrase, response.status_code)
+            for header in ("Allow", "Retry-After"):
+                if header in response:
+                    converted[header] = response[header]
+            return converted
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not is_api(request):
+            return None
+        if isinstance(exc, Http404):
+            return json_error("Not found", 404)
+        if isinstance(exc, PermissionDenied):
+            return json_error("Forbidden", 403)
+        if isinstance(exc, OperationalError | InterfaceError) or _is_outage(exc):
+            log.error("API: database unavailable: %s", exc)
+            response = json_error("The archive's database is unavailable; try again soon.", 503)
+            response["Retry-After"] = "30"
+            return response
+        log.exception("API: unhandled error")
+        return json_error("Internal error", 500)
+
+
+def _is_outage(exc: Exception) -> bool:
+    """A database error whose cause is the connection (psycopg raises these as DatabaseError
+    subclasses that Django maps to OperationalError; this catches the unmapped rest)."""
+    cause = exc.__cause__
+    return isinstance(exc, DatabaseError) and cause is not None and "connect" in str(cause).lower()
