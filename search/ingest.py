@@ -16,6 +16,7 @@ from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
 from search.pipeline.extraction import Facets, Gazetteer, extract
 from search.pipeline.gazetteer import with_additions
+from search.pipeline.guard import REFUSED
 
 
 class IngestError(ValueError):
@@ -86,6 +87,8 @@ def parse(
     if fmt is not None and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     cleaned = clean(text, fmt)
+    if cleaned.note.startswith(REFUSED):  # pathological HTML, refused before parsing
+        raise IngestError(cleaned.note.removeprefix(REFUSED))
     if not cleaned.is_article or not cleaned.title:
         raise IngestError("not an article: nothing but page furniture was found")
     return cleaned, extract(cleaned, gazetteer or current_gazetteer())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import trafilatura
 from charset_normalizer import from_bytes
 
-from search.pipeline import html_extract, text_rules
+from search.pipeline import guard, html_extract, text_rules
 
 FORMATS = ("text", "html")
 
@@ -318,6 +318,9 @@ def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
     note = ""
     fmt = fmt or guess_format(text)
     if fmt == "html":
+        hazard = guard.html_hazard(text, window=MAX_INPUT_CHARS)
+        if hazard:
+            return Cleaned("", (), fmt=fmt, note=guard.REFUSED + hazard)
         text = _strip_code(text)
     if len(text) > MAX_INPUT_CHARS:
         text = text[:MAX_INPUT_CHARS]
