@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.urls import reverse
 
 from search import export as exporting
+from search.caching import IndexVersion, cached_search
 from search.engines.base import FacetCount, SearchBackend, SearchPage, SearchQuery
 from search.forms import SearchForm
 from search.links import (
@@ -25,6 +26,7 @@ from search.links import (
 # Values shown before "show more"; a filter box appears once a list is longer than this.
 FACET_TOP = 8
 FACET_LABELS = {"city": "City", "organisation": "Organisation", "year": "Year"}
+FACET_PLURALS = {"city": "cities", "organisation": "organisations", "year": "years"}
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 EXPORT_LABELS = {"csv": "CSV", "json": "JSON", "ris": "RIS", "bibtex": "BibTeX"}
 PAGE_WINDOW = 2
@@ -41,11 +43,16 @@ class FacetValue:
 
 @dataclass
 class FacetGroup:
+    """One facet's values for a search: the top ones are rendered in the page, the rest are
+    fetched on demand (facet_values view), so a page carries tens of values, not hundreds."""
+
     name: str
     param: str
     label: str
     top: list[FacetValue]
-    more: list[FacetValue] = field(default_factory=list)
+    query: SearchQuery
+    # Every value of the facet in count order, as the engine gave it (not rendered here).
+    counts: list[FacetCount] = field(default_factory=list, repr=False)
 
     @property
     def find(self) -> str:
@@ -55,7 +62,38 @@ class FacetGroup:
 
     @property
     def size(self) -> int:
-        return len(self.top) + len(self.more)
+        return len(self.counts)
+
+    @property
+    def rest_count(self) -> int:
+        return len(self.counts) - len(self.top)
+
+    @property
+    def plural(self) -> str:
+        return FACET_PLURALS[self.name]
+
+    @property
+    def more_url(self) -> str:
+        """The facet-values endpoint for this search: a fragment for htmx, a page without."""
+        encoded = query_params(replace(self.query, page=1)).urlencode()
+        url = reverse("search:facet-values", args=[self.param])
+        return url + (f"?{encoded}" if encoded else "")
+
+    def _value(self, c: FacetCount) -> FacetValue:
+        url = search_url(with_value(self.query, self.name, c.value, not c.selected))
+        return FacetValue(c.value, c.count, c.selected, _dom_id(self.name, c.value), url)
+
+    def rest(self, find: str = "") -> list[FacetValue]:
+        """The values not in the top list (matching `find` when given), in count order."""
+        shown = {v.value for v in self.top}
+        return [self._value(c) for c in self.counts if c.value not in shown and matches(c, find)]
+
+    def every(self, find: str = "") -> list[FacetValue]:
+        return [self._value(c) for c in self.counts if matches(c, find)]
+
+
+def matches(c: FacetCount, find: str) -> bool:
+    return not find or find.casefold() in c.value.casefold()
 
 
 @dataclass
@@ -83,22 +121,10 @@ def _dom_id(facet: str, value: str) -> str:
 
 
 def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> FacetGroup:
-    values = [
-        FacetValue(
-            c.value,
-            c.count,
-            c.selected,
-            _dom_id(facet, c.value),
-            search_url(with_value(query, facet, c.value, not c.selected)),
-        )
-        for c in counts
-    ]
-    # Selected values stay in view however small their count.
-    top = values[:FACET_TOP]
-    more = values[FACET_TOP:]
-    top += [v for v in more if v.selected]
-    more = [v for v in more if not v.selected]
-    return FacetGroup(facet, PARAM_OF_FACET[facet], FACET_LABELS[facet], top, more)
+    group = FacetGroup(facet, PARAM_OF_FACET[facet], FACET_LABELS[facet], [], query, counts)
+    # Selected values stay in view however small their count; only the top ones get a URL.
+    group.top = [group._value(c) for i, c in enumerate(counts) if i < FACET_TOP or c.selected]
+    return group
 
 
 def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
@@ -155,12 +181,18 @@ def pagination(query: SearchQuery, page: SearchPage) -> dict:
     }
 
 
-def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery) -> dict:
-    page = backend.search(query)
+def search_context(
+    backend: SearchBackend,
+    form: SearchForm,
+    query: SearchQuery,
+    version: IndexVersion | None = None,
+) -> dict:
+    page = cached_search(query, backend, version)
     year_counts = page.facets.get("year", [])
     if query.year_from is not None or query.year_to is not None:
         # The histogram shows every year, so a range can be widened from where it is.
-        wide = backend.search(replace(query, year_from=None, year_to=None, page=1, per_page=1))
+        wide_query = replace(query, year_from=None, year_to=None, page=1, per_page=1)
+        wide = cached_search(wide_query, backend, version)
         year_counts = wide.facets.get("year", [])
     bars = histogram(query, year_counts)
     filtered = bool(query.filters) or query.year_from is not None or query.year_to is not None

@@ -7,6 +7,7 @@ app_name = "search"
 urlpatterns = [
     path("", views.search_page, name="search"),
     path("api/search", views.api_search, name="api-search"),
+    path("facets/<str:param>/", views.facet_values, name="facet-values"),
     path("articles/<int:pk>/<str:slug>/", views.article_page, name="article"),
     path("export/<str:fmt>/", views.export_results, name="export"),
     path("robots.txt", views.robots_txt, name="robots"),

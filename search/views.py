@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -9,12 +11,13 @@ from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
+from search.caching import cached_search, conditional
 from search.engines.base import SearchPage, get_backend
-from search.forms import SearchForm
+from search.forms import FACET_PARAMS, SearchForm
 from search.highlight import highlight_body, highlight_text
-from search.links import query_params, search_url
+from search.links import query_params, search_url, without_filters
 from search.models import Article
-from search.presenters import search_context
+from search.presenters import facet_group, search_context
 
 
 def page_json(page: SearchPage) -> dict:
@@ -47,15 +50,18 @@ def page_json(page: SearchPage) -> dict:
 
 
 @require_GET
+@conditional
 def api_search(request: HttpRequest) -> JsonResponse:
     form = SearchForm(request.GET)
     if not form.is_valid():
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
         return JsonResponse({"error": "invalid parameters", "errors": errors}, status=400)
-    return JsonResponse(page_json(get_backend().search(form.to_query())))
+    page = cached_search(form.to_query(), version=request.index_version)
+    return JsonResponse(page_json(page))
 
 
 @require_safe
+@conditional
 def search_page(request: HttpRequest) -> HttpResponse:
     """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
@@ -67,7 +73,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         # Same state, one spelling: a no-JS form submit (empty fields, any order) lands on the
         # readable URL a researcher can bookmark.
         return redirect(canonical)
-    context = search_context(get_backend(), form, query)
+    context = search_context(get_backend(), form, query, request.index_version)
     template = "search/_fragment.html" if partial else "search/search.html"
     response = render(request, template, context)
     if partial:
@@ -76,7 +82,45 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Values of a facet the page does not carry; the find box looks among them.
+FIND_MAX_CHARS = 100
+LISTED_FACETS = {"city", "organisation"}
+
+
 @require_safe
+@conditional
+def facet_values(request: HttpRequest, param: str) -> HttpResponse:
+    """Every value of one facet for the current search: the rows below the page's top list
+    (or those matching ?find=) as an htmx fragment, or, without JavaScript, a page of links."""
+    facet = FACET_PARAMS.get(param)
+    if facet not in LISTED_FACETS:
+        raise Http404("no such facet")
+    form = SearchForm(request.GET)
+    query = replace(form.to_query(), page=1)
+    find = request.GET.get("find", "").strip()[:FIND_MAX_CHARS]
+    page = cached_search(query, version=request.index_version)
+    group = facet_group(query, facet, page.facets.get(facet, []))
+    if request.htmx and not request.htmx.history_restore_request:
+        context = {"group": group, "values": group.rest(find), "find": find}
+        response = render(request, "search/_facet_rest.html", context)
+    else:
+        hidden = [(k, v) for k, vs in query_params(query).lists() for v in vs]
+        context = {
+            "group": group,
+            "query": query,
+            "values": group.every(find),
+            "find": find,
+            "hidden": hidden,
+            "back_url": search_url(query),
+            "filtered": search_url(without_filters(query)) != search_url(query),
+        }
+        response = render(request, "search/facet_values.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_safe
+@conditional
 def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """One article; the search it came from (in its query string) is kept for the way back."""
     article = get_object_or_404(Article.objects.prefetch_related("cities", "organisations"), pk=pk)
@@ -130,6 +174,7 @@ ROBOTS = """User-agent: *
 Disallow: /?
 Disallow: /*?
 Disallow: /export/
+Disallow: /facets/
 Disallow: /api/
 Disallow: /admin/
 Allow: /$

@@ -162,6 +162,17 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "whoosh")
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR", str(VAR_DIR / "index")))
 
+# Search answers cached per process by (index identity, query) (search/caching.py); a
+# changed index changes the key, so nothing stale is served. 500 pages of a few kB each.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "search": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "search-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(env_str("SEARCH_CACHE_ENTRIES", "500"))},
+    },
+}
+
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per
 # request) while every write stays on the primary.

@@ -12,31 +12,73 @@
     }
   });
 
-  // Find-a-value box for long facet lists: filters the values as you type.
+  // Find-a-value box for long facet lists. The page carries only the top values: those are
+  // filtered here, the rest are asked of the facet-values endpoint (with the current search
+  // in its URL) and put where "Show N more" was, right after the top list, so Tab from the
+  // box reaches the first match. Emptying the box puts "Show N more" back.
   function setUpFacetFilters(root) {
     root.querySelectorAll("[data-facet-filter]").forEach(function (box) {
       if (box.dataset.ready) return;
       box.dataset.ready = "1";
       box.hidden = false;
       var facet = box.closest("[data-facet]");
-      box.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") e.preventDefault(); // finding a value is not a search
-      });
-      box.addEventListener("input", function () {
-        var needle = box.value.trim().toLowerCase();
+      var rest = facet.querySelector(".facet-rest");
+      var none = facet.querySelector(".facet-nomatch");
+      var original = rest ? rest.innerHTML : "";
+      var timer = null;
+      var asked = 0;
+
+      function showTop(needle) {
         var shown = 0;
-        facet.querySelectorAll(".facet-values li").forEach(function (li) {
+        facet.querySelectorAll(".facet-top li").forEach(function (li) {
           var match = !needle || li.textContent.toLowerCase().indexOf(needle) !== -1;
           li.hidden = !match;
           if (match) shown++;
         });
-        var more = facet.querySelector(".facet-more");
-        if (more && needle) more.open = true;
-        var none = facet.querySelector(".facet-nomatch");
-        if (none) none.hidden = shown > 0;
+        return shown;
+      }
+
+      function find() {
+        var needle = box.value.trim().toLowerCase();
+        var shownTop = showTop(needle);
+        if (!rest) { if (none) none.hidden = shownTop > 0; return; }
+        if (!needle) {
+          rest.innerHTML = original;
+          if (window.htmx) htmx.process(rest);
+          if (none) none.hidden = true;
+          return;
+        }
+        var url = new URL(facet.dataset.moreUrl, window.location.href);
+        url.searchParams.set("find", box.value.trim());
+        var ticket = ++asked;
+        fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) {
+            if (ticket !== asked) return; // a later keystroke asked again
+            rest.innerHTML = html;
+            var found = rest.querySelectorAll("li").length;
+            if (none) none.hidden = shownTop + found > 0;
+          });
+      }
+
+      box.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") e.preventDefault(); // finding a value is not a search
+        if (e.key === "Escape" && box.value) { box.value = ""; find(); }
+      });
+      box.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(find, 150);
       });
     });
   }
+
+  // "Show N more" loaded: keyboard focus goes to the first value it brought, not the page top.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.classList || !target.classList.contains("facet-rest")) return;
+    var first = target.querySelector("input");
+    if (first) first.focus();
+  });
 
   // Filters fold away on a phone, so the results come first.
   function foldFiltersOnNarrow(root) {
@@ -82,6 +124,7 @@
   function refocus(e) {
     var cfg = e.detail.requestConfig;
     if (!cfg || !cfg.elt || cfg.elt.tagName !== "A") return;
+    if (!e.detail.target || e.detail.target.id !== "region") return; // e.g. "Show N more"
     var target = document.getElementById("result-count");
     if (target) target.focus();
   }

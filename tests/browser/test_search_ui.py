@@ -162,18 +162,58 @@ def test_histogram_year_and_range(site, page, shot):
     expect(page.locator("#result-count")).to_contain_text("3 articles")
 
 
-def test_long_facet_list_show_more_and_find(site, page):
+def test_long_facet_list_show_more_and_find(site, page, shot):
     page.goto(site + "/")
     city = page.locator("#facet-city")
-    expect(city.locator(".facet-more summary")).to_have_text("Show 3 more")
-    assert not city.locator("label", has_text="Xiamen").is_visible()
+    more = city.get_by_role("link", name="Show 3 more cities")
+    expect(more).to_be_visible()
+    expect(city.locator("label", has_text="Xiamen")).to_have_count(0)  # not in the page
+    more.click()  # loads the rest in place (htmx), the URL stays
+    expect(city.locator("label", has_text="Xiamen")).to_be_visible()
+    expect(city.locator(".facet-rest input").first).to_be_focused()
+    assert page.url.rstrip("/") == site
     finder = city.get_by_role("searchbox", name="Find a city")
     finder.fill("xia")
     expect(city.locator("label", has_text="Xiamen")).to_be_visible()
     expect(city.locator("label", has_text="Wuxi")).to_be_hidden()
+    shot(page, "11-facet-find")
     assert page.url.rstrip("/") == site  # finding a value is not a search
+    finder.fill("")
+    expect(city.get_by_role("link", name="Show 3 more cities")).to_be_visible()
+    expect(city.locator("label", has_text="Wuxi")).to_be_visible()
+    finder.fill("xia")
     city.get_by_role("checkbox", name=re.compile("^Xiamen")).check()
     wait_url(page, r"city=Xiamen$")
+
+
+def test_facet_finder_keyboard_path(site, page):
+    page.goto(site + "/")
+    finder = page.get_by_role("searchbox", name="Find a city")
+    finder.focus()
+    page.keyboard.type("xia")  # only among the values the page does not carry
+    xiamen = page.get_by_role("checkbox", name=re.compile("^Xiamen"))
+    expect(xiamen).to_be_visible()
+    expect(page.locator("#facet-city .facet-nomatch")).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(xiamen).to_be_focused()  # the first match, nothing in between
+    page.keyboard.press("Space")  # ticks it: there is no list to collapse
+    wait_url(page, r"city=Xiamen$")
+    expect(page.locator("#result-count")).to_contain_text("1 article")
+    # A match among the top values comes first as well.
+    page.goto(site + "/")
+    page.get_by_role("searchbox", name="Find a city").focus()
+    page.keyboard.type("wu")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("checkbox", name=re.compile("^Wu(xi|han)"))).to_have_count(2)
+    focused = page.evaluate("document.activeElement.value")
+    assert focused in ("Wuxi", "Wuhan")
+    # No match anywhere: said so, and Escape brings the list back.
+    page.get_by_role("searchbox", name="Find a city").fill("zzz")
+    expect(page.locator("#facet-city .facet-nomatch")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#facet-city .facet-nomatch")).to_be_hidden()
+    expect(page.get_by_role("link", name="Show 3 more cities")).to_be_visible()
 
 
 def test_keyboard_only(site, page):
@@ -243,10 +283,13 @@ def test_works_with_javascript_off(site, page_nojs, shot):
     expect(page.locator(".body mark").first).to_have_text("IoT")
     page.get_by_role("link", name=re.compile("Back to results")).click()
     page.wait_for_url(re.compile(r"city=Wuxi&year=2017&sort=newest$"))
-    # The long facet list opens with <details>, no script needed.
+    # "Show more" is a page of every value, no script needed.
     page.goto(site + "/")
-    page.locator("#facet-city .facet-more summary").click()
-    expect(page.locator("#facet-city label", has_text="Xiamen")).to_be_visible()
+    page.get_by_role("link", name="Show 3 more cities").click()
+    page.wait_for_url(re.compile(r"/facets/city/$"))
+    page.get_by_role("link", name=re.compile("^Xiamen")).click()
+    page.wait_for_url(re.compile(r"/\?city=Xiamen$"))
+    expect(page.locator("#result-count")).to_contain_text("1 article")
 
 
 def test_phone_width(site, phone, shot):

@@ -343,17 +343,70 @@ def test_hit_tags_narrow_the_current_search(corpus, client):
     assert dict(parse_qsl(urlsplit(tag["href"]).query)) == {"q": "iot", "city": "Nanjing"}
 
 
-def test_long_facet_lists_get_show_more_and_a_find_box(corpus, client):
+def test_long_facet_lists_carry_the_top_values_and_link_to_the_rest(corpus, client):
     doc = soup(client.get("/"))
-    assert doc.select_one("#facet-city .facet-more summary").get_text() == "Show 3 more"
-    assert len(doc.select("#facet-city > .facet-values li")) == 8
+    more = doc.select_one("#facet-city .facet-more-link")
+    assert more.get_text(" ", strip=True) == "Show 3 more cities"
+    assert more["href"] == more["hx-get"] == "/facets/city/"
+    assert len(doc.select("#facet-city li")) == 8  # the rest is not in the page
     assert doc.select_one("#facet-organisation .facet-filter")["aria-label"] == (
         "Find an organisation"
     )
+    assert not doc.select_one("#facet-city .facet-filter").get("name")  # not a search field
     # A ticked value stays in view even when its count would put it under "show more".
-    doc = soup(client.get("/?city=Yinchuan"))
-    shown = [i["value"] for i in doc.select("#facet-city > .facet-values input")]
+    doc = soup(client.get("/?q=smart&city=Yinchuan"))
+    shown = [i["value"] for i in doc.select("#facet-city .facet-top input")]
     assert "Yinchuan" in shown
+    assert doc.select_one("#facet-city .facet-more-link")["href"] == (
+        "/facets/city/?q=smart&city=Yinchuan"
+    )
+
+
+def test_show_more_fragment_has_the_rest_as_checkboxes_of_the_search(corpus, client):
+    top = [i["value"] for i in soup(client.get("/")).select("#facet-city input[name=city]")]
+    response = client.get("/facets/city/", headers=HX)
+    assert "HX-Request" in response["Vary"]
+    doc = soup(response)
+    rest = [i["value"] for i in doc.select("input[name=city]")]
+    assert len(rest) == 3 and not set(rest) & set(top)
+    assert len(top) + len(rest) == 11
+
+
+def test_find_asks_among_every_value_below_the_top(corpus, client):
+    doc = soup(client.get("/facets/city/", {"find": "XIA"}, headers=HX))
+    assert [i["value"] for i in doc.select("input")] == ["Xiamen"]
+    doc = soup(client.get("/facets/org/", {"find": "zzz"}, headers=HX))
+    assert not doc.select("input")
+
+
+def test_facet_values_keep_the_current_filters(corpus, client):
+    doc = soup(client.get("/facets/city/", {"org": "China Mobile"}))
+    values = {a.get_text(strip=True): a["href"] for a in doc.select(".facet-page-values a")}
+    # China Mobile tags Wuxi, Beijing, Xiamen; the counts are those of the filtered search.
+    assert set(values) == {"Wuxi", "Beijing", "Xiamen"}
+    assert values["Xiamen"] == "/?city=Xiamen&org=China+Mobile"
+
+
+def test_without_javascript_show_more_is_a_page_of_every_value(corpus, client):
+    doc = soup(client.get("/facets/city/?q=smart"))
+    assert doc.h1.get_text() == "Every city in this search"
+    links = doc.select(".facet-page-values a")
+    assert len(links) == len(client.get("/api/search?q=smart").json()["facets"]["city"]) > 8
+    assert all(a["href"].startswith("/?q=smart&city=") for a in links)
+    assert doc.select_one("a.back")["href"] == "/?q=smart"
+    # Its own find box works without script, keeping the search in hidden fields.
+    form = doc.select_one("form.facet-page-find")
+    assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {("q", "smart")}
+    found = soup(client.get("/facets/city/?q=smart&find=hangz"))
+    assert [a.get_text(strip=True) for a in found.select(".facet-page-values a")] == ["Hangzhou"]
+    selected = soup(client.get("/facets/city/?city=Wuxi"))
+    wuxi = next(a for a in selected.select(".facet-page-values a") if "Wuxi" in a.get_text())
+    assert "Remove" in wuxi.get_text() and wuxi["href"] == "/"
+
+
+@pytest.mark.parametrize("path", ["/facets/year/", "/facets/nope/", "/facets/source/"])
+def test_unknown_facets_are_404(corpus, client, path):
+    assert client.get(path).status_code == 404
 
 
 def test_head_requests_are_answered(corpus, client):

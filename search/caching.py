@@ -1,0 +1,118 @@
+"""What may be reused between requests: everything a search answers depends only on the query
+and the index identity, so both key the cache and the HTTP validators (ETag, Last-Modified).
+
+`index_version()` is the one place that says what "the index as it is now" is; when the index
+journal's identity lands in the contract it is the one line to switch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.cache import caches
+from django.db import connections
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+
+from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
+
+CACHE_ALIAS = "search"
+CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class IndexVersion:
+    token: str  # changes whenever what a search can answer changes
+    modified: dt.datetime | None  # when it last changed, where the engine can tell cheaply
+
+
+def index_version(backend: SearchBackend | None = None) -> IndexVersion:
+    """The identity of the searchable state, cheap enough to ask on every request."""
+    backend = backend or get_backend()
+    path = getattr(backend, "path", None)
+    if path is not None:
+        # Whoosh: every commit adds a table of contents file and a rebuild swaps the whole
+        # directory, so the directory's inode and mtime change with every index generation.
+        # Hits are read from the database, whose changes reach the index on commit.
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return IndexVersion("whoosh-none", None)
+        modified = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
+        # Directory mtimes tick coarsely (a few ms): the newest table of contents as well.
+        tocs = sorted(n for n in os.listdir(path) if n.endswith(".toc"))
+        newest = tocs[-1] if tocs else ""
+        return IndexVersion(f"whoosh-{st.st_ino}-{st.st_mtime_ns}-{newest}", modified)
+    # PostgreSQL: the index is the database. The snapshot's xmax (the next transaction id)
+    # moves with every committed write, including facet renames that touch no article row.
+    alias = getattr(backend, "alias", "default")
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        return IndexVersion(f"pg-{cursor.fetchone()[0]}", None)
+
+
+def _key(version: IndexVersion, query: SearchQuery) -> str:
+    filters = sorted((f, tuple(sorted(v))) for f, v in query.filters.items())
+    parts = (version.token, query.q, filters, query.year_from, query.year_to, query.sort,
+             query.page, query.per_page)  # fmt: skip
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_search(
+    query: SearchQuery, backend: SearchBackend | None = None, version: IndexVersion | None = None
+) -> SearchPage:
+    """backend.search(query), answered from the cache while the index is the same."""
+    backend = backend or get_backend()
+    version = version or index_version(backend)
+    cache = caches[CACHE_ALIAS]
+    key = _key(version, query)
+    page = cache.get(key)
+    if page is None:
+        page = backend.search(query)
+        cache.set(key, page, CACHE_SECONDS)
+    return page
+
+
+def etag_for(request, version: IndexVersion) -> str:
+    """A strong validator for one representation: the index state and the exact request
+    (path, query string, htmx or not: the same URL answers a page or a fragment)."""
+    variant = "|".join(
+        (
+            version.token,
+            request.get_full_path(),
+            request.headers.get("HX-Request", ""),
+            request.headers.get("HX-History-Restore-Request", ""),
+        )
+    )
+    return hashlib.sha256(variant.encode()).hexdigest()[:32]
+
+
+def conditional(view):
+    """ETag (and Last-Modified where known) from the index identity; a matching conditional
+    request gets a 304 before any search runs. The view finds the version it was checked
+    against in request.index_version, so it searches the same state it validated."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        version = index_version()
+        etag = quote_etag(etag_for(request, version))
+        modified = int(version.modified.timestamp()) if version.modified else None
+        not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
+        if not_modified is not None:
+            patch_vary_headers(not_modified, ["HX-Request"])
+            return not_modified
+        request.index_version = version
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            response["ETag"] = etag
+            if modified is not None:
+                response["Last-Modified"] = http_date(modified)
+            # Stored, but asked again each time: a 304 costs no search.
+            response.setdefault("Cache-Control", "no-cache")
+        return response
+
+    return wrapper

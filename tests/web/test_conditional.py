@@ -1,0 +1,71 @@
+"""Answers are validated and cached by the index identity: a conditional request for an
+unchanged index gets a 304, and any index change (a save, a delete) gives fresh answers."""
+
+import pytest
+from django.core.cache import caches
+
+from search.caching import CACHE_ALIAS, index_version
+from search.models import Article
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+WUXI = "Wuxi builds an IoT park for sensor makers"
+URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot"]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_etag_and_304(corpus, client, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert etag.startswith('"') and first["Last-Modified"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert "HX-Request" in again["Vary"]
+    since = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_the_fragment_and_the_page_have_different_etags(corpus, client):
+    page = client.get("/?q=iot")
+    fragment = client.get("/?q=iot", headers=HX)
+    assert page["ETag"] != fragment["ETag"]
+    assert client.get("/?q=iot", headers={"If-None-Match": page["ETag"], **HX}).status_code == 200
+
+
+def test_an_index_change_changes_the_etag_and_the_answer(
+    corpus, client, django_capture_on_commit_callbacks
+):
+    before = client.get("/api/search?q=iot")
+    article = Article.objects.get(pk=corpus[WUXI])
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Wuxi builds a zanzibarite park"
+        article.body += "\n\nThe zanzibarite park opened."
+        article.save()
+    after = client.get("/api/search?q=iot", headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert client.get("/api/search?q=zanzibarite").json()["total"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    assert client.get("/api/search?q=zanzibarite").json()["total"] == 0
+
+
+def test_repeated_searches_come_from_the_cache(corpus, client):
+    caches[CACHE_ALIAS].clear()
+    client.get("/?q=iot")
+    cached = len(caches[CACHE_ALIAS]._cache)
+    assert cached >= 1
+    client.get("/?q=iot", headers=HX)  # the fragment: same query, same cached answer
+    client.get("/facets/city/?q=iot", headers=HX)  # show more: the same search
+    client.get("/api/search?q=iot")
+    assert len(caches[CACHE_ALIAS]._cache) == cached
+
+
+def test_index_version_moves_with_each_commit(corpus, django_capture_on_commit_callbacks):
+    seen = {index_version().token}
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            Article.objects.get(pk=corpus[WUXI]).save()
+        seen.add(index_version().token)
+        assert len(seen) == n + 2
