@@ -185,7 +185,34 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="raw content")
     def raw_content_shown(self, obj: Article) -> str:
-        return format_html('<pre class="raw-content">{}</pre>', obj.raw_content)
+        # A link, not the content: an HTML page's raw source is often a megabyte or more,
+        # which made every change page that heavy.
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:search_article_raw", args=[obj.pk])
+        return format_html(
+            '<a href="{}" class="raw-content-link" target="_blank" rel="noopener">'
+            "Open the raw content as received</a> ({} characters, shown as plain text)",
+            url,
+            f"{obj.raw_length:,}",
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page needs the raw content's length, not the content itself.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.raw_length = len(obj.raw_content)
+        return obj
+
+    def raw_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The raw content as received, as plain text (never rendered as HTML)."""
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        response = HttpResponse(article.raw_content, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="article-{article.pk}-raw.txt"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -194,6 +221,7 @@ class ArticleAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("add/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
+            path("<path:object_id>/raw/", wrap(self.raw_view), name=f"{prefix}_raw"),
             path(
                 "<path:object_id>/reextract/",
                 wrap(self.reextract_view),

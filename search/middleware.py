@@ -10,9 +10,11 @@ import logging
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 log = logging.getLogger(__name__)
@@ -102,3 +104,19 @@ def _is_outage(exc: Exception) -> bool:
     subclasses that Django maps to OperationalError; this catches the unmapped rest)."""
     cause = exc.__cause__
     return isinstance(exc, DatabaseError) and cause is not None and "connect" in str(cause).lower()
+
+
+class CompressPublicPagesMiddleware(GZipMiddleware):
+    """gzip for responses that carry no CSRF token.
+
+    BREACH recovers a secret from a compressed page's size when the page also reflects text
+    the attacker chooses: the search pages reflect the query but carry no token (they are GET
+    forms), while the admin's pages carry one. Those stay uncompressed, whatever mitigation
+    GZipMiddleware itself adds. Static files come compressed from whitenoise.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # CsrfViewMiddleware (re)sends its cookie whenever the response used the token.
+        if settings.CSRF_COOKIE_NAME in response.cookies:
+            return response
+        return super().process_response(request, response)

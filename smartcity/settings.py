@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of those that touch the body, so it compresses what the others produced.
+    "search.middleware.CompressPublicPagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a parameter: the API's errors in JSON, control characters a 400.
     "search.middleware.ApiJsonErrorsMiddleware",

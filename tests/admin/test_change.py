@@ -49,7 +49,13 @@ def test_change_page_shows_editable_body_and_collapsed_read_only_raw(admin_clien
     html = admin_client.get(change_url(article)).content.decode()
     assert '<textarea name="body"' in html
     assert 'name="raw_content"' not in html  # not editable
-    assert '<pre class="raw-content">' in html and "Published: 2019-05-14" in html
+    # The raw content is a link away, never embedded (pages were 1.6 MB with it).
+    raw_url = reverse("admin:search_article_raw", args=[article.pk])
+    assert f'href="{raw_url}"' in html and article.raw_content not in html
+    raw = admin_client.get(raw_url)
+    assert raw["Content-Type"] == "text/plain; charset=utf-8"
+    assert raw.content.decode() == article.raw_content
+    assert "Published: 2019-05-14" in raw.content.decode()
     assert "<details" in html  # the raw content fieldset is collapsible
     assert reverse("admin:search_article_reextract", args=[article.pk]) in html
     # Cities and organisations use autocomplete widgets with an "add another" link.
@@ -187,3 +193,29 @@ def test_list_view_columns_filters_and_search(admin_client, names, commit):
     assert listed({"facets_manual__exact": "0"}) == {tagged.pk, bare.pk}
     assert listed({"q": "listword"}) == {tagged.pk}
     assert listed({"q": "short note"}) == {bare.pk}
+
+
+def test_raw_content_needs_staff(client, article):
+    raw_url = reverse("admin:search_article_raw", args=[article.pk])
+    assert client.get(raw_url).status_code == 302  # to the sign-in page
+
+
+def test_change_page_of_a_large_html_article_stays_light(admin_client, commit):
+    """An HTML upload with a large raw page: the change page carries its body, not its raw."""
+    from search.ingest import ingest
+
+    padding = "".join(
+        f"<div class='nav'><a href='/s/{i}'>Section {i}</a></div>" for i in range(20_000)
+    )
+    raw = (
+        "<html><head><title>Nanjing opens a sensor hub</title></head><body>"
+        "<article><h1>Nanjing opens a sensor hub</h1>"
+        + "<p>Nanjing and ZTE opened a sensor hub in the old city on Monday, officials said, "
+        "and the hub will link traffic lights, meters and lamps across every district.</p>"
+        * 20
+        + f"</article><footer>{padding}</footer></body></html>"
+    )
+    assert len(raw) > 1_000_000
+    article = commit(ingest, raw, fmt="html").article
+    html = admin_client.get(change_url(article)).content
+    assert len(html) <= 200_000, len(html)

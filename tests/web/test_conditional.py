@@ -69,3 +69,13 @@ def test_index_version_moves_with_each_commit(corpus, django_capture_on_commit_c
             Article.objects.get(pk=corpus[WUXI]).save()
         seen.add(index_version().token)
         assert len(seen) == n + 2
+
+
+def test_public_pages_are_compressed_and_pages_with_a_csrf_token_are_not(corpus, client):
+    gzip = {"Accept-Encoding": "gzip"}
+    page = client.get("/?q=iot", headers=gzip)
+    assert page["Content-Encoding"] == "gzip" and "Accept-Encoding" in page["Vary"]
+    assert client.get("/api/search?q=iot", headers=gzip)["Content-Encoding"] == "gzip"
+    login = client.get("/admin/login/", headers=gzip)
+    assert login.status_code == 200 and b"csrfmiddlewaretoken" in login.content
+    assert "Content-Encoding" not in login
