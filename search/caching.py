@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -68,12 +69,15 @@ def cached_search(
     """backend.search(query), answered from the cache while the index is the same."""
     backend = backend or get_backend()
     version = version or index_version(backend)
+    seconds = getattr(settings, "SEARCH_CACHE_SECONDS", CACHE_SECONDS)
+    if not seconds:
+        return backend.search(query)
     cache = caches[CACHE_ALIAS]
     key = _key(version, query)
     page = cache.get(key)
     if page is None:
         page = backend.search(query)
-        cache.set(key, page, CACHE_SECONDS)
+        cache.set(key, page, seconds)
     return page
 
 

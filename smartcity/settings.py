@@ -175,6 +175,8 @@ CACHES = {
     },
 }
 
+SEARCH_CACHE_SECONDS = int(env_str("SEARCH_CACHE_SECONDS", "600"))  # 0: no cache
+
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per
 # request) while every write stays on the primary.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -222,7 +223,14 @@ def _year_facet(years: np.ndarray) -> FacetIndex:
 class SearchState:
     """Everything a query needs besides the postings, for one opened searcher."""
 
+    # Decoded postings kept per opened searcher (so per index generation): frequent terms
+    # ("smart", "city") were unpickled block by block on every request, a third of a search.
+    POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
+
     def __init__(self, searcher, generation: int) -> None:
+        self._postings: OrderedDict = OrderedDict()
+        self._postings_bytes = 0
+        self._postings_lock = threading.Lock()
         self.searcher = searcher
         self.generation = generation
         reader = searcher.reader()
@@ -271,7 +279,27 @@ class SearchState:
         return {int(self.article_ids[d]): int(d) for d in found}
 
     def postings(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-        """A term's live doc numbers and weights across segments."""
+        """A term's live doc numbers and weights across segments (read-only arrays, cached)."""
+        key = (fieldname, text)
+        with self._postings_lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        found = self._read_postings(fieldname, text)
+        for array in found:
+            array.flags.writeable = False  # shared between requests
+        size = found[0].nbytes + found[1].nbytes
+        with self._postings_lock:
+            if key not in self._postings and size <= self.POSTINGS_CACHE_BYTES // 4:
+                self._postings[key] = found
+                self._postings_bytes += size
+                while self._postings_bytes > self.POSTINGS_CACHE_BYTES:
+                    _, (ids, weights) = self._postings.popitem(last=False)
+                    self._postings_bytes -= ids.nbytes + weights.nbytes
+        return found
+
+    def _read_postings(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         id_parts, weight_parts = [], []
         for leaf, offset in self.leaves:
             ids, weights = leaf_postings(leaf, fieldname, text)

@@ -1,0 +1,390 @@
+"""Load test: gunicorn with production settings on a loopback port, many clients at once.
+
+For each engine (LOAD_ENGINES, default "whoosh,postgres"; PostgreSQL only when a server answers
+at TEST_POSTGRES_URL) a bench database of LOAD_ARTICLES (default 10,000) synthetic articles is
+made (SQLite + Whoosh index in a temp dir, or the scratch PostgreSQL database <name>_load;
+never the user's archive), gunicorn is started from gunicorn.conf.py with DEBUG off on a free
+127.0.0.1 port, and LOAD_CLIENTS (default 50) clients send a fixed URL mix for LOAD_SECONDS
+(default 60): search pages, htmx fragments (facet clicks), "show more" facet values, the JSON
+API and article pages, plus one CSV export every 3 s. Printed: requests/s, client p50/p95,
+server p95 by kind (from gunicorn's access log) and errors, with the load average.
+
+    LOAD_SECONDS=10 LOAD_ENGINES=whoosh .venv/bin/python -m bench load    # a quick look
+    LOAD_DIR=/tmp/load   keep and reuse the SQLite database and Whoosh index there
+    LOAD_KEEP_DB=1       keep (and reuse) the PostgreSQL bench database
+    LOAD_CACHE=0         switch the search-answer cache off (SEARCH_CACHE_SECONDS=0)
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/smartcity"
+EXPORT_EVERY = 3.0
+# gunicorn's access log: path, query, status, microseconds, HX-Request header.
+LOG_FORMAT = '%(U)s "%(q)s" %(s)s %(D)s "%({hx-request}i)s"'
+LOG_LINE = re.compile(r'^(\S+) "(.*)" (\d{3}) (\d+) "(.*)"$')
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kind_of(path: str, query: str, hx: bool) -> str:
+    if path.startswith("/api/"):
+        return "api"
+    if path.startswith("/export/"):
+        return "export"
+    if path.startswith("/facets/"):
+        return "facet values"
+    if path.startswith("/articles/"):
+        return "article"
+    if path == "/":
+        return "fragment" if hx else "search page"
+    return "other"
+
+
+# -- the URL mix ----------------------------------------------------------------------------
+
+
+def url_mix(article_urls: list[str]) -> list[tuple[str, bool]]:
+    """(url, htmx) pairs: a fixed, seeded mix of what researchers do."""
+    sys.path.insert(0, str(ROOT))
+    from search import synthetic
+
+    rng = random.Random(14)
+    v, c, o = synthetic.vocabulary(), synthetic.cities(), synthetic.organisations()
+    h = len(synthetic.HEAD_WORDS)
+    words = [v[i] for i in (0, 1, 3, 5, 8, 12, 20, 40, 60, 90)] + [v[h + i] for i in (5, 50, 400)]
+    searches = [{}, {"q": "smart city"}, {"sort": "newest"}]
+    searches += [{"q": w} for w in words]
+    searches += [{"q": f"{a} {b}"} for a, b in zip(words, words[3:], strict=False)]
+    searches += [{"q": rng.choice(words), "city": rng.choice(c[:40])} for _ in range(8)]
+    searches += [{"q": rng.choice(words), "org": rng.choice(o[:60])} for _ in range(8)]
+    searches += [
+        {"city": rng.choice(c[:40]), "year": str(rng.randint(2012, 2022))} for _ in range(6)
+    ]
+    searches += [{"q": rng.choice(words), "year_from": 2014, "year_to": 2018} for _ in range(4)]
+    searches += [{"q": rng.choice(words), "page": 2} for _ in range(4)]
+    mix: list[tuple[str, bool]] = []
+    for spec in searches:
+        qs = urlencode(spec)
+        suffix = f"?{qs}" if qs else ""
+        mix.append((f"/{suffix}", False))  # the page
+        mix.append((f"/api/search{suffix}", False))
+        # A facet click: the same search with one more value, as htmx asks for it.
+        clicked = dict(spec, city=rng.choice(c[:60])) if "city" not in spec else dict(spec)
+        mix.append((f"/?{urlencode(clicked)}", True))
+        mix.append((f"/?{urlencode(dict(spec, org=rng.choice(o[:80])))}", True))
+    for spec in searches[:10]:
+        qs = urlencode(spec)
+        mix.append((f"/facets/org/{'?' + qs if qs else ''}", True))  # "show more"
+    mix += [(url, False) for url in article_urls[:40]]
+    rng.shuffle(mix)
+    return mix
+
+
+# -- clients --------------------------------------------------------------------------------
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.error_samples: list[str] = []
+
+    def add(self, kind: str, seconds: float, status: int | None, note: str = "") -> None:
+        with self.lock:
+            self.times[kind].append(seconds)
+            if status is None or status >= 400:
+                self.errors[kind] += 1
+                if len(self.error_samples) < 5:
+                    self.error_samples.append(f"{kind}: {status} {note}"[:200])
+
+
+def fetch(conn_box: list, port: int, url: str, hx: bool) -> tuple[int | None, str]:
+    headers = {"Accept-Encoding": "gzip", "Host": "127.0.0.1"}
+    if hx:
+        headers["HX-Request"] = "true"
+    for attempt in (1, 2):
+        if conn_box[0] is None:
+            conn_box[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn_box[0].request("GET", url, headers=headers)
+            response = conn_box[0].getresponse()
+            response.read()
+            if response.getheader("Connection", "").lower() == "close":
+                conn_box[0].close()
+                conn_box[0] = None
+            return response.status, ""
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            conn_box[0].close()
+            conn_box[0] = None
+            # A kept-alive connection the server closed between requests: one retry.
+            if attempt == 2 or isinstance(exc, TimeoutError):
+                return None, repr(exc)
+    return None, "unreachable"
+
+
+def client(port: int, mix, start: int, stop_at: float, tally: Tally) -> None:
+    conn_box = [None]
+    i = start
+    while time.perf_counter() < stop_at:
+        url, hx = mix[i % len(mix)]
+        i += 1
+        t = time.perf_counter()
+        status, note = fetch(conn_box, port, url, hx)
+        path, _, query = url.partition("?")
+        tally.add(kind_of(path, query, hx), time.perf_counter() - t, status, note or url)
+
+
+def exporter(port: int, stop_at: float, tally: Tally, words: list[str]) -> None:
+    conn_box = [None]
+    n = 0
+    while time.perf_counter() < stop_at:
+        t = time.perf_counter()
+        url = f"/export/csv/?{urlencode({'q': words[n % len(words)]})}"
+        n += 1
+        status, note = fetch(conn_box, port, url, False)
+        tally.add("export", time.perf_counter() - t, status, note or url)
+        time.sleep(max(0.0, EXPORT_EVERY - (time.perf_counter() - t)))
+
+
+# -- the server -----------------------------------------------------------------------------
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def production_env(base: dict, work: Path) -> dict:
+    return {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "smartcity.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "load-bench-only-not-a-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback: no redirect to https.
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(work / "static"),
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def serve_and_load(env: dict, work: Path, label: str) -> None:
+    port = free_port()
+    log = work / f"access-{port}.log"
+    server_env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
+    if _env("LOAD_CACHE", "1") == "0":
+        server_env["SEARCH_CACHE_SECONDS"] = "0"
+    args = [
+        sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+        "--access-logfile", str(log), "--access-logformat", LOG_FORMAT,
+    ]  # fmt: skip
+    server = subprocess.Popen(args, cwd=ROOT, env=server_env, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(port, server)
+        articles = _article_urls(port)
+        mix = url_mix(articles)
+        for url, hx in mix:  # warm-up: each URL once (opens indexes, fills caches)
+            fetch([None], port, url, hx)
+        log.write_text("")
+        seconds = float(_env("LOAD_SECONDS", "60"))
+        clients = int(_env("LOAD_CLIENTS", "50"))
+        tally = Tally()
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        stop_at = started + seconds
+        threads = [
+            threading.Thread(target=client, args=(port, mix, n * 7, stop_at, tally))
+            for n in range(clients)
+        ]
+        from search import synthetic
+
+        words = list(synthetic.vocabulary()[:30])
+        threads.append(threading.Thread(target=exporter, args=(port, stop_at, tally, words)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    _report(label, tally, elapsed, clients, len(mix), log, load_before, load_after)
+
+
+def _wait_for(port: int, server: subprocess.Popen) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited: {server.stderr.read()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def _article_urls(port: int) -> list[str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/api/search?per_page=100&sort=newest", headers={"Host": "127.0.0.1"})
+    data = json.loads(conn.getresponse().read())
+    conn.close()
+    return [r["url"] for r in data["results"]]
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def _report(label, tally, elapsed, clients, distinct, log: Path, before, after) -> None:
+    every = [t for ts in tally.times.values() for t in ts]
+    total = len(every)
+    errors = sum(tally.errors.values())
+    print(f"\n{label}: {clients} clients, {elapsed:.0f} s, {distinct} distinct URLs")
+    print(f"  load average before/after: {before[0]:.1f} / {after[0]:.1f} (1 min)")
+    print(
+        f"  requests/s {total / elapsed:.1f}   requests {total}   errors {errors}   "
+        f"client p50 {statistics.median(every) * 1000:.0f} ms  p95 {_pct(every, 95) * 1000:.0f} ms"
+    )
+    server: dict[str, list[float]] = defaultdict(list)
+    statuses: dict[int, int] = defaultdict(int)
+    for line in log.read_text().splitlines():
+        m = LOG_LINE.match(line)
+        if not m:
+            continue
+        path, query, status, micros, hx = m.groups()
+        statuses[int(status)] += 1
+        server[kind_of(path, query, hx == "true")].append(int(micros) / 1e6)
+    print(
+        f"  {'kind':<14}{'requests':>9}{'client p95':>12}{'server p50':>12}{'server p95':>12}{'errors':>8}"
+    )
+    for kind in sorted(tally.times):
+        c = tally.times[kind]
+        s = server.get(kind, [])
+        print(
+            f"  {kind:<14}{len(c):>9}{_pct(c, 95) * 1000:>10.0f}ms"
+            f"{(statistics.median(s) if s else 0) * 1000:>10.0f}ms{_pct(s, 95) * 1000:>10.0f}ms"
+            f"{tally.errors.get(kind, 0):>8}"
+        )
+    print(f"  statuses: {dict(sorted(statuses.items()))}")
+    for sample in tally.error_samples:
+        print(f"  error: {sample}")
+
+
+# -- engines --------------------------------------------------------------------------------
+
+
+def run_whoosh(articles: int) -> None:
+    keep = os.environ.get("LOAD_DIR")
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="load-whoosh-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = production_env(
+        {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+            "SEARCH_BACKEND": "whoosh",
+            "SEARCH_INDEX_DIR": str(work / "index"),
+            "VAR_DIR": str(work),
+        },
+        work,
+    )
+    try:
+        _prepare(env, articles)
+        serve_and_load(env, work, f"whoosh, {articles:,} articles")
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_postgres(articles: int) -> None:
+    import psycopg
+
+    url = _env("TEST_POSTGRES_URL", DEFAULT_PG)
+    server_url = url.rsplit("/", 1)[0]
+    name = url.rsplit("/", 1)[1].split("?")[0] + "_load"
+    try:
+        admin = psycopg.connect(f"{server_url}/postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        print(f"\npostgres: skipped, no server answers at {server_url} ({exc})")
+        return
+    keep = os.environ.get("LOAD_KEEP_DB") == "1"
+    with admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (keep and exists):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    work = Path(tempfile.mkdtemp(prefix="load-pg-"))
+    env = production_env(
+        {
+            **os.environ,
+            "DATABASE_URL": f"{server_url}/{name}",
+            "DB_PERSISTENT": "1",
+            "SEARCH_BACKEND": "postgres",
+            "VAR_DIR": str(work),
+        },
+        work,
+    )
+    try:
+        _prepare(env, articles)
+        serve_and_load(env, work, f"postgres, {articles:,} articles")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _prepare(env: dict, articles: int) -> None:
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "generate_corpus", str(articles), "--seed", "1", "-v", "0")
+
+
+def main() -> None:
+    articles = int(_env("LOAD_ARTICLES", "10000"))
+    engines = _env("LOAD_ENGINES", "whoosh,postgres").split(",")
+    print(f"load: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if "whoosh" in engines:
+        run_whoosh(articles)
+    if "postgres" in engines:
+        run_postgres(articles)
