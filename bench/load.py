@@ -210,6 +210,7 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
         sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
         "--access-logfile", str(log), "--access-logformat", LOG_FORMAT,
     ]  # fmt: skip
+    cpu_before = _children_cpu()
     server = subprocess.Popen(args, cwd=ROOT, env=server_env, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(port, server)
@@ -245,7 +246,23 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    # The server's own CPU time (master and reaped workers), warm-up included: with other
+    # work on the machine, requests/s says more about the neighbours than about the app.
+    cpu = _children_cpu() - cpu_before
     _report(label, tally, elapsed, clients, len(mix), log, load_before, load_after)
+    served = len(mix) + sum(len(t) for t in tally.times.values())
+    print(
+        f"  server CPU {cpu:.1f} s for {served} requests (warm-up included): "
+        f"{cpu / served * 1000:.1f} ms/request, i.e. {served / cpu * (os.cpu_count() or 1):.0f} "
+        f"requests/s on {os.cpu_count()} idle cores"
+    )
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _wait_for(port: int, server: subprocess.Popen) -> None:

@@ -81,6 +81,21 @@ def cached_search(
     return page
 
 
+def cached_more_like_this(article_id: int, limit: int, version: IndexVersion) -> list:
+    """backend.more_like_this, which weighs the article's whole text: once per index state."""
+    backend = get_backend()
+    seconds = getattr(settings, "SEARCH_CACHE_SECONDS", CACHE_SECONDS)
+    if not seconds:
+        return list(backend.more_like_this(article_id, limit=limit))
+    cache = caches[CACHE_ALIAS]
+    key = f"mlt:{hashlib.sha256(version.token.encode()).hexdigest()}:{article_id}:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = list(backend.more_like_this(article_id, limit=limit))
+        cache.set(key, found, seconds)
+    return found
+
+
 def etag_for(request, version: IndexVersion) -> str:
     """A strong validator for one representation: the index state and the exact request
     (path, query string, htmx or not: the same URL answers a page or a fragment)."""

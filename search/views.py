@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
-from search.caching import cached_search, conditional
+from search.caching import cached_more_like_this, cached_search, conditional
 from search.engines.base import SearchPage, get_backend
 from search.forms import FACET_PARAMS, SearchForm
 from search.highlight import highlight_body, highlight_text
@@ -139,7 +139,7 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "title_html": highlight_text(article.title, query.q),
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
-        "more": get_backend().more_like_this(article.pk, limit=5),
+        "more": cached_more_like_this(article.pk, 5, request.index_version),
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
     }
     return render(request, "search/article.html", context)

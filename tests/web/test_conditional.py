@@ -79,3 +79,19 @@ def test_public_pages_are_compressed_and_pages_with_a_csrf_token_are_not(corpus,
     login = client.get("/admin/login/", headers=gzip)
     assert login.status_code == 200 and b"csrfmiddlewaretoken" in login.content
     assert "Content-Encoding" not in login
+
+
+def test_more_like_this_follows_the_index(corpus, client, django_capture_on_commit_callbacks):
+    article = Article.objects.get(pk=corpus[WUXI])
+    first = client.get(article.get_absolute_url()).content.decode()
+    assert "Wuxi sensor makers open a second IoT park" not in first
+    from search.ingest import ingest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(
+            "Wuxi sensor makers open a second IoT park\n\nThe Wuxi IoT park for sensor makers "
+            "opens a second site, with more sensor makers joining the IoT park in Wuxi.\n",
+            fmt="text",
+        )
+    again = client.get(article.get_absolute_url()).content.decode()
+    assert "Wuxi sensor makers open a second IoT park" in again
