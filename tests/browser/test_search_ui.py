@@ -113,6 +113,17 @@ def test_sort_and_page_push_urls(site, page):
     expect(page.locator("#result-count")).to_contain_text("1–5 of 12")
 
 
+def test_a_hit_tag_narrows_the_search_in_place(site, page):
+    page.goto(site + "/?q=iot")
+    page.evaluate("window.__samePage = true")
+    page.locator(".hit .tag-city", has_text="Nanjing").first.click()
+    wait_url(page, r"/\?q=iot&city=Nanjing$")
+    expect(page.locator("#result-count")).to_contain_text("1 article")
+    assert page.evaluate("window.__samePage === true")  # swapped by htmx, not reloaded
+    expect(page.locator("#q")).to_have_value("iot")
+    expect(page.locator("#result-count")).to_be_focused()
+
+
 def test_open_article_and_come_back(site, page, shot):
     page.goto(site + "/?q=sensor&city=Wuxi")
     listed = titles(page)
