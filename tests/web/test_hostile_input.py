@@ -82,7 +82,8 @@ def test_api_answers_json_503_while_the_database_is_down(corpus_committed):
     connection.close()
     connection.settings_dict["PORT"] = "1"
     try:
-        response = client.get("/api/search?q=sensor")
+        response = client.get("/api/search?q=makers")  # not answered before: needs the database
+        cached = client.get("/api/search?q=sensor")  # answered before: from the cache
     finally:
         connection.close()
         connection.settings_dict.clear()
@@ -91,6 +92,7 @@ def test_api_answers_json_503_while_the_database_is_down(corpus_committed):
     assert response["Content-Type"] == "application/json"
     assert "unavailable" in response.json()["error"]
     assert response["Retry-After"]
+    assert cached.status_code == 200 and cached.json()["total"]
 
 
 # -- links --------------------------------------------------------------------------------
