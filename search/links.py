@@ -8,10 +8,11 @@ values of each facet sorted.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlsplit
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit
 
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from search.engines.base import SearchQuery
 from search.forms import FACET_PARAMS
@@ -43,9 +44,17 @@ def query_params(query: SearchQuery) -> QueryDict:
     return params
 
 
+@lru_cache(maxsize=8)
+def _search_path(prefix: str) -> str:
+    return reverse("search:search")
+
+
 def search_url(query: SearchQuery, path: str | None = None) -> str:
-    encoded = query_params(query).urlencode()
-    return (path or reverse("search:search")) + (f"?{encoded}" if encoded else "")
+    # A results page builds a hundred of these (tags, facets, bars, pager): resolve the path
+    # once per script prefix, and encode the pairs without a QueryDict round trip.
+    params = query_params(query)
+    encoded = urlencode([(k, v) for k, values in params.lists() for v in values])
+    return (path or _search_path(get_script_prefix())) + (f"?{encoded}" if encoded else "")
 
 
 def with_value(query: SearchQuery, facet: str, value: str, selected: bool) -> SearchQuery:
