@@ -67,8 +67,12 @@ def test_admin_pastes_previews_saves_and_the_article_is_found(
     expect(page.locator(".messagelist")).to_contain_text("Added")
     assert re.search(r"/admin/search/article/\d+/change/$", page.url)
     page.get_by_text("Raw content (as received)").click()  # the collapsed fieldset opens
-    expect(page.locator("pre.raw-content")).to_contain_text("Published: 2019-05-14")
+    raw_link = page.get_by_role("link", name="Open the raw content as received")
+    expect(raw_link).to_be_visible()  # a link, not the whole raw page in the form
     page.screenshot(path=str(SCREENSHOTS / "admin-change.png"), full_page=True)
+    raw = page.request.get(base + raw_link.get_attribute("href"))
+    assert raw.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "Published: 2019-05-14" in raw.text()
     page.goto(f"{base}/admin/search/article/")
     page.screenshot(path=str(SCREENSHOTS / "admin-list.png"), full_page=True)
 
