@@ -17,6 +17,19 @@ def _year(value: str) -> bool:
     return value.isdigit() and len(value) == 4
 
 
+class ExportForm(forms.Form):
+    """How much of each article's text goes into a CSV or JSON export."""
+
+    text = forms.ChoiceField(
+        required=False,
+        choices=[("none", "none"), ("snippet", "snippet"), ("full", "full")],
+        error_messages={"invalid_choice": "text must be none, snippet or full, not %(value)s"},
+    )
+
+    def clean_text(self) -> str:
+        return self.cleaned_data.get("text") or "none"
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, strip=True)
     year_from = forms.IntegerField(required=False, min_value=1000, max_value=9999)

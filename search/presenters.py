@@ -26,7 +26,6 @@ from search.links import (
 FACET_TOP = 8
 FACET_LABELS = {"city": "City", "organisation": "Organisation", "year": "Year"}
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
-EXPORT_LABELS = {"csv": "CSV", "json": "JSON", "ris": "RIS", "bibtex": "BibTeX"}
 PAGE_WINDOW = 2
 
 
@@ -196,11 +195,11 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
         "last_hit": (query.page - 1) * query.per_page + len(page.hits),
         "exports": [
             (
-                EXPORT_LABELS[fmt],
+                spec.label,
                 reverse("search:export", args=[fmt])
                 + (f"?{export_params}" if export_params else ""),
             )
-            for fmt in exporting.FORMATS
+            for fmt, spec in exporting.FORMATS.items()
         ],
         "export_max": exporting.export_max(),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
