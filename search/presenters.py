@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from search import export as exporting
 from search.engines.base import UNDATED, FacetCount, SearchBackend, SearchPage, SearchQuery
+from search.feeds import feed_url
 from search.forms import SearchForm
 from search.links import (
     PARAM_OF_FACET,
@@ -248,5 +249,7 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
             for fmt, spec in exporting.FORMATS.items()
         ],
         "export_max": exporting.export_max(),
+        "feed_url": feed_url(query),
+        "alert_url": search_url(replace(query, page=1), reverse("search:alert-new")),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
     }

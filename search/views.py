@@ -140,6 +140,9 @@ ROBOTS = """User-agent: *
 Disallow: /?
 Disallow: /*?
 Disallow: /export/
+Disallow: /feed/
+Disallow: /suggest
+Disallow: /alerts/
 Disallow: /api/
 Disallow: /admin/
 Allow: /$
