@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
+from search import citation
 from search import export as exporting
 from search.engines.base import SearchPage, get_backend
 from search.forms import ExportForm, SearchForm
@@ -105,6 +106,8 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "back_url": search_url(query) if from_search else None,
         "more": get_backend().more_like_this(article.pk, limit=5),
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
+        "citation_meta": citation.citation_meta(article),
+        "jsonld": citation.news_article_jsonld(article),
     }
     return render(request, "search/article.html", context)
 
