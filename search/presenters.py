@@ -249,6 +249,7 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
             for fmt, spec in exporting.FORMATS.items()
         ],
         "export_max": exporting.export_max(),
+        "export_max_text": f"{exporting.export_max():,}",
         "feed_url": feed_url(query),
         "alert_url": search_url(replace(query, page=1), reverse("search:alert-new")),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
