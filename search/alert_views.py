@@ -47,9 +47,14 @@ def alert_new(request: HttpRequest) -> HttpResponse:
                 "nothing else is sent until then."
             )
             return _message(request, "Check your email", text)
-        return _message(
-            request, "Already subscribed", f"{sub.email} already gets this alert ({sub.frequency})."
+        if sub.confirmed_at is not None:
+            text = f"{sub.email} already gets this alert ({sub.frequency})."
+            return _message(request, "Already subscribed", text)
+        text = (
+            f"A confirmation link went to {sub.email} less than an hour ago; open it to start "
+            "the alert, or ask again later for a new one."
         )
+        return _message(request, "Check your email", text)
     context = {
         "form": form,
         "query": query,

@@ -37,6 +37,8 @@ CONFIRM_SALT = "search.alerts.confirm"
 UNSUBSCRIBE_SALT = "search.alerts.unsubscribe"
 MANAGE_SALT = "search.alerts.manage"
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
+# A form anyone can post must not become a way to flood someone's inbox.
+RESEND_AFTER = dt.timedelta(hours=1)
 PERIOD = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
 # A run started a little early (cron jitter, a slow previous run) still counts as due.
 SLACK = dt.timedelta(hours=1)
@@ -122,12 +124,15 @@ def _message(sub: AlertSubscription, subject: str, template: str, context: dict)
 
 
 def subscribe(email: str, query: SearchQuery, frequency: str) -> tuple[AlertSubscription, bool]:
-    """The subscription (created if new) and whether a confirmation mail went out: one goes
-    to every unconfirmed subscription asked for again, none to a confirmed one."""
+    """The subscription (created if new) and whether a confirmation mail went out: none to
+    a confirmed subscription, and at most one an hour to an unconfirmed one."""
     sub, _ = AlertSubscription.objects.get_or_create(
         email=email.strip().lower(), query=stored_query(query), frequency=frequency
     )
+    now = timezone.now()
     if sub.confirmed_at is not None:
+        return sub, False
+    if sub.confirmation_sent_at and now - sub.confirmation_sent_at < RESEND_AFTER:
         return sub, False
     confirm_url = absolute(reverse("search:alert-confirm", args=[confirm_token(sub)]))
     message = _message(
@@ -137,6 +142,8 @@ def subscribe(email: str, query: SearchQuery, frequency: str) -> tuple[AlertSubs
         {"confirm_url": confirm_url, "days": CONFIRM_MAX_AGE.days},
     )
     message.send()
+    sub.confirmation_sent_at = now
+    sub.save(update_fields=["confirmation_sent_at"])
     return sub, True
 
 

@@ -96,6 +96,7 @@ class AlertSubscription(models.Model):
     frequency = models.CharField(max_length=6, choices=Frequency.choices, default="weekly")
     created = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # Articles added after this go into the next digest; it moves to the start of each run.
     window_start = models.DateTimeField(null=True, blank=True)
     next_due = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -98,6 +98,11 @@ def test_subscribe_confirm_digest_unsubscribe(
     )
     assert response.status_code == 200 and b"Check your email" in response.content
     assert len(inbox.messages) == 1
+    # Asking again at once sends no second mail (the form cannot flood an inbox).
+    again = client.post(
+        "/alerts/new/?q=sensors", {"email": "researcher@example.org", "frequency": "daily"}
+    )
+    assert b"less than an hour ago" in again.content and len(inbox.messages) == 1
     confirm_mail = inbox.messages[0]
     assert confirm_mail["To"] == "researcher@example.org"
     confirm_url = next(u for u in links(inbox.body(0)) if "/alerts/confirm/" in u)
