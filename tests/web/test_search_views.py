@@ -405,7 +405,7 @@ def test_without_javascript_show_more_is_a_page_of_every_value(corpus, client):
     assert "Remove" in wuxi.get_text() and wuxi["href"] == "/"
 
 
-@pytest.mark.parametrize("path", ["/facets/year/", "/facets/nope/", "/facets/source/"])
+@pytest.mark.parametrize("path", ["/facets/year/", "/facets/nope/", "/facets/organisation/"])
 def test_unknown_facets_are_404(corpus, client, path):
     assert client.get(path).status_code == 404
 
