@@ -26,14 +26,21 @@ from django.utils.html import escape
 
 from search.engines.base import (
     FACETS,
+    MAX_PAIR_VALUES,
+    PAIR_FACETS,
+    TALLY_FACETS,
+    Cooccurrence,
     FacetCount,
     Hit,
     Progress,
     SearchBackend,
     SearchPage,
     SearchQuery,
+    Timeline,
     hit_for,
+    ranked_values,
 )
+from search.engines.postgres import aggregate as pg_aggregate
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
 from search.engines.query_fields import (
@@ -182,7 +189,9 @@ class PostgresBackend(SearchBackend):
         with self._reading():
             return self._search(sq)
 
-    def _search(self, sq: SearchQuery) -> SearchPage:
+    def _selection(self, sq: SearchQuery):
+        """(where, flags, tsquery, fq, notes): the SQL conditions of the query text and year
+        range, and of each facet's selection."""
         fq = split_fields(sq.q)
         notes = list(fq.notes)
         # Title words take part in ranking and highlighting as well as in the title filter.
@@ -195,8 +204,10 @@ class PostgresBackend(SearchBackend):
                 f"“{fq.text}” has only very common words, which are not indexed; "
                 "showing every article that matches the rest."
             )
-        where = pg_sql.match_where(tsquery, fq, sq)
-        flags = pg_sql.facet_flags(sq)
+        return pg_sql.match_where(tsquery, fq, sq), pg_sql.facet_flags(sq), tsquery, fq, notes
+
+    def _search(self, sq: SearchQuery) -> SearchPage:
+        where, flags, tsquery, fq, notes = self._selection(sq)
         ranked = tsquery is not None and sq.sort == "relevance"
         total, facets, page_rows = self._counts(
             where, flags, sq, pg_sql.ranked_hits(tsquery, sq) if ranked else None
@@ -271,6 +282,61 @@ class PostgresBackend(SearchBackend):
                 snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
             hits.append(hit_for(a, score=float(score), title_html=title_html, snippet=snippet))
         return hits
+
+    # -- aggregates (see the contract) ----------------------------------------------------
+
+    def _rows(self, statement) -> list[tuple]:
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return cursor.fetchall()
+
+    def timeline(self, sq: SearchQuery) -> Timeline:
+        with self._reading():
+            where, flags, *_ = self._selection(sq)
+            rows = self._rows(pg_aggregate.timeline(where, flags))
+        total, years, months = 0, {}, {}
+        for kind, period, n in rows:
+            if kind == "total":
+                total = n
+            elif kind == "year":
+                years[int(period)] = n
+            else:
+                months[period] = n
+        return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+
+    def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
+        if facet not in TALLY_FACETS:
+            raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        with self._reading():
+            where, flags, *_ = self._selection(sq)
+            rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
+        return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
+
+    def cooccurrence(
+        self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
+    ) -> Cooccurrence:
+        if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
+            raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        limit = max(0, min(limit, MAX_PAIR_VALUES))
+        with self._reading():
+            where, flags, *_ = self._selection(sq)
+            rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
+        total, top, cells = 0, {"row": {}, "col": {}}, {}
+        for kind, a, b, n in rows:
+            if kind == "total":
+                total = n
+            elif kind == "cell":
+                cells[(a, b)] = n
+            else:
+                top[kind][a] = n
+        return Cooccurrence(
+            row_facet,
+            col_facet,
+            total,
+            [FacetCount(v, n, False) for v, n in ranked_values(top["row"], limit)],
+            [FacetCount(v, n, False) for v, n in ranked_values(top["col"], limit)],
+            cells,
+        )
 
     # -- suggestions ----------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ from whoosh.support.charset import accent_map
 
 from search.engines.base import (
     FACETS,
+    MAX_PAIR_VALUES,
+    PAIR_FACETS,
+    TALLY_FACETS,
+    Cooccurrence,
     FacetCount,
     Hit,
     IndexDoc,
@@ -35,8 +39,10 @@ from search.engines.base import (
     SearchBackend,
     SearchPage,
     SearchQuery,
+    Timeline,
     documents,
     hit_for,
+    ranked_values,
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
@@ -229,18 +235,7 @@ class WhooshBackend(SearchBackend):
     def search(self, sq: SearchQuery) -> SearchPage:
         with self._lock:
             state = self.state()
-            q, notes = self._parser.parse(sq.q)
-            evaluator = Evaluator(state)
-            match = evaluator(q)
-            base = match.mask & state.live
-            if sq.year_from is not None or sq.year_to is not None:
-                lo, hi = sq.year_from or 0, sq.year_to or 10_000
-                base &= (state.years >= lo) & (state.years <= hi)
-            filters = {
-                facet: state.facets[facet].mask(sq.selected(facet))
-                for facet in FACETS
-                if sq.selected(facet)
-            }
+            base, filters, match, evaluator, notes = self._selection(state, sq)
             final = base.copy()
             for mask in filters.values():
                 final &= mask
@@ -261,6 +256,99 @@ class WhooshBackend(SearchBackend):
         suggestion = self._suggest(sq.q) if total < FEW_RESULTS and sq.q.strip() else None
         return SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
+        )
+
+    def _selection(self, state, sq: SearchQuery):
+        """(base, filters, match, evaluator, notes): the documents matching the query text and
+        year range, and a mask per facet with a selection."""
+        q, notes = self._parser.parse(sq.q)
+        evaluator = Evaluator(state)
+        match = evaluator(q)
+        base = match.mask & state.live
+        if sq.year_from is not None or sq.year_to is not None:
+            lo, hi = sq.year_from or 0, sq.year_to or 10_000
+            base &= (state.years >= lo) & (state.years <= hi)
+        filters = {
+            facet: state.facets[facet].mask(sq.selected(facet))
+            for facet in FACETS
+            if sq.selected(facet)
+        }
+        return base, filters, match, evaluator, notes
+
+    def _matches(self, state, sq: SearchQuery) -> np.ndarray:
+        base, filters, *_ = self._selection(state, sq)
+        for mask in filters.values():
+            base &= mask
+        return base
+
+    # -- aggregates (see the contract) ----------------------------------------------------
+
+    def timeline(self, sq: SearchQuery) -> Timeline:
+        with self._lock:
+            state = self.state()
+            final = self._matches(state, sq)
+            years, months = state.years[final], state.months[final]
+        year_values, year_counts = np.unique(years[years > 0], return_counts=True)
+        month_values, month_counts = np.unique(months[months >= 0], return_counts=True)
+        return Timeline(
+            total=int(final.sum()),
+            years={int(y): int(n) for y, n in zip(year_values, year_counts, strict=True)},
+            months={
+                f"{m // 12:04d}-{m % 12 + 1:02d}": int(n)
+                for m, n in zip(month_values.tolist(), month_counts.tolist(), strict=True)
+            },
+        )
+
+    def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
+        if facet not in TALLY_FACETS:
+            raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        with self._lock:
+            state = self.state()
+            fi = state.facet(facet)
+            counts = fi.counts(self._matches(state, sq))
+        found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        return [FacetCount(v, n, False) for v, n in ranked_values(found, limit)]
+
+    def cooccurrence(
+        self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
+    ) -> Cooccurrence:
+        if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
+            raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        limit = max(0, min(limit, MAX_PAIR_VALUES))
+        with self._lock:
+            state = self.state()
+            final = self._matches(state, sq)
+            total = int(final.sum())
+            row_of_doc = np.full(state.size, -1, dtype=np.int64)
+            row_of_doc[final] = np.arange(total)
+            sides = []
+            for facet in (row_facet, col_facet):
+                fi = state.facet(facet)
+                counts = fi.counts(final)
+                found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+                top = ranked_values(found, limit)
+                # A (matched document x top value) 0/1 matrix; pair counts are one product.
+                column = np.full(len(fi.names), -1, dtype=np.int64)
+                column[[fi.ordinal(v) for v, _ in top]] = np.arange(len(top))
+                keep = final[fi.doc_of] & (column[fi.val_of] >= 0)
+                matrix = np.zeros((total, len(top)), dtype=np.float32)
+                matrix[row_of_doc[fi.doc_of[keep]], column[fi.val_of[keep]]] = 1.0
+                sides.append((top, matrix))
+        (rows, a), (cols, b) = sides
+        product = a.T @ b
+        cells = {
+            (r, c): int(product[i, j])
+            for i, (r, _) in enumerate(rows)
+            for j, (c, _) in enumerate(cols)
+            if product[i, j] > 0
+        }
+        return Cooccurrence(
+            row_facet,
+            col_facet,
+            total,
+            [FacetCount(v, n, False) for v, n in rows],
+            [FacetCount(v, n, False) for v, n in cols],
+            cells,
         )
 
     @staticmethod
