@@ -1,6 +1,6 @@
 from django.urls import path
 
-from search import views
+from search import entity_views, views
 
 app_name = "search"
 
@@ -9,5 +9,22 @@ urlpatterns = [
     path("api/search", views.api_search, name="api-search"),
     path("articles/<int:pk>/<str:slug>/", views.article_page, name="article"),
     path("export/<str:fmt>/", views.export_results, name="export"),
+    path("cities/", entity_views.entity_lookup, {"kind": "city"}, name="city-lookup"),
+    path("cities/<str:slug>/", entity_views.entity_page, {"kind": "city"}, name="city"),
+    path(
+        "organisations/",
+        entity_views.entity_lookup,
+        {"kind": "organisation"},
+        name="organisation-lookup",
+    ),
+    path(
+        "organisations/<str:slug>/",
+        entity_views.entity_page,
+        {"kind": "organisation"},
+        name="organisation",
+    ),
+    path("compare/", entity_views.compare_page, name="compare"),
+    path("compare/csv", entity_views.compare_csv, name="compare-csv"),
+    path("pairs/", entity_views.pairs_page, name="pairs"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
