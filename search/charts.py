@@ -18,9 +18,12 @@ from html import escape
 # pattern per series so lines differ without colour too.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
+# Wide for desktops; pages also draw a narrow one (NARROW) that a phone shows instead, so
+# that its text is not shrunk to a few pixels when the picture scales down.
 WIDTH, HEIGHT = 720, 300
+NARROW = 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 56
-MAX_X_LABELS = 10
+X_LABEL_SPACING = 72  # viewBox units per x-axis label at most
 MAX_DOTS = 60  # with more periods than this the dots would merge into the line
 
 
@@ -34,13 +37,17 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `top` (1, 2, 2.5 or 5 times a power of ten)."""
+def nice_ticks(top: float, count: int = 5, integer: bool = False) -> list[float]:
+    """Round tick values from 0 to at least `top` (1, 2, 2.5 or 5 times a power of ten;
+    whole numbers only when `integer`, for counts of articles)."""
     if not top or top <= 0 or not math.isfinite(top):
         return [0.0, 1.0]
     raw = top / count
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * power for m in steps if m * power >= raw)
+    if integer:
+        step = max(1, round(step))
     n = math.ceil(top / step - 1e-9)
     return [round(i * step, 10) for i in range(n + 1)]
 
@@ -71,12 +78,16 @@ def line_chart(
     x_label: str,
     y_label: str,
     fmt: Callable[[float], str] = lambda v: f"{v:,.0f}",
+    integer: bool = True,
+    width: int = WIDTH,
+    height: int = HEIGHT,
 ) -> str:
     """A line per series over the periods, with axes, tick labels and a dot (with a tooltip
-    title) per value. `fmt` writes the values (tick labels and tooltips)."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    title) per value. `fmt` writes the values (tick labels and tooltips); `integer` keeps
+    the ticks on whole numbers (counts)."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     values = [v for s in series for v in s.values if v is not None]
-    ticks = nice_ticks(max(values, default=0))
+    ticks = nice_ticks(max(values, default=0), integer=integer)
     top = ticks[-1] or 1
     n = len(periods)
 
@@ -87,7 +98,7 @@ def line_chart(
         return TOP + plot_h - plot_h * v / top
 
     out = [
-        f'<svg class="chart" id="{_e(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="chart" id="{_e(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{_e(chart_id)}-title {_e(chart_id)}-desc" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet" '
         'font-family="system-ui, sans-serif" font-size="12">',
@@ -96,13 +107,13 @@ def line_chart(
         '<g class="grid" stroke="#ddd" stroke-width="1">',
     ]
     for t in ticks:
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>')
+        out.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>')
     out.append("</g>")
     out.append('<g class="y-ticks" fill="#444" text-anchor="end">')
     for t in ticks:
         out.append(f'<text x="{LEFT - 6}" y="{y(t) + 4:.1f}">{_e(fmt(t))}</text>')
     out.append("</g>")
-    every = max(1, math.ceil(n / MAX_X_LABELS))
+    every = max(1, math.ceil(n / max(2, plot_w // X_LABEL_SPACING)))
     out.append('<g class="x-ticks" fill="#444" text-anchor="middle">')
     for i, period in enumerate(periods):
         if i % every == 0:
@@ -113,11 +124,11 @@ def line_chart(
             out.append(f'<text x="{x(i):.1f}" y="{base + 18}">{_e(period)}</text>')
     out.append("</g>")
     out.append(
-        f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" '
+        f'<line class="axis" x1="{LEFT}" x2="{width - RIGHT}" y1="{TOP + plot_h}" '
         f'y2="{TOP + plot_h}" stroke="#444"/>'
     )
     out.append(
-        f'<text class="axis-label" x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 8}" '
+        f'<text class="axis-label" x="{LEFT + plot_w / 2:.1f}" y="{height - 8}" '
         f'text-anchor="middle" fill="#222">{_e(x_label)}</text>'
     )
     out.append(
@@ -146,13 +157,20 @@ def line_chart(
                     f'<polyline points="{d}" fill="none" stroke="{colour}" stroke-width="2.5" '
                     f'stroke-linejoin="round"{dasharray}/>'
                 )
-        if n <= MAX_DOTS:
-            for i, v in enumerate(s.values):
-                if v is not None:
-                    out.append(
-                        f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
-                        f"<title>{_e(s.label)}, {_e(periods[i])}: {_e(fmt(v))}</title></circle>"
-                    )
+        # A value between two gaps has no line: it always gets its dot.
+        alone = {
+            i
+            for i, v in enumerate(s.values)
+            if v is not None
+            and (i == 0 or s.values[i - 1] is None)
+            and (i == n - 1 or s.values[i + 1] is None)
+        }
+        for i, v in enumerate(s.values):
+            if v is not None and (n <= MAX_DOTS or i in alone):
+                out.append(
+                    f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
+                    f"<title>{_e(s.label)}, {_e(periods[i])}: {_e(fmt(v))}</title></circle>"
+                )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)

@@ -7,6 +7,7 @@ every link leads to a search whose total is the number shown beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -142,17 +143,20 @@ def draw(chart_id: str, title: str, lines: list[Line], keys: list[str], bucket: 
     description = (
         f"{SCALES[scale]} per {bucket}, {span}. {names}. The numbers are in the table below."
     )
-    return mark_safe(
-        charts.line_chart(
-            chart_id=chart_id,
-            title=title,
-            description=description,
-            periods=keys,
-            series=series,
-            x_label=BUCKETS[bucket],
-            y_label="% of the archive's articles" if share else "Articles",
-            fmt=(lambda v: f"{v:g} %") if share else (lambda v: f"{v:,.0f}"),
-        )
+    args = dict(
+        title=title,
+        description=description,
+        periods=keys,
+        series=series,
+        x_label=BUCKETS[bucket],
+        y_label="% of the archive's articles" if share else "Articles",
+        fmt=(lambda v: f"{v:g} %") if share else (lambda v: f"{v:,.0f}"),
+        integer=not share,
+    )
+    # Two drawings of one chart; CSS shows the narrow one on phones (see charts.NARROW).
+    return (
+        mark_safe(charts.line_chart(chart_id=chart_id, **args)),
+        mark_safe(charts.line_chart(chart_id=f"{chart_id}-narrow", width=charts.NARROW, **args)),
     )
 
 
@@ -183,18 +187,21 @@ def lines_for(backend: SearchBackend, queries: list[SearchQuery], labels=None):
 def coverage(backend, queries, bucket: str, scale: str, title: str, labels=None) -> dict:
     """Everything a coverage chart and its table need."""
     pairs, archive = lines_for(backend, queries, labels)
-    keys = periods([t for _, t in pairs], bucket)
+    # The archive's whole span, so that a quiet period shows as zero, not as nothing.
+    keys = periods([archive, *(t for _, t in pairs)], bucket)
     archive_counts = counts_of(archive, bucket, keys)
     lines = []
     for line, t in pairs:
         line.counts = counts_of(t, bucket, keys)
         line.shares = shares(line.counts, archive_counts)
         lines.append(line)
+    chart, narrow = draw("coverage-chart", title, lines, keys, bucket, scale)
     return {
         "lines": lines,
         "periods": keys,
         "rows": chart_rows(lines, keys, archive_counts, bucket, scale),
-        "chart": draw("coverage-chart", title, lines, keys, bucket, scale),
+        "chart": chart,
+        "chart_narrow": narrow,
         "bucket": bucket,
         "scale": scale,
         "undated": [(line.label, line.total - sum(line.counts)) for line in lines],
@@ -266,7 +273,7 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
         "total": chart["lines"][0].total,
         "search_url": search_url(query),
         "pairs_url": reverse("search:pairs") + "?" + querystring(query),
-        "compare_url": reverse("search:compare"),
+        "compare_url": reverse("search:compare") + "?" + urlencode([("s", querystring(query))]),
         **chart,
         "partners": partners,
         "peers": peers,

@@ -90,6 +90,9 @@ def test_nice_ticks():
     assert nice_ticks(0.37) == [0, 0.1, 0.2, 0.3, 0.4]
     assert nice_ticks(100) == [0, 20, 40, 60, 80, 100]
     assert nice_ticks(0) == [0, 1]
+    assert nice_ticks(2, integer=True) == [0, 1, 2]
+    assert nice_ticks(0.37, integer=True) == [0, 1]
+    assert nice_ticks(23, integer=True) == [0, 5, 10, 15, 20, 25]
     assert nice_ticks(float("nan")) == [0, 1]
 
 
