@@ -222,3 +222,16 @@ def test_links_match_totals_on_postgres(client, corpus, settings):
             assert checked_links(client, html) >= 3, url
     finally:
         base._backend.cache_clear()
+
+
+def test_entity_without_articles_and_hostile_names(client, corpus):
+    lonely = City.objects.create(name="Atlantis")
+    response = client.get(lonely.get_absolute_url())
+    assert response.status_code == 200
+    assert "0 articles" in response.content.decode()
+    hostile = Organisation.objects.create(name='<script>alert("x")</script>', aliases="<b>")
+    hostile.articles.add(*City.objects.get(name="Wuxi").articles.all())
+    html = client.get(hostile.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html and "<b>" not in html
+    svg_of(html)
+    assert "<script>alert" not in client.get(reverse("search:pairs")).content.decode()
