@@ -37,6 +37,8 @@ def _urls() -> dict[str, list[str]]:
     from django.db.models import Count
 
     from search import synthetic
+    from search.engines.base import SearchQuery
+    from search.entities import querystring
     from search.models import City, Organisation
 
     cities = list(City.objects.annotate(n=Count("articles")).order_by("-n", "name")[:10])
@@ -47,11 +49,12 @@ def _urls() -> dict[str, list[str]]:
     compare = []
     for i in range(10):
         searches = [
-            f"q={words[i * 3]}",
-            f"city={cities[i].name}",
-            urlencode({"org": orgs[(i + 1) % 10].name, "q": words[h + 40 * i]}),
+            SearchQuery(q=words[i * 3]),
+            SearchQuery(filters={"city": (cities[i].name,)}),
+            SearchQuery(q=words[h + 40 * i], filters={"organisation": (orgs[(i + 1) % 10].name,)}),
         ]
-        compare.append("/compare/?" + urlencode([("s", s) for s in searches]))
+        # Canonical URLs: anything else is answered with a redirect to one.
+        compare.append("/compare/?" + urlencode([("s", querystring(s)) for s in searches]))
     pairs = ["/pairs/"] + [
         "/pairs/?" + urlencode(p)
         for p in (

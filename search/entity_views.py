@@ -57,6 +57,7 @@ def entity_page(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     for n in context["peers"]:
         n.page = context["pages"].get((kind, n.name))
     context["toggles"] = _toggles(request, bucket, scale)
+    context["canonical"] = request.build_absolute_uri(entity.get_absolute_url())
     return render(request, "search/entity.html", context)
 
 
