@@ -121,7 +121,7 @@ class Row:
 
 
 def chart_rows(lines: list[Line], keys: list[str], archive: list[int], bucket: str, scale: str):
-    rows = []
+    rows, path = [], reverse("search:search")
     for i, key in enumerate(keys):
         cells = []
         for line in lines:
@@ -129,7 +129,11 @@ def chart_rows(lines: list[Line], keys: list[str], archive: list[int], bucket: s
                 cells.append((percent(line.shares[i]), None))
             else:
                 n = line.counts[i]
-                link = search_url(in_period(line.query, key)) if bucket == "year" and n else None
+                link = (
+                    search_url(in_period(line.query, key), path=path)
+                    if bucket == "year" and n
+                    else None
+                )
                 cells.append((f"{n:,}", link))
         rows.append(Row(key, archive[i], cells))
     return rows
@@ -235,9 +239,12 @@ def narrow(query: SearchQuery, facet: str, value: str) -> SearchQuery:
     return replace(query, q=f"{query.q} {term}".strip(), page=1)
 
 
-def both_url(query: SearchQuery, facet: str, name: str, other_facet: str, other: str) -> str:
-    """The search for the query's articles naming both values."""
-    return search_url(narrow(narrow(query, facet, name), other_facet, other))
+def both_url(
+    query: SearchQuery, facet: str, name: str, other_facet: str, other: str, path: str | None = None
+) -> str:
+    """The search for the query's articles naming both values. Pages with hundreds of these
+    links pass the search page's `path`: reverse() was a third of the pair page's time."""
+    return search_url(narrow(narrow(query, facet, name), other_facet, other), path=path)
 
 
 def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> dict:
@@ -253,14 +260,17 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
         f"Coverage of {entity.name} per {bucket}",
         labels=[entity.name],
     )
+    path = reverse("search:search")
     partners = [
         Neighbour(
-            f.value, f.count, both_url(SearchQuery(), kind, entity.name, other, f.value), None
+            f.value, f.count, both_url(SearchQuery(), kind, entity.name, other, f.value, path), None
         )
         for f in backend.value_counts(query, other, 12)
     ]
     peers = [
-        Neighbour(f.value, f.count, both_url(SearchQuery(), kind, entity.name, kind, f.value), None)
+        Neighbour(
+            f.value, f.count, both_url(SearchQuery(), kind, entity.name, kind, f.value, path), None
+        )
         for f in backend.value_counts(query, kind, 13)
         if f.value != entity.name
     ][:12]
@@ -302,10 +312,13 @@ class MatrixRow:
     name: str
     count: int
     cells: list[Cell]
+    page: str
 
 
 def matrix(query: SearchQuery, co) -> dict:
     same = co.row_facet == co.col_facet
+    path = reverse("search:search")
+    lookup = reverse(f"search:{co.row_facet}-lookup")
     shown_rows = {f.value for f in co.rows[:MATRIX_SIZE]}
     shown_cols = {f.value for f in co.cols[:MATRIX_SIZE]}
     off_diagonal = [
@@ -323,15 +336,16 @@ def matrix(query: SearchQuery, co) -> dict:
                 cells.append(Cell(n, -1, None))  # the diagonal: a value with itself
                 continue
             shade = 0 if not n else 1 + round((SHADES - 2) * n / peak)
-            url = both_url(query, co.row_facet, r.value, co.col_facet, c.value) if n else None
+            url = both_url(query, co.row_facet, r.value, co.col_facet, c.value, path) if n else None
             cells.append(Cell(n, shade, url))
-        rows.append(MatrixRow(r.value, r.count, cells))
+        page = f"{lookup}?{urlencode({'name': r.value})}"
+        rows.append(MatrixRow(r.value, r.count, cells, page))
     ranked = [
         {
             "row": p.row,
             "col": p.col,
             "count": p.count,
-            "url": both_url(query, co.row_facet, p.row, co.col_facet, p.col),
+            "url": both_url(query, co.row_facet, p.row, co.col_facet, p.col, path),
         }
         for p in co.pairs()[:RANKED_PAIRS]
     ]

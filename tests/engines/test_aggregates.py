@@ -147,3 +147,14 @@ def test_both_engines_give_the_same_numbers(settings, index_dir, db):
         )
     base._backend.cache_clear()
     assert results[0] == results[1]
+
+
+def test_archive_timeline_follows_index_updates(corpus):
+    before = corpus.timeline(SearchQuery())
+    article = Article.objects.filter(year__isnull=False).first()
+    article.year, article.published_date = 1999, None
+    article.save()
+    corpus.update([article.id])
+    after = corpus.timeline(SearchQuery())
+    assert after.total == before.total
+    assert after.years[1999] == 1 and 1999 not in before.years

@@ -286,8 +286,15 @@ class WhooshBackend(SearchBackend):
     def timeline(self, sq: SearchQuery) -> Timeline:
         with self._lock:
             state = self.state()
-            final = self._matches(state, sq)
-            years, months = state.years[final], state.months[final]
+            if sq == SearchQuery():  # the archive's, beside every chart: once per generation
+                if state.archive_timeline is None:
+                    state.archive_timeline = self._timeline(state, sq)
+                return state.archive_timeline
+            return self._timeline(state, sq)
+
+    def _timeline(self, state, sq: SearchQuery) -> Timeline:
+        final = self._matches(state, sq)
+        years, months = state.years[final], state.months[final]
         year_values, year_counts = np.unique(years[years > 0], return_counts=True)
         month_values, month_counts = np.unique(months[months >= 0], return_counts=True)
         return Timeline(
@@ -319,28 +326,21 @@ class WhooshBackend(SearchBackend):
             state = self.state()
             final = self._matches(state, sq)
             total = int(final.sum())
-            row_of_doc = np.full(state.size, -1, dtype=np.int64)
-            row_of_doc[final] = np.arange(total)
             sides = []
             for facet in (row_facet, col_facet):
                 fi = state.facet(facet)
                 counts = fi.counts(final)
                 found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
                 top = ranked_values(found, limit)
-                # A (matched document x top value) 0/1 matrix; pair counts are one product.
                 column = np.full(len(fi.names), -1, dtype=np.int64)
                 column[[fi.ordinal(v) for v, _ in top]] = np.arange(len(top))
                 keep = final[fi.doc_of] & (column[fi.val_of] >= 0)
-                matrix = np.zeros((total, len(top)), dtype=np.float32)
-                matrix[row_of_doc[fi.doc_of[keep]], column[fi.val_of[keep]]] = 1.0
-                sides.append((top, matrix))
-        (rows, a), (cols, b) = sides
-        product = a.T @ b
+                sides.append((top, fi.doc_of[keep], column[fi.val_of[keep]]))
+        (rows, a_doc, a_col), (cols, b_doc, b_col) = sides
+        grid = pair_counts(a_doc, a_col, b_doc, b_col, len(rows), len(cols))
         cells = {
-            (r, c): int(product[i, j])
-            for i, (r, _) in enumerate(rows)
-            for j, (c, _) in enumerate(cols)
-            if product[i, j] > 0
+            (rows[i][0], cols[j][0]): int(grid[i, j])
+            for i, j in zip(*np.nonzero(grid), strict=True)
         }
         return Cooccurrence(
             row_facet,
@@ -447,6 +447,26 @@ class WhooshBackend(SearchBackend):
             results = state.searcher.more_like(docnum, "body", text=body, top=limit)
             ranked = [(int(state.article_ids[h.docnum]), float(h.score or 0)) for h in results]
         return self._hits(ranked, set())
+
+
+def pair_counts(
+    a_doc: np.ndarray, a_col: np.ndarray, b_doc: np.ndarray, b_col: np.ndarray, na: int, nb: int
+) -> np.ndarray:
+    """(na x nb) counts of documents having value a_col of one side and b_col of the other,
+    from the (document, value) pairs of each side: a join on the document in integer numpy
+    (a float matrix product was slower on a busy machine, where BLAS threads wait)."""
+    if not len(a_doc) or not len(b_doc):
+        return np.zeros((na, nb), dtype=np.int64)
+    order = np.argsort(b_doc, kind="stable")
+    b_doc, b_col = b_doc[order], b_col[order]
+    start = np.searchsorted(b_doc, a_doc, side="left")
+    lengths = np.searchsorted(b_doc, a_doc, side="right") - start
+    # For each a-pair, the positions start..start+length-1 of its document's b-pairs.
+    total = int(lengths.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    b_index = np.repeat(start, lengths) + offsets
+    codes = np.repeat(a_col, lengths) * nb + b_col[b_index]
+    return np.bincount(codes, minlength=na * nb).reshape(na, nb)
 
 
 def _stem(word: str) -> str | None:

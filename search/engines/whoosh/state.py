@@ -260,6 +260,7 @@ class SearchState:
         self.years[~self.live] = 0
         self.dates = np.concatenate(dates) if dates else np.empty(0, np.int64)
         self.months = month_numbers(self.dates)
+        self.archive_timeline = None  # set by the backend on first use
         self.lengths = {
             f: np.concatenate(parts) if parts else np.empty(0, np.float32)
             for f, parts in self.lengths.items()
