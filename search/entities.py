@@ -87,7 +87,8 @@ def read_search(text: str) -> SearchQuery | None:
         return None
     query = SearchForm(QueryDict(text)).to_query()
     query = replace(query, page=1, per_page=SearchQuery().per_page, sort="relevance")
-    return query
+    # Nothing readable names the whole archive, which every table shows beside the lines.
+    return None if query == SearchQuery() else query
 
 
 def querystring(query: SearchQuery) -> str:

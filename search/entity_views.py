@@ -163,7 +163,8 @@ def compare_csv(request: HttpRequest) -> HttpResponse:
     for line in data["lines"]:
         header += [csv_safe(f"{line.label} articles"), csv_safe(f"{line.label} share %")]
     writer.writerow(header)
-    writer.writerow(["search URL", ""] + [x for line in data["lines"] for x in (line.url, "")])
+    urls = [request.build_absolute_uri(line.url) for line in data["lines"]]
+    writer.writerow(["search URL", ""] + [x for url in urls for x in (url, "")])
     for i, period in enumerate(data["periods"]):
         row = [period, data["rows"][i].archive]
         for line in data["lines"]:
