@@ -288,7 +288,12 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
         **chart,
         "partners": partners,
         "peers": peers,
-        "sources": backend.value_counts(query, "source", 10),
+        "sources": [
+            Neighbour(
+                f.value, f.count, search_url(narrow(query, "source", f.value), path=path), None
+            )
+            for f in backend.value_counts(query, "source", 10)
+        ],
         "latest": latest.hits,
     }
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from search import entities
 from search.engines.base import get_backend
-from search.export import _csv_safe as csv_safe
+from search.export import csv_safe
 from search.forms import SearchForm
 from search.links import query_params
 from search.models import ENTITY_MODELS, RetiredSlug

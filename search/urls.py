@@ -1,6 +1,6 @@
 from django.urls import path
 
-from search import entity_views, views
+from search import alert_views, entity_views, feeds, views
 
 app_name = "search"
 
@@ -26,5 +26,14 @@ urlpatterns = [
     path("compare/", entity_views.compare_page, name="compare"),
     path("compare/csv", entity_views.compare_csv, name="compare-csv"),
     path("pairs/", entity_views.pairs_page, name="pairs"),
+    path("feed/", feeds.search_feed, name="feed"),
+    path("opensearch.xml", feeds.opensearch, name="opensearch"),
+    path("suggest", feeds.suggest, name="suggest"),
+    path("alerts/new/", alert_views.alert_new, name="alert-new"),
+    path("alerts/confirm/<str:token>/", alert_views.alert_confirm, name="alert-confirm"),
+    path(
+        "alerts/unsubscribe/<str:token>/", alert_views.alert_unsubscribe, name="alert-unsubscribe"
+    ),
+    path("alerts/mine/<str:token>/", alert_views.alert_manage, name="alert-manage"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -21,7 +21,7 @@ def slug_field(**kwargs):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("search", "0003_article_language")]
+    dependencies = [("search", "0004_alert_subscriptions")]
 
     operations = [
         # No index yet: the unique constraint below brings its own (on PostgreSQL an index
