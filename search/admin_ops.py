@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 
 from search.admin_forms import UPLOAD_EXTENSIONS
 from search.ingest import IngestError, content_hash, decode_upload, ingest, parse
-from search.models import Article, City, Organisation
+from search.models import Article, City, Organisation, RetiredSlug
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.extraction import Facets
 from search.signals import schedule_index
@@ -153,9 +153,21 @@ def merge_values(target: City | Organisation, others) -> int:
                 seen.add(alias.lower())
                 kept.append(alias)
         target.articles.add(*article_ids)
+        retire_slugs(target, others)
         model.objects.filter(pk__in=other_ids).delete()
         target.aliases = "\n".join(kept)
         target.save()
         # Deleting a value removes its through rows without m2m signals: index explicitly.
         reindex(article_ids)
     return len(article_ids)
+
+
+def retire_slugs(target: City | Organisation, others) -> None:
+    """The merged values' page URLs (and their own old ones) lead to target from now on."""
+    kind = target.kind
+    other_ids = [o.pk for o in others]
+    RetiredSlug.objects.filter(kind=kind, target_id__in=other_ids).update(target_id=target.pk)
+    for other in others:
+        RetiredSlug.objects.update_or_create(
+            kind=kind, slug=other.slug, defaults={"target_id": target.pk}
+        )

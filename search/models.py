@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from search.slugs import SLUG_MAX, unique_slug
+
 
 class FacetValue(models.Model):
     """A canonical facet value (a city or an organisation) with its other spellings."""
@@ -15,6 +17,13 @@ class FacetValue(models.Model):
     aliases = models.TextField(
         blank=True, help_text="Other spellings and acronyms, one per line (e.g. CETC, Lyuliang)."
     )
+    # The page's URL segment, made from the name. A rename makes a new one and keeps the old
+    # one as a RetiredSlug, so links already shared still lead here.
+    slug = models.SlugField(
+        max_length=SLUG_MAX + 8, unique=True, allow_unicode=True, editable=False
+    )
+
+    kind = ""  # "city" or "organisation": the entity page's URL name and RetiredSlug.kind
 
     class Meta:
         abstract = True
@@ -23,18 +32,77 @@ class FacetValue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        old = None
+        if self.pk is not None:
+            old = type(self).objects.filter(pk=self.pk).values_list("name", "slug").first()
+        if not self.slug or (old and old[0] != self.name):
+            self.slug = self.free_slug()
+        super().save(*args, **kwargs)
+        if old and old[1] and old[1] != self.slug:
+            RetiredSlug.objects.update_or_create(
+                kind=self.kind, slug=old[1], defaults={"target_id": self.pk}
+            )
+            RetiredSlug.objects.filter(kind=self.kind, slug=self.slug).delete()
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"search:{self.kind}", kwargs={"slug": self.slug})
+
+    def free_slug(self) -> str:
+        model = type(self)
+
+        def taken(slug: str) -> bool:
+            if model.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                return True
+            # Another entity's old URL keeps leading there; this entity's own is free again.
+            retired = RetiredSlug.objects.filter(kind=self.kind, slug=slug)
+            return retired.exclude(target_id=self.pk or 0).exists()
+
+        return unique_slug(self.name, self.kind, taken)
+
     @property
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
 class City(FacetValue):
+    kind = "city"
+
     class Meta(FacetValue.Meta):
         verbose_name_plural = "cities"
 
 
 class Organisation(FacetValue):
-    pass
+    kind = "organisation"
+
+
+ENTITY_MODELS = {"city": City, "organisation": Organisation}
+
+
+def with_slugs(model, rows: list) -> list:
+    """Unsaved rows given free slugs, for bulk_create (which calls no save())."""
+    used = set(model.objects.values_list("slug", flat=True))
+    used |= set(RetiredSlug.objects.filter(kind=model.kind).values_list("slug", flat=True))
+    for row in rows:
+        row.slug = unique_slug(row.name, model.kind, used.__contains__)
+        used.add(row.slug)
+    return rows
+
+
+class RetiredSlug(models.Model):
+    """An entity's former URL segment (before a rename or a merge) and who holds it now."""
+
+    kind = models.CharField(max_length=16, choices=[(k, k) for k in ("city", "organisation")])
+    slug = models.SlugField(max_length=SLUG_MAX + 8, allow_unicode=True)
+    target_id = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="retired_slug_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.slug} -> {self.target_id}"
 
 
 class Article(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from search import alert_views, feeds, views
+from search import alert_views, entity_views, feeds, views
 
 app_name = "search"
 
@@ -10,6 +10,23 @@ urlpatterns = [
     path("facets/<str:param>/", views.facet_values, name="facet-values"),
     path("articles/<int:pk>/<str:slug>/", views.article_page, name="article"),
     path("export/<str:fmt>/", views.export_results, name="export"),
+    path("cities/", entity_views.entity_lookup, {"kind": "city"}, name="city-lookup"),
+    path("cities/<str:slug>/", entity_views.entity_page, {"kind": "city"}, name="city"),
+    path(
+        "organisations/",
+        entity_views.entity_lookup,
+        {"kind": "organisation"},
+        name="organisation-lookup",
+    ),
+    path(
+        "organisations/<str:slug>/",
+        entity_views.entity_page,
+        {"kind": "organisation"},
+        name="organisation",
+    ),
+    path("compare/", entity_views.compare_page, name="compare"),
+    path("compare/csv", entity_views.compare_csv, name="compare-csv"),
+    path("pairs/", entity_views.pairs_page, name="pairs"),
     path("feed/", feeds.search_feed, name="feed"),
     path("opensearch.xml", feeds.opensearch, name="opensearch"),
     path("suggest", feeds.suggest, name="suggest"),

@@ -138,6 +138,60 @@ class SearchPage:
 
 Progress = Callable[[int], None]
 
+# Facets whose values can be counted by value_counts / paired by cooccurrence.
+TALLY_FACETS = ("city", "organisation", "source")
+PAIR_FACETS = ("city", "organisation")
+MAX_PAIR_VALUES = 50
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Matching articles over time. Articles with a year but no full date count in `years`
+    only; undated ones in neither."""
+
+    total: int
+    years: dict[int, int]  # year -> articles, ascending
+    months: dict[str, int]  # "YYYY-MM" -> articles, ascending
+
+    @property
+    def undated(self) -> int:
+        return self.total - sum(self.years.values())
+
+
+def ranked_values(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
+    """The one order of values for every engine: most articles first, then by code point
+    (PostgreSQL sorts the same way with COLLATE "C")."""
+    rows = sorted(((v, n) for v, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
+    return rows[: max(0, limit)]
+
+
+@dataclass(frozen=True)
+class Pair:
+    row: str
+    col: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Cooccurrence:
+    row_facet: str
+    col_facet: str
+    total: int  # articles matching the query
+    rows: list[FacetCount]  # the top values of row_facet, with their article counts
+    cols: list[FacetCount]
+    cells: dict[tuple[str, str], int]  # (row value, col value) -> articles naming both
+
+    def count(self, row: str, col: str) -> int:
+        return self.cells.get((row, col), 0)
+
+    def pairs(self) -> list[Pair]:
+        """Every pair with articles, strongest first; a value is not paired with itself and,
+        within one facet, each pair appears once."""
+        same = self.row_facet == self.col_facet
+        out = [Pair(r, c, n) for (r, c), n in self.cells.items() if n > 0 and not (same and r >= c)]
+        out.sort(key=lambda p: (-p.count, p.row, p.col))
+        return out
+
 
 class SearchBackend(ABC):
     """One search engine. Writes are called after the database transaction commits."""
@@ -165,6 +219,25 @@ class SearchBackend(ABC):
     def exists(self) -> bool:
         """Whether there is an index to search (engines inside the database always have one)."""
         return True
+
+    # -- aggregates over every article a query matches (entity, compare and pair pages) ---
+    # Each counts the articles matching the whole query, its own facet filters included
+    # (unlike SearchPage.facets, which leave out each facet's own filter).
+
+    @abstractmethod
+    def timeline(self, query: SearchQuery) -> Timeline:
+        """Matching articles per year and per month."""
+
+    @abstractmethod
+    def value_counts(self, query: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
+        """The `limit` most frequent values of a TALLY_FACETS facet among the matches."""
+
+    @abstractmethod
+    def cooccurrence(
+        self, query: SearchQuery, row_facet: str, col_facet: str, limit: int
+    ) -> Cooccurrence:
+        """How many matching articles carry each pair of the `limit` most frequent values of
+        two facets (the same facet twice for organisation-organisation pairs)."""
 
 
 def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:

@@ -38,13 +38,15 @@ def test_article_from_a_search_highlights_and_links_back(corpus, client):
     source = doc.select_one(".meta a")
     assert source["href"] == "https://example.org/wuxi-iot" and source.get_text() == "China Daily"
     assert doc.select_one("time")["datetime"] == "2017-03-03"
-    tags = {a.get_text(" ", strip=True): a["href"] for a in doc.select(".tags a")}
+    tags = {a.get_text(" ", strip=True): a["href"] for a in doc.select(".tags a.tag")}
     assert tags == {
         "Year: 2017": "/?year=2017",
         "City: Wuxi": "/?city=Wuxi",
         "Organisation: China Mobile": "/?org=China+Mobile",
     }
-    assert all("nofollow" in a["rel"] for a in doc.select(".tags a"))
+    assert all("nofollow" in a["rel"] for a in doc.select(".tags a.tag"))
+    pages = [a["href"] for a in doc.select(".tags a.tag-page")]
+    assert pages == ["/cities/wuxi/", "/organisations/china-mobile/"]
     assert doc.select_one("link[rel=canonical]")["href"].endswith(article.get_absolute_url())
 
 

@@ -27,6 +27,10 @@ from django.utils.html import escape
 
 from search.engines.base import (
     FACETS,
+    MAX_PAIR_VALUES,
+    PAIR_FACETS,
+    TALLY_FACETS,
+    Cooccurrence,
     FacetCount,
     Hit,
     MatchedIds,
@@ -34,9 +38,12 @@ from search.engines.base import (
     SearchBackend,
     SearchPage,
     SearchQuery,
+    Timeline,
     hit_for,
     ordered_counts,
+    ranked_values,
 )
+from search.engines.postgres import aggregate as pg_aggregate
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
 from search.engines.query_fields import (
@@ -295,6 +302,61 @@ class PostgresBackend(SearchBackend):
                 snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
             hits.append(hit_for(a, score=float(score), title_html=title_html, snippet=snippet))
         return hits
+
+    # -- aggregates (see the contract) ----------------------------------------------------
+
+    def _rows(self, statement) -> list[tuple]:
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return cursor.fetchall()
+
+    def timeline(self, sq: SearchQuery) -> Timeline:
+        with self._reading():
+            where, flags, *_ = self._prepare(sq)
+            rows = self._rows(pg_aggregate.timeline(where, flags))
+        total, years, months = 0, {}, {}
+        for kind, period, n in rows:
+            if kind == "total":
+                total = n
+            elif kind == "year":
+                years[int(period)] = n
+            else:
+                months[period] = n
+        return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+
+    def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
+        if facet not in TALLY_FACETS:
+            raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        with self._reading():
+            where, flags, *_ = self._prepare(sq)
+            rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
+        return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
+
+    def cooccurrence(
+        self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
+    ) -> Cooccurrence:
+        if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
+            raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        limit = max(0, min(limit, MAX_PAIR_VALUES))
+        with self._reading():
+            where, flags, *_ = self._prepare(sq)
+            rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
+        total, top, cells = 0, {"row": {}, "col": {}}, {}
+        for kind, a, b, n in rows:
+            if kind == "total":
+                total = n
+            elif kind == "cell":
+                cells[(a, b)] = n
+            else:
+                top[kind][a] = n
+        return Cooccurrence(
+            row_facet,
+            col_facet,
+            total,
+            [FacetCount(v, n, False) for v, n in ranked_values(top["row"], limit)],
+            [FacetCount(v, n, False) for v, n in ranked_values(top["col"], limit)],
+            cells,
+        )
 
     # -- suggestions ----------------------------------------------------------------------
 

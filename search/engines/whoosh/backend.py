@@ -28,6 +28,10 @@ from whoosh.support.charset import accent_map
 
 from search.engines.base import (
     FACETS,
+    MAX_PAIR_VALUES,
+    PAIR_FACETS,
+    TALLY_FACETS,
+    Cooccurrence,
     FacetCount,
     Hit,
     IndexDoc,
@@ -36,9 +40,11 @@ from search.engines.base import (
     SearchBackend,
     SearchPage,
     SearchQuery,
+    Timeline,
     documents,
     hit_for,
     ordered_counts,
+    ranked_values,
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
@@ -284,6 +290,81 @@ class WhooshBackend(SearchBackend):
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
 
+    def _matches(self, state, sq: SearchQuery) -> np.ndarray:
+        """Every document the query matches, its facet filters applied."""
+        q, _ = self._parser.parse(sq.q)
+        return self._masks(state, Evaluator(state)(q), sq)[2]
+
+    # -- aggregates (see the contract) ----------------------------------------------------
+
+    def timeline(self, sq: SearchQuery) -> Timeline:
+        with self._lock:
+            state = self.state()
+            if sq == SearchQuery():  # the archive's, beside every chart: once per generation
+                if state.archive_timeline is None:
+                    state.archive_timeline = self._timeline(state, sq)
+                return state.archive_timeline
+            return self._timeline(state, sq)
+
+    def _timeline(self, state, sq: SearchQuery) -> Timeline:
+        final = self._matches(state, sq)
+        years, months = state.years[final], state.months[final]
+        year_values, year_counts = np.unique(years[years > 0], return_counts=True)
+        month_values, month_counts = np.unique(months[months >= 0], return_counts=True)
+        return Timeline(
+            total=int(final.sum()),
+            years={int(y): int(n) for y, n in zip(year_values, year_counts, strict=True)},
+            months={
+                f"{m // 12:04d}-{m % 12 + 1:02d}": int(n)
+                for m, n in zip(month_values.tolist(), month_counts.tolist(), strict=True)
+            },
+        )
+
+    def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
+        if facet not in TALLY_FACETS:
+            raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        with self._lock:
+            state = self.state()
+            fi = state.facet(facet)
+            counts = fi.counts(self._matches(state, sq))
+        found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        return [FacetCount(v, n, False) for v, n in ranked_values(found, limit)]
+
+    def cooccurrence(
+        self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
+    ) -> Cooccurrence:
+        if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
+            raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        limit = max(0, min(limit, MAX_PAIR_VALUES))
+        with self._lock:
+            state = self.state()
+            final = self._matches(state, sq)
+            total = int(final.sum())
+            sides = []
+            for facet in (row_facet, col_facet):
+                fi = state.facet(facet)
+                counts = fi.counts(final)
+                found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+                top = ranked_values(found, limit)
+                column = np.full(len(fi.names), -1, dtype=np.int64)
+                column[[fi.ordinal(v) for v, _ in top]] = np.arange(len(top))
+                keep = final[fi.doc_of] & (column[fi.val_of] >= 0)
+                sides.append((top, fi.doc_of[keep], column[fi.val_of[keep]]))
+        (rows, a_doc, a_col), (cols, b_doc, b_col) = sides
+        grid = pair_counts(a_doc, a_col, b_doc, b_col, len(rows), len(cols))
+        cells = {
+            (rows[i][0], cols[j][0]): int(grid[i, j])
+            for i, j in zip(*np.nonzero(grid), strict=True)
+        }
+        return Cooccurrence(
+            row_facet,
+            col_facet,
+            total,
+            [FacetCount(v, n, False) for v, n in rows],
+            [FacetCount(v, n, False) for v, n in cols],
+            cells,
+        )
+
     @staticmethod
     def _ranked(state, final, score, sq: SearchQuery, k: int) -> np.ndarray:
         candidates = np.flatnonzero(final)
@@ -376,6 +457,26 @@ class WhooshBackend(SearchBackend):
             results = state.searcher.more_like(docnum, "body", text=body, top=limit)
             ranked = [(int(state.article_ids[h.docnum]), float(h.score or 0)) for h in results]
         return self._hits(ranked, set())
+
+
+def pair_counts(
+    a_doc: np.ndarray, a_col: np.ndarray, b_doc: np.ndarray, b_col: np.ndarray, na: int, nb: int
+) -> np.ndarray:
+    """(na x nb) counts of documents having value a_col of one side and b_col of the other,
+    from the (document, value) pairs of each side: a join on the document in integer numpy
+    (a float matrix product was slower on a busy machine, where BLAS threads wait)."""
+    if not len(a_doc) or not len(b_doc):
+        return np.zeros((na, nb), dtype=np.int64)
+    order = np.argsort(b_doc, kind="stable")
+    b_doc, b_col = b_doc[order], b_col[order]
+    start = np.searchsorted(b_doc, a_doc, side="left")
+    lengths = np.searchsorted(b_doc, a_doc, side="right") - start
+    # For each a-pair, the positions start..start+length-1 of its document's b-pairs.
+    total = int(lengths.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    b_index = np.repeat(start, lengths) + offsets
+    codes = np.repeat(a_col, lengths) * nb + b_col[b_index]
+    return np.bincount(codes, minlength=na * nb).reshape(na, nb)
 
 
 def _stem(word: str) -> str | None:

@@ -216,6 +216,17 @@ def _facet_from_terms(leaves, fieldname: str, size: int, decode=None) -> FacetIn
     return FacetIndex(list(names), doc_of, val_of, size)
 
 
+# date.toordinal() of 1970-01-01, numpy's day 0.
+_EPOCH_ORDINAL = 719_163
+
+
+def month_numbers(ordinals: np.ndarray) -> np.ndarray:
+    """Each proleptic day ordinal as year * 12 + month - 1 (-1 where there is no date)."""
+    days = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+    months = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return np.where(ordinals > 0, months, -1)
+
+
 def _year_facet(years: np.ndarray, live: np.ndarray) -> FacetIndex:
     has = np.flatnonzero(years > 0)
     distinct, inverse = np.unique(years[has], return_inverse=True)
@@ -262,6 +273,8 @@ class SearchState:
         self.years = np.concatenate(years) if years else np.empty(0, np.int64)
         self.years[~self.live] = 0
         self.dates = np.concatenate(dates) if dates else np.empty(0, np.int64)
+        self.months = month_numbers(self.dates)
+        self.archive_timeline = None  # set by the backend on first use
         self.lengths = {
             f: np.concatenate(parts) if parts else np.empty(0, np.float32)
             for f, parts in self.lengths.items()
@@ -277,6 +290,17 @@ class SearchState:
             fi = self.facets[facet]
             keep = self.live[fi.doc_of]
             fi.doc_of, fi.val_of = fi.doc_of[keep], fi.val_of[keep]
+
+    def facet(self, name: str) -> FacetIndex:
+        """A facet's index; fields the search page does not count (source) are read on first
+        use."""
+        fi = self.facets.get(name)
+        if fi is None:
+            fi = _facet_from_terms(self.leaves, name, self.size)
+            keep = self.live[fi.doc_of]
+            fi.doc_of, fi.val_of = fi.doc_of[keep], fi.val_of[keep]
+            self.facets[name] = fi
+        return fi
 
     def docnums_of(self, article_ids) -> dict[int, int]:
         wanted = np.asarray(list(article_ids), dtype=np.int64)

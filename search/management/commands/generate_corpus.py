@@ -11,14 +11,14 @@ from tqdm import tqdm
 
 from search import synthetic
 from search.ingest import content_hash
-from search.models import Article, City, Organisation
+from search.models import Article, City, Organisation, with_slugs
 
 BATCH = 2000
 
 
 def _rows(model, names) -> dict[str, int]:
     existing = dict(model.objects.filter(name__in=names).values_list("name", "id"))
-    missing = [model(name=n) for n in names if n not in existing]
+    missing = with_slugs(model, [model(name=n) for n in names if n not in existing])
     model.objects.bulk_create(missing, batch_size=500)
     return dict(model.objects.filter(name__in=names).values_list("name", "id"))
 
