@@ -67,7 +67,9 @@ def test_entity_page_by_month_and_as_share(client, wuxi):
     assert "100.0 %" in html
     svg_of(html)
     # Unknown options fall back to the defaults, never an error.
-    assert client.get(wuxi.get_absolute_url() + "?by=%00&scale=x").status_code == 200
+    # A control character in any parameter is refused with a 400 (issue #14), for every view.
+    assert client.get(wuxi.get_absolute_url() + "?by=%00&scale=x").status_code == 400
+    assert client.get(wuxi.get_absolute_url() + "?by=x&scale=x").status_code == 200
 
 
 def test_renamed_entity_keeps_its_old_url(client, wuxi):
@@ -174,7 +176,8 @@ def test_compare_with_too_few_or_too_many_searches(client, corpus):
     many = [f"q={w}" for w in ("iot", "smart", "data", "city", "traffic", "grid")]
     response = client.get(compare_url(*many))
     assert response.status_code == 200 and "first 5 are shown" in response.content.decode()
-    response = client.get(compare_url("\x00", "year=abc", "q=%ZZ"), follow=True)
+    assert client.get(compare_url("\x00", "q=iot")).status_code == 400  # control character
+    response = client.get(compare_url("year=abc", "q=%ZZ"), follow=True)
     assert response.status_code == 200
     # Unreadable searches name nothing (not the whole archive); one readable one is left.
     assert response.context["queries"] == [read_search("q=%ZZ")]
