@@ -54,6 +54,8 @@ _CAUSES = {
 
 def describe(exc: BaseException) -> str:
     """Why an index write failed, in words an admin can act on."""
+    if getattr(exc, "says_what_is_needed", False):
+        return exc.strerror
     if isinstance(exc, LockError):
         return f"the index is busy ({exc})"
     for inner in (exc, exc.__cause__, exc.__context__):

@@ -34,6 +34,7 @@ def change_data(article: Article, **overrides) -> dict:
         "cities": [c.pk for c in article.cities.all()],
         "organisations": [o.pk for o in article.organisations.all()],
         "_save": "Save",
+        "seen_version": Article.objects.get(pk=article.pk).version,
     }
     if article.facets_manual:
         data["facets_manual"] = "on"

@@ -59,6 +59,8 @@ class IndexMissing(IndexUnavailable):
 class NotEnoughSpace(OSError):
     """Too little free space to build a new index beside the live one."""
 
+    says_what_is_needed = True  # the message is complete (search.indexing.describe)
+
 
 @contextmanager
 def _flock(path: Path, mode: int):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -25,6 +26,8 @@ from whoosh.util.numeric import byte_to_length
 # Index field of each facet of the contract.
 FACET_FIELDS = {"year": "year", "city": "city", "organisation": "organisation"}
 SCORED_FIELDS = ("title", "body")
+# Facet-value masks kept per facet (least recently used dropped first).
+MASK_CACHE_SIZE = 256
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -159,7 +162,7 @@ class FacetIndex:
     val_of: np.ndarray
     size: int
     _lookup: dict[str, int] = field(default_factory=dict)
-    _masks: dict[int, np.ndarray] = field(default_factory=dict)
+    _masks: OrderedDict[int, np.ndarray] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -181,12 +184,19 @@ class FacetIndex:
         return out
 
     def _value_mask(self, ordinal: int) -> np.ndarray:
-        cached = self._masks.get(ordinal)
-        if cached is None:
-            cached = np.zeros(self.size, dtype=bool)
-            cached[self.doc_of[self.val_of == ordinal]] = True
-            with self._lock:
-                self._masks[ordinal] = cached
+        with self._lock:
+            cached = self._masks.get(ordinal)
+            if cached is not None:
+                self._masks.move_to_end(ordinal)
+                return cached
+        cached = np.zeros(self.size, dtype=bool)
+        cached[self.doc_of[self.val_of == ordinal]] = True
+        with self._lock:
+            self._masks[ordinal] = cached
+            # Bounded: one mask is a byte per document (100 kB at 100k articles), and
+            # crawlers walking every facet value would otherwise fill memory.
+            while len(self._masks) > MASK_CACHE_SIZE:
+                self._masks.popitem(last=False)
         return cached
 
     def counts(self, docs: np.ndarray) -> np.ndarray:
