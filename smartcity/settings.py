@@ -154,6 +154,8 @@ SEARCH_INDEXER = env_str("SEARCH_INDEXER", "worker")
 if SEARCH_INDEXER not in ("worker", "inline"):
     raise ImproperlyConfigured(f"SEARCH_INDEXER={SEARCH_INDEXER!r}; expected worker or inline")
 SEARCH_INDEX_REQUEST_WAIT = float(env_str("SEARCH_INDEX_REQUEST_WAIT", "1.0"))
+# Processes analysing documents in a Whoosh rebuild (default: up to 2, one below 2000 articles).
+SEARCH_INDEX_PROCS = int(env_str("SEARCH_INDEX_PROCS", "0")) or None
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per

@@ -226,11 +226,9 @@ class WhooshBackend(SearchBackend):
         n_articles = Article.objects.count()
         # SEARCH_INDEX_PROCS (optional setting): processes analysing documents; tests use 1.
         # Forking costs more than it saves for a small archive.
-        procs = (
-            procs or getattr(settings, "SEARCH_INDEX_PROCS", None) or min(2, os.cpu_count() or 1)
-        )
-        if n_articles < 2000:
-            procs = 1
+        procs = procs or getattr(settings, "SEARCH_INDEX_PROCS", None)
+        if procs is None:
+            procs = 1 if n_articles < 2000 else min(2, os.cpu_count() or 1)
         count = 0
         with self.store.rebuilding():
             self.store.check_space(_text_bytes())
