@@ -92,8 +92,9 @@ class Site:
             return db.execute("SELECT count(*) FROM search_indexjournal").fetchone()[0]
 
 
-def make_site(var: Path, **extra: str) -> Site:
-    """A migrated installation under `var` (SQLite + Whoosh, production settings)."""
+def make_site(var: Path, serve: bool = False, **extra: str) -> Site:
+    """A migrated installation under `var` (SQLite + Whoosh, production settings); with
+    `serve`, its static files collected for an app server."""
     var.mkdir(parents=True, exist_ok=True)
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
     keep.pop("DATABASE_URL", None)
@@ -114,6 +115,8 @@ def make_site(var: Path, **extra: str) -> Site:
     }
     site = Site(var, env)
     site.manage("migrate", "--noinput", "-v0")
+    if serve:
+        site.manage("collectstatic", "--noinput", "-v0")
     return site
 
 
@@ -241,7 +244,7 @@ def _no_redirect_class():
 _NoRedirect = _no_redirect_class()
 
 
-def change_form_data(site_db: Path | None, article: dict, **overrides) -> dict:
+def change_form_data(article: dict, **overrides) -> dict:
     """The article change form as the admin page posts it."""
     data = {
         "title": article["title"],
