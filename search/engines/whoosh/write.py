@@ -7,6 +7,7 @@ leaves its ids there for the next one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 
 from whoosh.index import LockError
 
+logger = logging.getLogger(__name__)
 WAIT_SECONDS = 120.0
 # Threads of one process queue here before the file lock, one queue per index directory
 # (a rebuild writing a fresh directory does not hold up updates of the live one).
@@ -23,7 +25,8 @@ _thread_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
 @contextmanager
 def index_writer(ix, wait: float = WAIT_SECONDS, **kwargs):
     """Whoosh's writer, waiting up to `wait` seconds for the lock (LockError after that)."""
-    deadline = time.monotonic() + wait
+    start = time.monotonic()
+    deadline = start + wait
     thread_lock = _thread_locks[str(ix.storage.folder)]
     if not thread_lock.acquire(timeout=max(wait, 0.001)):
         raise LockError(f"the index is busy: no lock within {wait:g} s")
@@ -36,6 +39,10 @@ def index_writer(ix, wait: float = WAIT_SECONDS, **kwargs):
                 if time.monotonic() > deadline:
                     raise LockError(f"the index is busy: no lock within {wait:g} s") from None
                 time.sleep(0.02)
+        waited = time.monotonic() - start
+        if waited > 0.01:
+            # Operators (and `python -m bench writes`) read how long writers queued here.
+            logger.info("waited %.3f s for the index lock", waited)
         try:
             yield writer
         except BaseException:
