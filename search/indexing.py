@@ -94,7 +94,8 @@ def _after_commit() -> None:
     if getattr(_local, "draining", False):
         return
     # Several changes in one transaction registered several callbacks: the first drains.
-    index_pending(wait=settings.SEARCH_INDEX_REQUEST_WAIT, rebuild_missing=True)
+    # One batch at most, so a request's time stays bounded whatever the backlog.
+    index_pending(wait=settings.SEARCH_INDEX_REQUEST_WAIT, rebuild_missing=True, max_batches=1)
 
 
 @contextmanager
