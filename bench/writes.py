@@ -191,3 +191,6 @@ def run_mode(tmp: Path, mode: str, seconds: float, articles: int) -> None:
         )
     if errors:
         print(f"[{mode}] errors: {len(errors)}; first: {errors[:3]}")
+        tracebacks = log.split("Traceback (most recent call last):")[1:]
+        if tracebacks:
+            print(f"[{mode}] last server traceback:\nTraceback{tracebacks[-1][-3000:]}")
