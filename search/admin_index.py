@@ -139,22 +139,34 @@ class ArticleChangeForm(forms.ModelForm):
             .order_by("-action_time")
             .first()
         )
-        who = f"by {entry.user} at {entry.action_time:%Y-%m-%d %H:%M:%S} UTC" if entry else ""
+        who = (
+            f"{entry.user} saved this article at {entry.action_time:%Y-%m-%d %H:%M:%S} UTC"
+            if entry
+            else "someone else saved this article"
+        )
         differs = [
             (Article._meta.get_field(name).verbose_name, getattr(current, name))
             for name in COMPARED_FIELDS
-            if name in self.cleaned_data and self.cleaned_data.get(name) != getattr(current, name)
+            if name in self.cleaned_data
+            and _same(self.cleaned_data.get(name)) != _same(getattr(current, name))
         ]
         rows = format_html_join(
             "", "<li><b>{}</b>: {}</li>", ((label, _short(value)) for label, value in differs)
         )
         return format_html(
-            "Not saved: someone else saved this article {} while you were editing it. "
+            "Not saved: {} while you were editing it. "
             "Their version differs from yours in: <ul>{}</ul>Your changes are still in the "
             "form below; save again to replace their version with yours.",
             who,
             rows or format_html("<li>{}</li>", "the facets"),
         )
+
+
+def _same(value):
+    """A value as compared: browsers post text areas with CRLF line endings."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
 
 
 def _short(value, limit: int = 300) -> str:

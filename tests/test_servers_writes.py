@@ -120,7 +120,7 @@ def test_two_admins_saving_the_same_article_at_once_one_is_refused(site, server)
     # One saved (redirect), the other shown the form again with the reason: no 500.
     assert statuses == [200, 302], statuses
     refused = next(body for status, body in results if status == 200)
-    assert "someone else saved this article" in refused
+    assert "saved this article" in refused and "while you were editing it" in refused
     saved_title = _row(site, "firstedit")["title"]
     assert saved_title in ("Alice's firstedit title", "Bob's firstedit title")
     # The other person's version is shown, escaped.
