@@ -32,9 +32,13 @@ setup: $(VENV)/.installed
 	$(RUN_ENV) $(MANAGE) import_articles seeds/
 	$(RUN_ENV) $(MANAGE) rebuild_index --if-missing
 
+# The indexer (manage.py run_indexer) runs beside the server and stops with it: saved
+# articles reach the search index through it, in batches.
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it; 'make admin' creates an admin user)"
-	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(MANAGE) run_indexer -v0 & indexer=$$!; \
+	  trap 'kill $$indexer 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 admin: setup
 	$(RUN_ENV) $(MANAGE) createsuperuser

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,6 +18,13 @@ from django.utils.html import format_html, format_html_join
 
 from search import admin_ops
 from search.admin_forms import ArticleIngestForm, MergeForm, size_limit_text
+from search.admin_index import (
+    ArticleChangeForm,
+    IndexNoticeMixin,
+    WaitingFilter,
+    waiting_column,
+    with_waiting,
+)
 from search.ingest import IngestError, current_gazetteer, reextract
 from search.models import AlertSubscription, Article, City, Organisation
 
@@ -28,7 +36,7 @@ def _names(values) -> str:
     return ", ".join(v.name for v in values)
 
 
-class FacetValueAdmin(admin.ModelAdmin):
+class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
     list_display = ["name", "aliases_shown", "article_count"]
     search_fields = ["name", "aliases"]
     # Explicit: Meta.ordering does not apply to the grouped (article-counting) queryset.
@@ -123,7 +131,8 @@ class MissingFacetFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
+    form = ArticleChangeForm
     list_display = [
         "title",
         "published_date",
@@ -131,15 +140,16 @@ class ArticleAdmin(admin.ModelAdmin):
         "cities_shown",
         "organisations_shown",
         "year",
+        "index_state",
     ]
-    list_filter = ["year", "source_name", "facets_manual", MissingFacetFilter]
+    list_filter = ["year", "source_name", "facets_manual", MissingFacetFilter, WaitingFilter]
     search_fields = ["title", "body"]
     date_hierarchy = "published_date"
     autocomplete_fields = ["cities", "organisations"]
     actions = ["reextract_facets", "reindex_articles"]
     readonly_fields = ["raw_content_shown", "raw_format", "content_hash", "created", "updated"]
     fieldsets = [
-        (None, {"fields": ["title", "body"]}),
+        (None, {"fields": ["title", "body", "seen_version"]}),
         (
             "Facets",
             {
@@ -168,7 +178,13 @@ class ArticleAdmin(admin.ModelAdmin):
     preview_template = "admin/search/article/_preview.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("cities", "organisations")
+        return with_waiting(super().get_queryset(request)).prefetch_related(
+            "cities", "organisations"
+        )
+
+    @admin.display(description="search index", ordering="index_waiting")
+    def index_state(self, obj: Article) -> str:
+        return waiting_column(obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "source_url":
@@ -233,6 +249,9 @@ class ArticleAdmin(admin.ModelAdmin):
     # -- adding: paste or upload, preview, save --------------------------------------------
 
     def add_view(self, request, form_url="", extra_context=None):
+        return self._noticed(request, self._add_view, form_url, extra_context)
+
+    def _add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
         previews = None
@@ -331,11 +350,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def _reextract(self, request, articles) -> None:
         gazetteer = current_gazetteer()
         done, manual, failed = [], [], []
-        for article in articles:
-            try:
-                (done if reextract(article, gazetteer) else manual).append(article)
-            except IngestError as exc:
-                failed.append((article, exc))
+        # One transaction: the changed articles reach the index in one batch after it.
+        with transaction.atomic():
+            for article in articles:
+                try:
+                    (done if reextract(article, gazetteer) else manual).append(article)
+                except IngestError as exc:
+                    failed.append((article, exc))
         if done:
             self.message_user(request, f"Re-extracted the facets of {len(done)} article(s).")
         if manual:
@@ -364,9 +385,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def reindex_articles(self, request, queryset) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         admin_ops.reindex(ids)
-        self.message_user(request, f"Re-indexing {len(ids)} article(s).")
+        self.message_user(request, f"Re-indexing {len(ids)} article(s) in one batch.")
 
     def reextract_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._noticed(request, self._reextract_view, object_id)
+
+    def _reextract_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405, headers={"Allow": "POST"})
         article = get_object_or_404(Article, pk=object_id)

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from search.admin_forms import UPLOAD_EXTENSIONS
+from search.indexing import enqueue
 from search.ingest import IngestError, content_hash, decode_upload, ingest, parse
 from search.models import Article, City, Organisation, RetiredSlug
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.extraction import Facets
-from search.signals import schedule_index
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +118,8 @@ def _unexpected(exc: Exception) -> str:
 
 
 def reindex(article_ids) -> None:
-    """Re-index these articles once the current transaction commits."""
-    for pk in article_ids:
-        schedule_index(pk)
+    """Re-index these articles once the current transaction commits (one batch)."""
+    enqueue(article_ids)
 
 
 def merge_values(target: City | Organisation, others) -> int:

@@ -1,12 +1,13 @@
 """What may be reused between requests: everything a search answers depends only on the query
 and the index identity, so both key the cache and the HTTP validators (ETag, Last-Modified).
 
-`index_version()` is the one place that says what "the index as it is now" is; when the index
-journal's identity lands in the contract it is the one line to switch.
+`index_version()` is the one place that says what "the index as it is now" is, from the
+engine's identity.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -20,6 +21,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
 from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
+from search.engines.whoosh.identity import BuildStore
 
 CACHE_ALIAS = "search"
 CACHE_SECONDS = 600
@@ -36,18 +38,16 @@ def index_version(backend: SearchBackend | None = None) -> IndexVersion:
     backend = backend or get_backend()
     path = getattr(backend, "path", None)
     if path is not None:
-        # Whoosh: every commit adds a table of contents file and a rebuild swaps the whole
-        # directory, so the directory's inode and mtime change with every index generation.
-        # Hits are read from the database, whose changes reach the index on commit.
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            return IndexVersion("whoosh-none", None)
-        modified = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
-        # Directory mtimes tick coarsely (a few ms): the newest table of contents as well.
-        tocs = sorted(n for n in os.listdir(path) if n.endswith(".toc"))
-        newest = tocs[-1] if tocs else ""
-        return IndexVersion(f"whoosh-{st.st_ino}-{st.st_mtime_ns}-{newest}", modified)
+        # Whoosh: the engine's identity names the live build and its commit; the build
+        # folder's mtime (each commit adds a table of contents to it) dates it.
+        token = backend.identity()
+        live = BuildStore(path).current_folder()
+        modified = None
+        if live is not None:
+            with contextlib.suppress(FileNotFoundError):
+                mtime = os.stat(live[1]).st_mtime
+                modified = dt.datetime.fromtimestamp(mtime, tz=dt.UTC)
+        return IndexVersion(f"whoosh-{token}", modified)
     # PostgreSQL: the index is the database. The snapshot's xmax (the next transaction id)
     # moves with every committed write, including facet renames that touch no article row.
     alias = getattr(backend, "alias", "default")

@@ -6,17 +6,20 @@ Index updates follow from the saved rows (search/signals.py) once the transactio
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
 from search.pipeline.extraction import Facets, Gazetteer, extract
 from search.pipeline.gazetteer import with_additions
 from search.pipeline.guard import REFUSED
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class IngestError(ValueError):
@@ -58,7 +61,8 @@ def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:
         raise IngestError(
             f"too large: {size / 1_048_576:.1f} MB (the limit is {max_bytes / 1_048_576:.1f} MB)"
         )
-    if isinstance(raw, bytes) and b"\x00" in raw[:8192]:
+    # NUL bytes mean binary, except in UTF-16/32 text, which a byte-order mark announces.
+    if isinstance(raw, bytes) and b"\x00" in raw[:8192] and not raw.startswith(_WIDE_BOMS):
         raise IngestError("binary file, not text or HTML")
     text = decode(raw)
     if not text.strip():
@@ -109,18 +113,25 @@ def ingest(
     if existing is not None:
         return IngestResult(existing, created=False)
     cleaned, facets = parse(text, fmt)
-    with transaction.atomic():
-        article = Article(
-            title=cleaned.title[:500],
-            body=cleaned.body,
-            raw_content=text,
-            raw_format=cleaned.fmt,
-            content_hash=digest,
-            source_name=source_name,
-            source_url=source_url,
-            is_synthetic=is_synthetic,
-        )
-        apply_facets(article, facets)
+    try:
+        with transaction.atomic():
+            article = Article(
+                title=cleaned.title[:500],
+                body=cleaned.body,
+                raw_content=text,
+                raw_format=cleaned.fmt,
+                content_hash=digest,
+                source_name=source_name,
+                source_url=source_url,
+                is_synthetic=is_synthetic,
+            )
+            apply_facets(article, facets)
+    except IntegrityError:
+        # The same content saved by another request between the check above and this insert.
+        existing = Article.objects.filter(content_hash=digest).first()
+        if existing is None:
+            raise
+        return IngestResult(existing, created=False)
     return IngestResult(article, created=True)
 
 

@@ -1,4 +1,5 @@
-"""Request guards that apply to every view: control characters in parameters, API errors.
+"""Request guards that apply to every view: control characters in parameters, API errors,
+an index that cannot be searched (a 503 that names the cause, never an empty page).
 
 Each view validates its own parameters with a form; what is refused here is refused for
 every view at once, so a new endpoint cannot forget it.
@@ -16,6 +17,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+
+from search.engines.base import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +124,29 @@ class CompressPublicPagesMiddleware(GZipMiddleware):
         if settings.CSRF_COOKIE_NAME in response.cookies:
             return response
         return super().process_response(request, response)
+
+
+class IndexUnavailableMiddleware:
+    """A search index that cannot be read is a 503 naming the cause, as JSON from the API."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, IndexUnavailable):
+            return None
+        log.error("search index unavailable: %s", exc)
+        message = (
+            f"Search is unavailable: {exc}. Nothing is lost: the articles are in the database."
+        )
+        if is_api(request):
+            response = json_error(message, 503)
+        else:
+            response = TemplateResponse(
+                request, "search/unavailable.html", {"message": message}, status=503
+            )
+        response["Retry-After"] = "60"
+        return response

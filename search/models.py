@@ -134,6 +134,9 @@ class Article(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Bumped by every save: the admin refuses a change made to an older version (two admins
+    # editing the same article must not silently overwrite each other).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-published_date", "-id"]
@@ -144,10 +147,37 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:200] or "article"
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("search:article", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+
+class IndexJournal(models.Model):
+    """An article whose index entry must be brought in line with the database.
+
+    A row is written in the same transaction as the article change it stands for, so a
+    change that commits always leaves one, whatever happens to the process afterwards. The
+    indexer deletes a row only after the index commit that holds the article's current state
+    (search/indexing.py). Rows are append-only: a change made while an article is being
+    indexed adds a new row, which stays for the next round.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    queued = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Why the last attempt to index it failed (e.g. "disk full"); empty if none failed.
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "index journal entry"
+        verbose_name_plural = "index journal"
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} (queued {self.queued:%Y-%m-%d %H:%M:%S})"
 
 
 class AlertSubscription(models.Model):

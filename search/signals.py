@@ -1,55 +1,42 @@
-"""Keep the search index in step with the database, after each transaction commits.
+"""Journal every article change in the transaction that makes it (search/indexing.py).
 
-A rolled-back transaction never reaches the index, and a failed index write loses no data:
-`manage.py rebuild_index` recreates the index from the database.
+A rolled-back transaction takes its journal rows with it; a committed one always leaves
+them, so the index catches up even if this process dies right after the commit.
 """
 
-import logging
-import threading
-
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from search.engines.base import get_backend
+from search.indexing import enqueue
 from search.models import Article
-
-logger = logging.getLogger(__name__)
-_pending = threading.local()
-
-
-def _flush() -> None:
-    ids = getattr(_pending, "ids", set())
-    _pending.ids = set()
-    if not ids:
-        return
-    try:
-        get_backend().update(ids)
-    except Exception:
-        logger.exception("index update failed for articles %s; run rebuild_index", sorted(ids))
 
 
 def schedule_index(article_id: int) -> None:
     """Index this article once the current transaction commits (at once outside one)."""
-    if not hasattr(_pending, "ids"):
-        _pending.ids = set()
-    _pending.ids.add(article_id)
-    transaction.on_commit(_flush)
+    enqueue([article_id])
 
 
 @receiver(post_save, sender=Article)
 @receiver(post_delete, sender=Article)
 def _article_changed(sender, instance: Article, **kwargs) -> None:
-    schedule_index(instance.pk)
+    enqueue([instance.pk])
 
 
 @receiver(m2m_changed, sender=Article.cities.through)
 @receiver(m2m_changed, sender=Article.organisations.through)
-def _facets_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def _facets_changed(sender, instance, action: str, reverse: bool, pk_set, model, **kwargs) -> None:
+    if reverse and action == "pre_clear":
+        # city.articles.clear(): pk_set is None and, after the clear, the through rows are
+        # gone; remember which articles lose this value before they go.
+        instance._search_cleared_ids = list(instance.articles.values_list("pk", flat=True))
+        return
     if not action.startswith("post_"):
         return
     if reverse:  # a City/Organisation's articles changed
-        for pk in pk_set or ():
-            schedule_index(pk)
+        if action == "post_clear":
+            enqueue(getattr(instance, "_search_cleared_ids", ()))
+            instance._search_cleared_ids = []
+        else:
+            enqueue(pk_set or ())
     else:
-        schedule_index(instance.pk)
+        enqueue([instance.pk])

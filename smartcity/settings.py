@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "smartcity.csp.ContentSecurityPolicyMiddleware",
+    "search.middleware.IndexUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -88,7 +89,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the import command write while the server reads.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # IMMEDIATE: a writing transaction takes SQLite's write lock when it begins, so two
+    # admins saving at once queue (up to the timeout) instead of one failing with
+    # "database is locked" when its read lock cannot be upgraded.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
     # A fresh checkout has no var/ yet; SQLite would only say "unable to open database file".
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +171,16 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 # Search: the engine and where the embedded Whoosh index lives.
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "whoosh")
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR", str(VAR_DIR / "index")))
+# Who writes saved articles to the index (search/indexing.py): "worker" - a background
+# `manage.py run_indexer` drains the journal in batches (web requests never wait for the
+# index); "inline" - the process that saved drains right after its commit, waiting at most
+# SEARCH_INDEX_REQUEST_WAIT seconds for the index lock (what was not written stays queued).
+SEARCH_INDEXER = env_str("SEARCH_INDEXER", "worker")
+if SEARCH_INDEXER not in ("worker", "inline"):
+    raise ImproperlyConfigured(f"SEARCH_INDEXER={SEARCH_INDEXER!r}; expected worker or inline")
+SEARCH_INDEX_REQUEST_WAIT = float(env_str("SEARCH_INDEX_REQUEST_WAIT", "1.0"))
+# Processes analysing documents in a Whoosh rebuild (default: up to 2, one below 2000 articles).
+SEARCH_INDEX_PROCS = int(env_str("SEARCH_INDEX_PROCS", "0")) or None
 
 # Search answers cached per process by (index identity, query) (search/caching.py); a
 # changed index changes the key, so nothing stale is served. 500 pages of a few kB each.

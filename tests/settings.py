@@ -8,6 +8,9 @@ os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="smartcity-test-"))
 # Tests speak plain HTTP to 127.0.0.1; production keeps the HTTPS redirect and secure cookies.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# Tests drain the index journal synchronously after each commit (or call
+# search.indexing.index_pending); the worker-mode tests set "worker" themselves.
+os.environ.setdefault("SEARCH_INDEXER", "inline")
 
 from smartcity.settings import *  # noqa: E402,F403
 

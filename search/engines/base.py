@@ -193,6 +193,12 @@ class Cooccurrence:
         return out
 
 
+class IndexUnavailable(RuntimeError):
+    """The index cannot be searched (e.g. it is missing while the database has articles).
+
+    Served as a 503 naming the cause (search.middleware), never as an empty result."""
+
+
 class SearchBackend(ABC):
     """One search engine. Writes are called after the database transaction commits."""
 
@@ -200,8 +206,12 @@ class SearchBackend(ABC):
     def search(self, query: SearchQuery) -> SearchPage: ...
 
     @abstractmethod
-    def update(self, article_ids: Iterable[int]) -> None:
-        """Bring these articles' index entries in line with the database (deleted ones go)."""
+    def update(self, article_ids: Iterable[int], wait: float | None = None) -> bool:
+        """Bring these articles' index entries in line with the database (deleted ones go),
+        waiting at most `wait` seconds for the index (None: the engine's default).
+
+        Returns False when the write may not last (a rebuild is running and will replace
+        the index it went into): the caller keeps the ids journalled (search.indexing)."""
 
     @abstractmethod
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -238,6 +248,19 @@ class SearchBackend(ABC):
     ) -> Cooccurrence:
         """How many matching articles carry each pair of the `limit` most frequent values of
         two facets (the same facet twice for organisation-organisation pairs)."""
+
+    # True when searches read the database's own state, so a saved article is searchable
+    # as soon as its transaction commits, whatever the indexer does.
+    searches_database = False
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many articles the index holds (for `manage.py index_status`)."""
+
+    @abstractmethod
+    def identity(self) -> str:
+        """What a reader sees now: changes with every index commit and every rebuild, so
+        it can key caches and ETags. Cheap enough to call once per request."""
 
 
 def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:

@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from whoosh import index
-from whoosh.index import LockError
 
-from search import synthetic
+from search import indexing, synthetic
 from search.engines import base
-from search.engines.base import IndexDoc, SearchQuery
+from search.engines.base import IndexDoc, IndexUnavailable, SearchQuery
 from search.engines.whoosh import write as whoosh_write
-from search.engines.whoosh.backend import SCHEMA, WhooshBackend, index_fields
+from search.engines.whoosh.backend import WhooshBackend, index_fields
 from search.models import Article
 
 
@@ -84,7 +83,7 @@ def test_threads_updating_at_once_lose_nothing(engine):
 def _write_in_child(path: str, first: int, count: int) -> None:
     from search.engines.whoosh.backend import WhooshBackend
 
-    ix = WhooshBackend(path)._index()
+    ix = WhooshBackend(path)._writable_index()
     for i in range(first, first + count):
         with whoosh_write.index_writer(ix) as writer:
             doc = IndexDoc(i, f"title {i}", "body words", "", None, 2020, ("Wuxi",), ())
@@ -93,7 +92,7 @@ def _write_in_child(path: str, first: int, count: int) -> None:
 
 def test_processes_writing_at_once_lose_nothing(index_dir):
     backend = WhooshBackend(str(index_dir))
-    backend._index()  # create it before the writers race
+    backend._writable_index()  # create it before the writers race
     ctx = multiprocessing.get_context("fork")
     procs = [
         ctx.Process(target=_write_in_child, args=(str(index_dir), n * 100, 6)) for n in range(3)
@@ -109,18 +108,22 @@ def test_processes_writing_at_once_lose_nothing(index_dir):
 
 
 @pytest.mark.django_db
-def test_an_update_that_cannot_get_the_lock_is_applied_by_the_next(corpus):
+def test_an_update_that_cannot_get_the_lock_stays_journalled_for_the_next(corpus):
     first, second = Article.objects.order_by("id")[:2]
     Article.objects.filter(id=first.id).update(title="Quokka parliament")
     Article.objects.filter(id=second.id).update(title="Wombat senate")
+    indexing.enqueue([first.id])
     blocker = corpus._index().writer()  # another process holding the write lock
-    corpus.write_wait = 0.2
     try:
-        with pytest.raises(LockError):
-            corpus.update([first.id])
+        result = indexing.index_pending(wait=0.2)
     finally:
         blocker.cancel()
-    corpus.update([second.id])
+    assert "busy" in result.error and result.failed == {first.id}
+    assert indexing.pending_ids() == {first.id}
+    assert "busy" in indexing.last_error([first.id])
+    indexing.enqueue([second.id])
+    assert indexing.index_pending().indexed == {first.id, second.id}
+    assert indexing.pending_ids() == set()
     assert [h.id for h in corpus.search(SearchQuery(q="quokka")).hits] == [first.id]
     assert [h.id for h in corpus.search(SearchQuery(q="wombat")).hits] == [second.id]
 
@@ -134,18 +137,31 @@ def test_rebuild_keeps_changes_made_while_it_reads(corpus):
         if not changed:  # the rebuild has already read this article's old title
             changed.append(True)
             Article.objects.filter(id=article.id).update(title="Quokka parliament")
-            corpus.update([article.id])  # what the on_commit signal handler does
+            indexing.enqueue([article.id])  # what the post_save signal does
+            drained = indexing.index_pending()  # the indexer running meanwhile
+            # Written into the build about to be replaced: the journal keeps it.
+            changed.append(drained.kept)
 
-    corpus.rebuild(progress=progress)
+    indexing.rebuild(progress=progress)
+    assert changed[1] == {article.id}
+    assert indexing.pending_ids() == set()
     assert [h.id for h in corpus.search(SearchQuery(q="quokka")).hits] == [article.id]
     assert corpus.search(SearchQuery()).total == Article.objects.count()
 
 
 @pytest.mark.django_db
-def test_search_without_an_index_creates_an_empty_one(engine, index_dir):
+def test_search_never_creates_an_index(engine, index_dir):
     assert not index_dir.exists()
-    page = engine.search(SearchQuery(q="anything"))
-    assert page.total == 0 and index_dir.exists()
+    page = engine.search(SearchQuery(q="anything"))  # empty database: empty answer
+    assert page.total == 0 and not index_dir.exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_index_is_reported_when_the_database_has_articles(engine, index_dir):
+    call_command("generate_corpus", 3, seed=5, no_index=True, verbosity=0)
+    with pytest.raises(IndexUnavailable, match="rebuild_index"):
+        engine.search(SearchQuery(q="anything"))
+    assert not index_dir.exists()
 
 
 def test_synthetic_articles_are_deterministic():
@@ -174,7 +190,7 @@ def test_writers_starting_together_on_a_fresh_directory_create_one_index(tmp_pat
     def create() -> None:
         start.wait()
         try:
-            whoosh_write.create_if_missing(path, SCHEMA)
+            WhooshBackend(str(path))._writable_index()
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -187,4 +203,6 @@ def test_writers_starting_together_on_a_fresh_directory_create_one_index(tmp_pat
         for t in threads:
             t.join()
         assert errors == []
-        assert index.open_dir(path).doc_count() == 0
+        builds = [p for p in path.iterdir() if p.is_dir()]
+        assert len(builds) == 1
+        assert index.open_dir(builds[0]).doc_count() == 0

@@ -155,10 +155,27 @@ class PostgresBackend(SearchBackend):
 
     # -- writes: the column maintains itself; only the vocabulary is ours ---------------
 
-    def update(self, article_ids: Iterable[int]) -> None:
+    searches_database = True
+
+    def count(self) -> int:
+        with self._connection("default").cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM search_article WHERE {pg_schema.VECTOR_COLUMN} IS NOT NULL"
+            )
+            return cursor.fetchone()[0]
+
+    def identity(self) -> str:
+        """The article table's state: any insert, change or delete moves one of these."""
+        with self._connection("default").cursor() as cursor:
+            cursor.execute("SELECT count(*), max(updated), max(id) FROM search_article")
+            count, updated, top = cursor.fetchone()
+        stamp = f"{updated.timestamp():.6f}" if updated else "0"
+        return f"pg.{count}.{top or 0}.{stamp}"
+
+    def update(self, article_ids: Iterable[int], wait: float | None = None) -> bool:
         ids = sorted(set(article_ids))
         if not ids:
-            return
+            return True
         # New words join the vocabulary; counts and words of deleted articles are refreshed
         # by rebuild(). A stale word costs nothing: a suggestion is only made when it matches.
         with self._connection("default").cursor() as cursor:
@@ -170,10 +187,15 @@ class PostgresBackend(SearchBackend):
                 """,
                 [_words_sql(ids)],
             )
+        return True
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        with self._connection("default").cursor() as cursor:
-            cursor.execute(f"TRUNCATE {pg_schema.VOCABULARY_TABLE}")
+        # One transaction: a search meanwhile sees the old vocabulary, never an empty one,
+        # and a failed rebuild keeps it. DELETE, not TRUNCATE: TRUNCATE's exclusive lock
+        # would make every search wait for the rebuild instead of reading the old rows.
+        connection = self._connection("default")
+        with transaction.atomic(using="default"), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {pg_schema.VOCABULARY_TABLE}")
             cursor.execute(
                 f"INSERT INTO {pg_schema.VOCABULARY_TABLE} (word, ndoc) "
                 "SELECT word, ndoc FROM ts_stat(%s)",

@@ -23,7 +23,8 @@ from whoosh import index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.query import Or, Term
 from whoosh.support.charset import accent_map
 
 from search.engines.base import (
@@ -48,6 +49,8 @@ from search.engines.base import (
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
+from search.engines.whoosh.identity import BuildStore, IndexMissing, dying_children
+from search.engines.whoosh.identity import identity as build_identity
 from search.engines.whoosh.query import Evaluator, QueryParser, plain_words
 from search.engines.whoosh.state import SearchState
 
@@ -117,24 +120,40 @@ def top_docs(candidates: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
 class WhooshBackend(SearchBackend):
     def __init__(self, index_dir: str) -> None:
         self.path = Path(index_dir)
+        self.store = BuildStore(self.path)
         self._lock = threading.RLock()
         self._ix = None
+        self._build: str | None = None
         self._state: SearchState | None = None
         self._parser = QueryParser(SCHEMA)
         self.write_wait = whoosh_write.WAIT_SECONDS  # how long an update waits for the lock
 
-    # -- the index -----------------------------------------------------------------------
+    # -- the index: the build CURRENT names (identity.py) ----------------------------------
 
     def exists(self) -> bool:
-        return index.exists_in(self.path)
+        return self.store.current_folder() is not None
 
     def _index(self):
-        if self._ix is None or not self.exists():
+        """The live build, reopened when CURRENT names another one. Never creates an index:
+        with none, an empty database is served empty and anything else is IndexMissing."""
+        live = self.store.current_folder()
+        if live is None:
             self._close()
-            whoosh_write.create_if_missing(self.path, SCHEMA)
+            problem = self.store.broken_pointer()
+            if problem is None and not _database_has_articles():
+                self._build = "empty"
+                return _empty_index()
+            raise IndexMissing(
+                f"the search index is missing ({problem or f'no index in {self.path}'}); "
+                "run `manage.py rebuild_index`"
+            )
+        build, folder = live
+        if self._ix is None or self._build != build:
+            self._close()
             # Plain file reads, not mmap: mapped pages of a 100k-article index count in the
             # process's resident memory as they are touched (hundreds of MB for phrases).
-            self._ix = FileStorage(str(self.path), supports_mmap=USE_MMAP).open_index()
+            self._ix = FileStorage(str(folder), supports_mmap=USE_MMAP).open_index()
+            self._build = build
         return self._ix
 
     def _close(self) -> None:
@@ -142,17 +161,31 @@ class WhooshBackend(SearchBackend):
             self._state.searcher.close()
         self._state, self._ix = None, None
 
+    def count(self) -> int:
+        with self._lock:
+            return self._index().doc_count()
+
+    def identity(self) -> str:
+        with self._lock:
+            ix = self._index()
+            try:
+                return build_identity(self._build, ix.latest_generation())
+            except OSError:  # the build was swapped and removed: read the new one
+                self._close()
+                return build_identity(self._build, self._index().latest_generation())
+
     def state(self) -> SearchState:
-        """The arrays of the current index generation (rebuilt after each commit)."""
+        """The arrays of the current build and commit (rebuilt after each commit or swap)."""
         with self._lock:
             ix = self._index()
             try:
                 generation = ix.latest_generation()
-            except Exception:  # noqa: BLE001 - the directory was swapped by a rebuild
+            except Exception:  # noqa: BLE001 - the build was swapped and removed meanwhile
                 self._close()
                 ix = self._index()
                 generation = ix.latest_generation()
-            if self._state is None or self._state.generation != generation:
+            key = build_identity(self._build, generation)
+            if self._state is None or self._state.generation != key:
                 if self._state is not None:
                     self._state.searcher.close()
                     self._state = None
@@ -160,78 +193,84 @@ class WhooshBackend(SearchBackend):
                     searcher = ix.searcher()
                 except (FileNotFoundError, OSError):  # swapped while opening: reopen
                     self._close()
-                    searcher = self._index().searcher()
-                self._state = SearchState(searcher, generation)
+                    ix = self._index()
+                    key = build_identity(self._build, ix.latest_generation())
+                    searcher = ix.searcher()
+                self._state = SearchState(searcher, key)
             return self._state
 
-    def update(self, article_ids: Iterable[int]) -> None:
+    def update(self, article_ids: Iterable[int], wait: float | None = None) -> bool:
         ids = {int(i) for i in article_ids}
         if not ids:
-            return
-        # Journal first: if this writer cannot get the lock, the next one applies these ids.
-        whoosh_write.journal(self.path, ids)
-        with self._lock:
-            ix = self._index()
-        with whoosh_write.index_writer(ix, wait=self.write_wait) as writer:
-            ids |= whoosh_write.drain(whoosh_write.journal_path(self.path))
-            self._apply(writer, ids)
+            return True
+        with self.store.writing() as rebuild_running:
+            with self._lock:
+                ix = self._writable_index()
+            wait = self.write_wait if wait is None else wait
+            # Uncompressed posting blocks, as in rebuild(): zlib is a third of the time.
+            with whoosh_write.index_writer(ix, wait=wait, codec=W3Codec(compression=0)) as w:
+                self._apply(w, ids)
+        # While a rebuild runs, this went into a build about to be replaced.
+        return not rebuild_running
+
+    def _writable_index(self):
+        if self.store.current_folder() is None:
+            self.store.create_first(lambda folder: index.create_in(folder, SCHEMA))
+        return self._index()
 
     @staticmethod
     def _apply(writer, ids: set[int]) -> None:
-        found = set()
+        # Delete every old entry with one searcher, then add the current ones: Whoosh's
+        # update_document opens a searcher per document (~0.1 s each; 200 took 20 s).
+        with writer.searcher() as searcher:
+            old = Or([Term("id", i) for i in sorted(ids)])
+            writer.delete_by_query(old, searcher=searcher)
         for doc in documents(ids):
-            writer.update_document(**index_fields(doc))
-            found.add(doc.id)
-        for gone in ids - found:
-            writer.delete_by_term("id", gone)
+            writer.add_document(**index_fields(doc))
 
     def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
-        """Build a fresh index beside the live one, then swap it in.
+        """Build a fresh index in a new build folder, then point CURRENT at it.
 
-        Searches keep using the old index meanwhile; ids updated while the rebuild read the
-        database are journalled and applied to the new index after the swap.
+        Searches keep using the live build meanwhile; updates made while the rebuild reads
+        the database keep their journal entries, which search.indexing replays afterwards.
+        A failed or killed rebuild leaves the live build serving.
         """
+        from search.models import Article
+
+        n_articles = Article.objects.count()
         # SEARCH_INDEX_PROCS (optional setting): processes analysing documents; tests use 1.
-        procs = (
-            procs or getattr(settings, "SEARCH_INDEX_PROCS", None) or min(2, os.cpu_count() or 1)
-        )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        marker = whoosh_write.rebuild_marker(self.path)
-        marker.write_text("")
-        fresh = self.path.parent / f"{self.path.name}.new-{os.getpid()}"
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir()
+        # Forking costs more than it saves for a small archive.
+        procs = procs or getattr(settings, "SEARCH_INDEX_PROCS", None)
+        if procs is None:
+            procs = 1 if n_articles < 2000 else min(2, os.cpu_count() or 1)
         count = 0
-        try:
-            ix = index.create_in(fresh, SCHEMA)
-            # Several processes analyse batches of documents; multisegment skips the final
-            # single-process merge (the searcher reads the segments side by side).
-            # Uncompressed posting blocks: zlib was a third of the indexing time, for an
-            # index about a third bigger.
-            # limitmb per process: below ~1 GB Whoosh spills sorted runs to disk and merges
-            # them in Python, which more than halves the rate at 100k articles.
-            kwargs = {"codec": W3Codec(compression=0), "limitmb": 1024}
-            if procs > 1:
-                kwargs.update(procs=procs, multisegment=True)
-            with whoosh_write.index_writer(ix, **kwargs) as writer:
-                for doc in documents():
-                    writer.add_document(**index_fields(doc))
-                    count += 1
-                    if progress:
-                        progress(1)
-            with self._lock:
-                old = self.path.parent / f"{self.path.name}.old-{os.getpid()}"
-                self._close()
-                if self.path.exists():
-                    self.path.rename(old)
-                fresh.rename(self.path)
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(fresh, ignore_errors=True)
-            late = whoosh_write.drain(marker)
-            marker.unlink(missing_ok=True)
-        if late:
-            self.update(late)
+        with self.store.rebuilding():
+            self.store.check_space(_text_bytes())
+            fresh = self.store.new_folder()
+            try:
+                ix = index.create_in(fresh, SCHEMA)
+                # Several processes analyse batches of documents; multisegment skips the
+                # final single-process merge (the searcher reads the segments side by side).
+                # Uncompressed posting blocks: zlib was a third of the indexing time, for an
+                # index about a third bigger.
+                # limitmb per process: below ~1 GB Whoosh spills sorted runs to disk and
+                # merges them in Python, which more than halves the rate at 100k articles.
+                kwargs = {"codec": W3Codec(compression=0), "limitmb": 1024}
+                if procs > 1:
+                    dying_children()
+                    kwargs.update(procs=procs, multisegment=True)
+                with whoosh_write.index_writer(ix, **kwargs) as writer:
+                    for doc in documents():
+                        writer.add_document(**index_fields(doc))
+                        count += 1
+                        if progress:
+                            progress(1)
+                self.store.swap(fresh)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+        with self._lock:
+            self._close()
         return count
 
     # -- search --------------------------------------------------------------------------
@@ -477,6 +516,33 @@ def pair_counts(
     b_index = np.repeat(start, lengths) + offsets
     codes = np.repeat(a_col, lengths) * nb + b_col[b_index]
     return np.bincount(codes, minlength=na * nb).reshape(na, nb)
+
+
+def _database_has_articles() -> bool:
+    from search.models import Article
+
+    return Article.objects.exists()
+
+
+def _text_bytes() -> int:
+    """About how many bytes of text a rebuild indexes (for the free-space check)."""
+    from django.db.models import Sum
+    from django.db.models.functions import Length
+
+    from search.models import Article
+
+    total = Article.objects.aggregate(n=Sum(Length("body")) + Sum(Length("title")))["n"]
+    return int(total or 0)
+
+
+_EMPTY = threading.local()
+
+
+def _empty_index():
+    """An empty in-memory index: what an empty database is served from (nothing on disk)."""
+    if not hasattr(_EMPTY, "ix"):
+        _EMPTY.ix = RamStorage().create_index(SCHEMA)
+    return _EMPTY.ix
 
 
 def _stem(word: str) -> str | None:

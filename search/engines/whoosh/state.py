@@ -28,6 +28,8 @@ from search.engines.base import FACETS, UNDATED
 # Index field of each facet of the contract (one field each, named as the facet).
 FACET_FIELDS = {facet: facet for facet in FACETS}
 SCORED_FIELDS = ("title", "body")
+# Facet-value masks kept per facet (least recently used dropped first).
+MASK_CACHE_SIZE = 256
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -162,7 +164,7 @@ class FacetIndex:
     val_of: np.ndarray
     size: int
     _lookup: dict[str, int] = field(default_factory=dict)
-    _masks: dict[int, np.ndarray] = field(default_factory=dict)
+    _masks: OrderedDict[int, np.ndarray] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -184,12 +186,19 @@ class FacetIndex:
         return out
 
     def _value_mask(self, ordinal: int) -> np.ndarray:
-        cached = self._masks.get(ordinal)
-        if cached is None:
-            cached = np.zeros(self.size, dtype=bool)
-            cached[self.doc_of[self.val_of == ordinal]] = True
-            with self._lock:
-                self._masks[ordinal] = cached
+        with self._lock:
+            cached = self._masks.get(ordinal)
+            if cached is not None:
+                self._masks.move_to_end(ordinal)
+                return cached
+        cached = np.zeros(self.size, dtype=bool)
+        cached[self.doc_of[self.val_of == ordinal]] = True
+        with self._lock:
+            self._masks[ordinal] = cached
+            # Bounded: one mask is a byte per document (100 kB at 100k articles), and
+            # crawlers walking every facet value would otherwise fill memory.
+            while len(self._masks) > MASK_CACHE_SIZE:
+                self._masks.popitem(last=False)
         return cached
 
     def counts(self, docs: np.ndarray) -> np.ndarray:

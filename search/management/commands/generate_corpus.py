@@ -96,10 +96,10 @@ class Command(BaseCommand):
         if verbosity:
             self.stdout.write(f"added {added} synthetic article(s) in {inserted:.1f} s")
         if not no_index:
-            from search.engines.base import get_backend
+            from search import indexing
 
             start = time.perf_counter()
-            total = get_backend().rebuild()
+            total = indexing.rebuild()
             if verbosity:
                 seconds = time.perf_counter() - start
                 self.stdout.write(f"indexed {total} article(s) in {seconds:.1f} s")

@@ -1,8 +1,9 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from search import indexing
 from search.engines.base import get_backend
 from search.models import Article
 
@@ -11,8 +12,11 @@ class Command(BaseCommand):
     help = (
         "Rebuild the search index from the database. The database is the source of truth: "
         "this recreates a lost, stale or corrupt index without losing any article. The new "
-        "index is built beside the live one and swapped in, so searches keep working, and "
-        "articles saved meanwhile are indexed too."
+        "index is built in a new folder beside the live one and swapped in atomically, so "
+        "searches keep working and running servers switch to it on their next search; articles "
+        "saved meanwhile are indexed too (the journal is replayed afterwards). Checks first that "
+        "the disk has room (about 2.3 x the index). A failed or killed rebuild leaves the live "
+        "index serving; its leftovers are removed by the next run."
     )
 
     def add_arguments(self, parser) -> None:
@@ -25,12 +29,28 @@ class Command(BaseCommand):
     def handle(self, *args, verbosity: int, if_missing: bool, **options) -> None:
         backend = get_backend()
         if if_missing and backend.exists():
-            self.stdout.write("index present; nothing to do (run without --if-missing to rebuild)")
+            replayed = indexing.index_pending()  # a writer start replays the journal
+            self.stdout.write(
+                "index present; nothing to rebuild (run without --if-missing to rebuild)"
+                + (
+                    f"; indexed {len(replayed.indexed)} pending article(s)"
+                    if replayed.indexed
+                    else ""
+                )
+            )
             return
         total = Article.objects.count()
         start = time.perf_counter()
-        with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
-            count = backend.rebuild(progress=bar.update)
+        try:
+            with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
+                count = indexing.rebuild(progress=bar.update)
+        except OSError as exc:
+            raise CommandError(
+                f"rebuild failed, the live index is unchanged: {indexing.describe(exc)}"
+            ) from exc
         seconds = time.perf_counter() - start
         rate = count / seconds if seconds else 0
-        self.stdout.write(f"indexed {count} article(s) in {seconds:.1f} s ({rate:.0f}/s)")
+        self.stdout.write(
+            f"indexed {count} article(s) in {seconds:.1f} s ({rate:.0f}/s); "
+            f"index {backend.identity()}"
+        )
