@@ -138,6 +138,9 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 # Search: the engine and where the embedded Whoosh index lives.
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "whoosh")
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR", str(VAR_DIR / "index")))
+# How long one search may run (PostgreSQL statement_timeout, the Whoosh evaluator's
+# deadline); a search that takes longer is stopped and answered with a note.
+SEARCH_TIMEOUT_MS = int(env_str("SEARCH_TIMEOUT_MS", "5000"))
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per

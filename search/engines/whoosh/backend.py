@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.utils.html import escape
 from whoosh import index
-from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.support.charset import accent_map
 
+from search.engines import query as qt
+from search.engines import suggest
 from search.engines.base import (
     FACETS,
     FacetCount,
@@ -40,17 +43,35 @@ from search.engines.base import (
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
-from search.engines.whoosh.query import Evaluator, QueryParser, plain_words
+from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
 from search.engines.whoosh.state import SearchState
 
-ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+# Accents are folded before stemming, so "résumé" and "resume" share a stem; one-letter words
+# are kept ("e-government" is the phrase "e government"); the stop list is the query
+# language's, the same on every engine.
+ANALYZER = (
+    RegexTokenizer()
+    | LowercaseFilter()
+    | CharsetFilter(accent_map)
+    | StopFilter(stoplist=qt.STOP_WORDS, minsize=1)
+    | StemFilter()
+)
 HIGHLIGHTER = Highlighter(ANALYZER)
 SNIPPET_CHARS = 300
-FEW_RESULTS = 3
+NEAR_STEMS = 5  # vocabulary stems a misspelt word is compared with (the most frequent)
 # Reading the index through mmap is faster but its touched pages count as resident memory.
 USE_MMAP = (
     os.environ.get("SEARCH_WHOOSH_MMAP", "0") == "1"
 )  # below this many hits, offer a spelling suggestion
+
+
+class NameList(KEYWORD):
+    """Facet names, one per line, each kept whole as typed (commas and case included)."""
+
+    def __init__(self) -> None:
+        super().__init__(lowercase=False, scorable=False)
+        self.analyzer = RegexTokenizer(r"[^\n]+")
+
 
 SCHEMA = Schema(
     id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False, sortable=True),
@@ -61,14 +82,14 @@ SCHEMA = Schema(
     source=ID(),
     date=NUMERIC(int, bits=32, sortable=True),  # proleptic ordinal, for sorting by date
     year=NUMERIC(int, bits=32, sortable=True),
-    city=KEYWORD(commas=True, lowercase=False, scorable=False),
-    organisation=KEYWORD(commas=True, lowercase=False, scorable=False),
+    city=NameList(),
+    organisation=NameList(),
 )
 
 
 def _join(values: Iterable[str]) -> str | None:
-    # Commas separate the values of a KEYWORD field; a name never contains one.
-    return ",".join(v.replace(",", " ") for v in values) or None
+    # One canonical name per line: names may hold commas ("Ping An ..., Ltd."), never a newline.
+    return "\n".join(" ".join(v.split()) for v in values) or None
 
 
 def index_fields(doc: IndexDoc) -> dict:
@@ -110,7 +131,6 @@ class WhooshBackend(SearchBackend):
         self._lock = threading.RLock()
         self._ix = None
         self._state: SearchState | None = None
-        self._parser = QueryParser(SCHEMA)
         self.write_wait = whoosh_write.WAIT_SECONDS  # how long an update waits for the lock
 
     # -- the index -----------------------------------------------------------------------
@@ -227,11 +247,33 @@ class WhooshBackend(SearchBackend):
     # -- search --------------------------------------------------------------------------
 
     def search(self, sq: SearchQuery) -> SearchPage:
+        parsed = qt.parse(sq.q)
+        try:
+            return self._search(sq, parsed)[0]
+        except QueryTimeout:
+            return SearchPage(
+                query=sq,
+                total=0,
+                hits=[],
+                facets={facet: [] for facet in FACETS},
+                notes=[*parsed.notes, qt.timeout_note(settings.SEARCH_TIMEOUT_MS)],
+            )
+
+    def _search(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
+    ) -> tuple[SearchPage, int | None]:
+        """The page, and for ranked queries how many articles hold every word."""
+        notes = list(parsed.notes)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
         with self._lock:
             state = self.state()
-            q, notes = self._parser.parse(sq.q)
-            evaluator = Evaluator(state)
-            match = evaluator(q)
+            evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+            if parsed.ranked:
+                parts = [compile_tree(c, ANALYZER) for c in qt.clauses(parsed.tree)]
+                match, n_all = evaluator.ranked(parts)
+            else:
+                match = evaluator(compile_tree(parsed.tree, ANALYZER))
+                n_all = None
             base = match.mask & state.live
             if sq.year_from is not None or sq.year_to is not None:
                 lo, hi = sq.year_from or 0, sq.year_to or 10_000
@@ -254,20 +296,27 @@ class WhooshBackend(SearchBackend):
                         mask &= other_mask
                 facets[facet] = self._facet_counts(state, facet, mask, sq.selected(facet))
             start = (sq.page - 1) * sq.per_page
-            docnums = self._ranked(state, final, match.score, sq, start + sq.per_page)[start:]
-            ranked = [(int(state.article_ids[d]), float(match.score[d])) for d in docnums]
+            scored = not parsed.empty
+            docnums = self._ranked(state, final, match.score, sq, start + sq.per_page, scored)
+            ranked = [(int(state.article_ids[d]), float(match.score[d])) for d in docnums[start:]]
             terms = set(evaluator.highlight_terms)
+            notes += evaluator.notes
+        if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
+            notes.append(qt.ranked_note(n_all, total))
         hits = self._hits(ranked, terms)
-        suggestion = self._suggest(sq.q) if total < FEW_RESULTS and sq.q.strip() else None
-        return SearchPage(
+        suggestion = None
+        if with_suggestion:
+            suggestion = self._suggest(sq, parsed, total if n_all is None else n_all)
+        page = SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
+        return page, n_all
 
     @staticmethod
-    def _ranked(state, final, score, sq: SearchQuery, k: int) -> np.ndarray:
+    def _ranked(state, final, score, sq: SearchQuery, k: int, scored: bool) -> np.ndarray:
         candidates = np.flatnonzero(final)
         sort = sq.sort
-        if sort == "relevance" and not sq.q.strip():
+        if sort == "relevance" and not scored:
             sort = "newest"  # nothing to rank by: the latest first
         if sort == "relevance":
             key = -score[candidates].astype(np.float64)
@@ -312,38 +361,52 @@ class WhooshBackend(SearchBackend):
             hits.append(hit_for(a, score=score, title_html=title_html, snippet=snippet))
         return hits
 
-    def _suggest(self, text: str) -> str | None:
-        """The query with unknown words replaced by near words of the index, or None.
+    def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
+        if not suggest.replaceable(parsed):
+            return None
 
-        Candidates are body stems within two edits (same first letter), the most frequent
-        first; a stem is shown as the word it stands for in an article that contains it.
-        """
-        replacements = {}
-        with self._lock:
-            state = self.state()
-            reader = state.searcher.reader()
-            for word in dict.fromkeys(w.lower() for w in plain_words(text)):
-                if len(word) < 3 or word.isdigit():
-                    continue
-                stem = _stem(word)
-                if stem is None or ("body", stem) in reader or ("title", stem) in reader:
-                    continue
+        def known(word: str) -> bool:
+            reader = self.state().searcher.reader()
+            stems = [t.text for t in ANALYZER(word)]
+            return bool(stems) and all(
+                ("body", s) in reader or ("title", s) in reader for s in stems
+            )
+
+        def near(word: str) -> list[tuple[str, int]]:
+            stem = _stem(word)
+            if stem is None:
+                return []
+            with self._lock:
+                state = self.state()
+                reader = state.searcher.reader()
                 # Per segment: see Evaluator._expanded.
-                near = {
+                stems = {
                     t for leaf, _ in state.leaves for t in leaf.terms_within("body", stem, 2, 1)
                 }
-                near = [t for t in near if t != stem and len(t) > 1]
-                if near:
-                    best = max(near, key=lambda t: (reader.doc_frequency("body", t), t))
-                    ids, _ = state.postings("body", best)
+                ranked = sorted(
+                    ((reader.doc_frequency("body", t), t) for t in stems if len(t) > 1),
+                    reverse=True,
+                )[:NEAR_STEMS]
+                firsts = []
+                for freq, t in ranked:
+                    ids, _ = state.postings("body", t)
                     if len(ids):
-                        replacements[word] = (best, int(state.article_ids[ids[0]]))
-        out = text
-        for word, (stem, article_id) in replacements.items():
-            surface = _surface_word(article_id, stem)
-            if surface:
-                out = _replace_word(out, word, surface)
-        return out if out != text else None
+                        firsts.append((freq, t, int(state.article_ids[ids[0]])))
+            out = []
+            for freq, t, article_id in firsts:
+                surface = _surface_word(article_id, t)
+                if surface:
+                    out.append((surface, freq))
+            return out
+
+        def count(text: str) -> int:
+            again = qt.parse(text)
+            page, complete = self._search(
+                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
+            )
+            return complete if complete is not None else page.total
+
+        return suggest.suggest(parsed, found, known=known, near=near, count=count)
 
     def more_like_this(self, article_id: int, limit: int = 5) -> Sequence[Hit]:
         from search.models import Article
@@ -378,10 +441,6 @@ def _surface_word(article_id: int, stem: str) -> str | None:
         if token.text == stem:
             return text[token.startchar : token.endchar].lower()
     return None
-
-
-def _replace_word(text: str, word: str, replacement: str) -> str:
-    return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
 
 
 def as_date(ordinal: int) -> dt.date | None:
