@@ -15,6 +15,7 @@ long queries, deep nesting, too many clauses or expanding terms) is cut with a n
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -636,7 +637,8 @@ def parse(text: str, budget: Budget = BUDGET) -> ParsedQuery:
     try:
         tokens = _tokens(text)
         # A typed operator asks for exactly what it says: no ranked partial matches.
-        operators = any(t.kind in {"AND", "OR", "NOT", "-", "("} for t in tokens)
+        # Brackets and quotes alone are prose ("MEDLARS (Medical Literature ...)").
+        operators = any(t.kind in {"AND", "OR", "NOT", "-"} for t in tokens)
         parser = _Parser(tokens, budget)
         tree = parser.parse()
         notes += parser.notes
@@ -659,12 +661,28 @@ def parse(text: str, budget: Budget = BUDGET) -> ParsedQuery:
             f"“{' '.join(dict.fromkeys(dropped))}” has only very common words, which are not "
             "indexed; showing all articles."
         )
-    if isinstance(tree, And):  # "smart smart city" asks for two words, not three
+    tree = _flatten(tree)
+    tree = _within_budget(tree, budget, notes)
+    ranked = not operators and _is_plain(tree) and len(set(leaves(tree))) > 1
+    if isinstance(tree, And) and not ranked:
+        # "smart AND smart" asks for one word. A ranked query keeps repeats: a word typed
+        # twice weighs twice (BM25's query term frequency).
         kids = tuple(dict.fromkeys(tree.children))
         tree = kids[0] if len(kids) == 1 else And(kids)
-    tree = _within_budget(tree, budget, notes)
-    ranked = not operators and _is_plain(tree) and len(leaves(tree)) > 1
     return ParsedQuery(text, tree, notes, ranked=ranked, budget=budget)
+
+
+def _flatten(node: Node | None) -> Node | None:
+    """a AND (b AND c) is a AND b AND c; likewise for OR."""
+    if isinstance(node, (And, Or)):
+        kids: list[Node] = []
+        for c in node.children:
+            c = _flatten(c)
+            kids += list(c.children) if type(c) is type(node) else [c]
+        return type(node)(tuple(kids))
+    if isinstance(node, Not):
+        return Not(_flatten(node.child))
+    return node
 
 
 def _phrase_list(words: list[str]) -> Node | None:
@@ -688,11 +706,26 @@ def ranked_note(all_words: int, total: int) -> str:
     )
 
 
-def clauses(node: Node | None) -> list[Node]:
-    """The top-level clauses of an AND (the node itself otherwise)."""
+def clauses(node: Node | None) -> list[tuple[Node, int]]:
+    """The distinct top-level clauses of an AND (the node itself otherwise), each with how
+    often it was typed."""
     if node is None:
         return []
-    return list(node.children) if isinstance(node, And) else [node]
+    kids = node.children if isinstance(node, And) else (node,)
+    counts: dict[Node, int] = {}
+    for kid in kids:
+        counts[kid] = counts.get(kid, 0) + 1
+    return list(counts.items())
+
+
+# Okapi BM25, the same constants on every engine.
+K1, B = 1.2, 0.75
+
+
+def idf(n_docs: int, df: int) -> float:
+    """Robertson-Sparck Jones idf, kept positive: a word in nearly every article weighs
+    almost nothing (a long typed question holds many such words)."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
 def timeout_note(limit_ms: int) -> str:

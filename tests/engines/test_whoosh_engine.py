@@ -19,7 +19,7 @@ from search.engines import query as qt
 from search.engines.base import IndexDoc, SearchQuery
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.backend import ANALYZER, SCHEMA, WhooshBackend, index_fields
-from search.engines.whoosh.query import compile_tree
+from search.engines.whoosh.query import Weighting, compile_tree
 from search.models import Article
 
 
@@ -53,7 +53,8 @@ def test_top_hits_equal_whoosh_full_scoring(corpus, text):
     # Plain words are ranked with partial matches only when fewer than RANKED_FEW articles
     # hold them all; these common words never are, so Whoosh's own AND applies.
     q = compile_tree(qt.parse(text).tree, ANALYZER)
-    full = state.searcher.search(q, limit=None)  # no early termination: every match scored
+    searcher = corpus._index().searcher(weighting=Weighting())
+    full = searcher.search(q, limit=None)  # no early termination: every match scored
     expected = sorted((-h.score, h.docnum) for h in full)[:10]
     page = corpus.search(SearchQuery(q=text, per_page=10))
     assert page.total == len(full) > 0

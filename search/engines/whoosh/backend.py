@@ -269,7 +269,7 @@ class WhooshBackend(SearchBackend):
             state = self.state()
             evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
             if parsed.ranked:
-                parts = [compile_tree(c, ANALYZER) for c in qt.clauses(parsed.tree)]
+                parts = [(compile_tree(c, ANALYZER), n) for c, n in qt.clauses(parsed.tree)]
                 match, n_all = evaluator.ranked(parts)
             else:
                 match = evaluator(compile_tree(parsed.tree, ANALYZER))

@@ -9,20 +9,29 @@ Whoosh's own matchers.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.scoring import BM25F
 
 from search.engines import query as qt
 from search.engines.whoosh.state import FACET_FIELDS, SCORED_FIELDS, SearchState
 
-K1, B = 1.2, 0.75
+K1, B = qt.K1, qt.B
 # Whoosh's FuzzyTerm compares a term with every word of the field; a fixed first letter
 # cuts that to a small share of the vocabulary, and people rarely mistype a first letter.
 FUZZY_PREFIX = 1
+
+
+class Weighting(BM25F):
+    """Whoosh's BM25F with the query language's idf: what Evaluator computes, for Whoosh's
+    own searcher (tests compare the two)."""
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        return qt.idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
 
 class QueryTimeout(Exception):
@@ -114,24 +123,27 @@ class Evaluator:
     def __call__(self, q: wq.Query) -> Match:
         return self._eval(q, positive=True)
 
-    def ranked(self, parts: list[wq.Query]) -> tuple[Match, int]:
+    def ranked(self, parts: list[tuple[wq.Query, int]]) -> tuple[Match, int]:
         """Ranked matching of a plain list of words: (the match, how many hold every word).
 
         Articles holding every word come first. When fewer than qt.RANKED_FEW do, articles
         holding some of the words follow, scored by BM25F times the share of the query's
         term weight (idf) they hold, so an article with more and rarer words ranks higher.
         """
-        matches = [self._eval(p, positive=True) for p in parts]
+        matches = [self._eval(p, positive=True) for p, _ in parts]
         every = self._and(matches)
         n_all = int((every.mask & self.state.live).sum())
         if n_all >= qt.RANKED_FEW:
             return every, n_all
-        weights = [self._weight(p) for p in parts]
+        repeats = [n for _, n in parts]
+        weights = [self._weight(p) * n for (p, _), n in zip(parts, repeats, strict=True)]
         total = sum(weights) or 1.0
         held = np.zeros(self.state.size, dtype=np.float32)
         for m, w in zip(matches, weights, strict=True):
             held += np.where(m.mask, np.float32(w), np.float32(0))
-        anyof = self._or(matches)
+        anyof = self._or(
+            [Match(m.mask, m.score * np.float32(n)) for m, n in zip(matches, repeats, strict=True)]
+        )
         score = anyof.score * (held / total) ** qt.COORDINATION
         # Complete matches first: lift them above the best partial one.
         lift = float(score.max(initial=0.0)) + 1.0
@@ -145,7 +157,7 @@ class Evaluator:
             if fieldname != "body":
                 continue
             df = self.state.doc_frequency(fieldname, text)
-            best = max(best, math.log(self.state.doc_count_all / (df + 1)) + 1)
+            best = max(best, qt.idf(self.state.doc_count_all, df))
         return best or 1.0
 
     def _tick(self) -> None:
@@ -167,11 +179,9 @@ class Evaluator:
         out = self._empty()
         if not len(ids):
             return out
-        # Whoosh's BM25F, with its idf and its (byte-quantised) field lengths, so that
-        # scores equal Whoosh's full scoring (tested).
-        idf = (
-            math.log(self.state.doc_count_all / (self.state.doc_frequency(fieldname, text) + 1)) + 1
-        )
+        # Whoosh's BM25F with its (byte-quantised) field lengths and the query language's
+        # idf, so that scores equal Whoosh's full scoring with Weighting (tested).
+        idf = qt.idf(self.state.doc_count_all, self.state.doc_frequency(fieldname, text))
         length = self.state.lengths[fieldname][ids]
         avg = self.state.avg_length[fieldname]
         score = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * length / avg)))
