@@ -166,3 +166,11 @@ def get_backend() -> SearchBackend:
     if name not in ENGINES:
         raise ValueError(f"SEARCH_BACKEND={name!r}; expected one of {', '.join(ENGINES)}")
     return _backend(name, str(settings.SEARCH_INDEX_DIR))
+
+
+def parse_query(text: str):
+    """The query tree of a query text, with facet values made canonical (every engine)."""
+    from search import facet_names
+    from search.engines import query as qt
+
+    return facet_names.canonical_tree(qt.parse(text))

@@ -12,18 +12,23 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
 from django.utils.html import escape
+from psycopg.errors import QueryCanceled
 
+from search.engines import query as qt
+from search.engines import suggest
 from search.engines.base import (
     FACETS,
     FacetCount,
@@ -33,16 +38,10 @@ from search.engines.base import (
     SearchPage,
     SearchQuery,
     hit_for,
+    parse_query,
 )
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
-from search.engines.query_fields import (
-    FieldQuery,
-    TextQuery,
-    plain_words,
-    split_fields,
-    websearch_parts,
-)
 from search.models import Article
 from smartcity.routers import search_database
 
@@ -52,8 +51,10 @@ CONFIG = pg_schema.TS_CONFIG
 # ts_headline would otherwise treat plain-text "<b>" as markup and drop it.
 _START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
-RANK_NORMALISATION = pg_sql.RANK_NORMALISATION
+# more-like-this ranks with ts_rank_cd, normalised by 1 + log(length).
+RANK_NORMALISATION = 1
 SUGGEST_SIMILARITY = 0.3
+_LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
 MLT_TERMS = 12
 
 
@@ -112,6 +113,12 @@ class PostgresBackend(SearchBackend):
                     # took 0.17 s. JIT compiling such queries only adds latency.
                     cursor.execute("SET LOCAL enable_seqscan = off")
                     cursor.execute("SET LOCAL jit = off")
+                    # Every search statement is bounded: a query that would run longer is
+                    # cancelled and answered with a note (search() catches QueryCanceled).
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)",
+                        [f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
+                    )
                 yield
         finally:
             self._local.alias = None
@@ -179,44 +186,178 @@ class PostgresBackend(SearchBackend):
     # -- search ---------------------------------------------------------------------------
 
     def search(self, sq: SearchQuery) -> SearchPage:
-        with self._reading():
-            return self._search(sq)
-
-    def _search(self, sq: SearchQuery) -> SearchPage:
-        fq = split_fields(sq.q)
-        notes = list(fq.notes)
-        # Title words take part in ranking and highlighting as well as in the title filter.
-        tq = websearch_parts(" ".join([fq.text, *fq.titles]))
-        if tq.note:
-            notes.append(tq.note)
-        tsquery = self._compile(tq)
-        if tq.text and tsquery is None and not tq.note:
-            notes.append(
-                f"“{fq.text}” has only very common words, which are not indexed; "
-                "showing every article that matches the rest."
+        parsed = parse_query(sq.q)
+        try:
+            with self._reading():
+                return self._search(sq, parsed)[0]
+        except OperationalError as error:
+            if not isinstance(error.__cause__, QueryCanceled):
+                raise
+            return SearchPage(
+                query=sq,
+                total=0,
+                hits=[],
+                facets={facet: [] for facet in FACETS},
+                notes=[*parsed.notes, qt.timeout_note(settings.SEARCH_TIMEOUT_MS)],
             )
-        where = pg_sql.match_where(tsquery, fq, sq)
+
+    def _search(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
+    ) -> tuple[SearchPage, int | None]:
+        """The page, and for ranked queries how many articles hold every word."""
+        notes = list(parsed.notes)
+        literals = self._literals(parsed, notes)
         flags = pg_sql.facet_flags(sq)
-        ranked = tsquery is not None and sq.sort == "relevance"
+        n_all = None
+        if parsed.ranked:
+            clauses = qt.clauses(parsed.tree)
+            every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
+            n_all = self._count(every, flags)
+            if n_all >= qt.RANKED_FEW:
+                where, score = every, self._bm25(parsed, literals)
+            else:
+                anyof = qt.Or(tuple(c for c, _ in clauses))
+                where = pg_sql.match_where(pg_sql.condition(anyof, literals), sq)
+                score = self._ranked_score(clauses, literals, every)
+        else:
+            where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
+            score = self._bm25(parsed, literals)
+        ranked = not parsed.empty and sq.sort == "relevance"
         total, facets, page_rows = self._counts(
-            where, flags, sq, pg_sql.ranked_hits(tsquery, sq) if ranked else None
+            where, flags, sq, pg_sql.ranked_hits(score, sq) if ranked else None
         )
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
-                statement = pg_sql.page(where, flags, None, sq)
+                statement = pg_sql.page(where, flags, sq)
                 cursor.execute(statement.sql, statement.params)
                 page_rows = [(pk, 0.0) for pk, _ in cursor.fetchall()]
-        hits = self._hits(page_rows, tsquery)
-        suggestion = self._suggest(sq, fq) if total == 0 and fq.text else None
-        return SearchPage(
+        if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
+            notes.append(qt.ranked_note(n_all, total))
+        positive = self._positive_tsquery(parsed, literals)
+        hits = self._hits(page_rows, positive)
+        suggestion = None
+        if with_suggestion:
+            suggestion = self._suggest(sq, parsed, total if n_all is None else n_all)
+        page = SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
+        return page, n_all
 
-    def _compile(self, tq: TextQuery) -> str | None:
-        """The tsquery literal for the query text, or None when it has no indexed words."""
-        if not tq.text and not tq.prefixes and not tq.fuzzy:
-            return None
-        statement = pg_sql.compile_tsquery(tq)
+    # -- compiling the query tree -----------------------------------------------------------
+
+    def _literals(self, parsed: qt.ParsedQuery, notes: list[str]) -> dict[qt.Node, str]:
+        """The tsquery literal of every text leaf of the tree ('' when the index cannot hold
+        it); prefix and fuzzy terms expand to at most budget.max_expansion vocabulary words."""
+        out: dict[qt.Node, str] = {}
+        limit = parsed.budget.max_expansion
+        plain = []
+        with self._connection().cursor() as cursor:
+            for leaf in dict.fromkeys(qt.leaves(parsed.tree)):
+                if isinstance(leaf, (qt.Word, qt.Phrase)):
+                    plain.append(leaf)
+                elif isinstance(leaf, (qt.Prefix, qt.Fuzzy)) and leaf.field not in qt.FACET_FIELDS:
+                    statement = pg_sql.expansion(leaf, limit)
+                    cursor.execute(statement.sql, statement.params)
+                    rows = cursor.fetchall()
+                    if isinstance(leaf, qt.Fuzzy):
+                        typed = qt.fold(leaf.text)
+                        rows = [
+                            (w, n) for w, n in rows if suggest.edits(typed, w, 2) <= leaf.distance
+                        ]
+                    words = [w for w, _ in rows]
+                    if isinstance(leaf, qt.Fuzzy) and qt.fold(leaf.text) not in words:
+                        words.insert(0, qt.fold(leaf.text))
+                    if len(words) > limit:
+                        term = leaf.text + ("*" if isinstance(leaf, qt.Prefix) else "~")
+                        note = qt.expansion_note(term, len(words), limit)
+                        if note not in notes:
+                            notes.append(note)
+                        words = words[:limit]
+                    statement = pg_sql.words_tsquery(words)
+                    cursor.execute(statement.sql, statement.params)
+                    out[leaf] = cursor.fetchone()[0] or ""
+            if plain:
+                parts = [pg_sql.leaf_tsquery(leaf) for leaf in plain]
+                cursor.execute(
+                    "SELECT " + ", ".join(p.sql for p in parts),
+                    [x for p in parts for x in p.params],
+                )
+                for leaf, literal in zip(plain, cursor.fetchone(), strict=True):
+                    out[leaf] = literal or ""
+        return out
+
+    def _positive_tsquery(self, parsed: qt.ParsedQuery, literals) -> str | None:
+        """Every text term a match may hold (for highlighting): the leaves outside NOT."""
+        found = [literals.get(leaf) for leaf in _positive_leaves(parsed.tree)]
+        found = [f for f in found if f]
+        return " | ".join(f"({f})" for f in dict.fromkeys(found)) or None
+
+    def _term_weights(self, parsed: qt.ParsedQuery, literals) -> dict[str, float]:
+        """Lexeme -> how often the query asks for it (repeats count, as in BM25's qtf)."""
+        weights: dict[str, float] = {}
+        counts = dict(qt.clauses(parsed.tree)) if parsed.ranked else {}
+        for leaf in _positive_leaves(parsed.tree):
+            literal = literals.get(leaf)
+            if not literal:
+                continue
+            for lexeme in dict.fromkeys(_lexemes(literal)):
+                weights[lexeme] = weights.get(lexeme, 0.0) + counts.get(leaf, 1)
+        return weights
+
+    def _statistics(self, lexemes: list[str]) -> tuple[dict[str, float], float]:
+        """idf of each lexeme and the average document length (distinct lexemes)."""
+        with self._connection().cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT count(*) FROM {pg_sql.ARTICLE}), "
+                f"(SELECT avg(length(s.v)) FROM (SELECT {pg_schema.VECTOR_COLUMN} AS v "
+                f"FROM {pg_sql.ARTICLE} LIMIT 2000) s)"
+            )
+            n_docs, avg = cursor.fetchone()
+            cursor.execute(
+                f"SELECT t, (SELECT count(*) FROM {pg_sql.ARTICLE} a "
+                f"WHERE a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t))) "
+                "FROM unnest(%s::text[]) t",
+                [lexemes],
+            )
+            idf = {t: qt.idf(n_docs, df) for t, df in cursor.fetchall()}
+        return idf, float(avg or 1.0)
+
+    def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
+        weights = self._term_weights(parsed, literals)
+        idf, avg = self._statistics(list(weights))
+        return pg_sql.bm25([(t, w * idf[t]) for t, w in weights.items()], avg)
+
+    def _ranked_score(self, clauses, literals, every: pg_sql.Sql) -> pg_sql.Sql:
+        """BM25 x (share of the query's weight held) ** COORDINATION, complete matches lifted
+        above the rest (the Whoosh engine's Evaluator.ranked, in SQL)."""
+        weights: dict[str, float] = {}
+        clause_weights = []
+        all_lexemes = {lx for c, _ in clauses for lx in _lexemes(literals.get(c) or "")}
+        idf, avg = self._statistics(sorted(all_lexemes))
+        for clause, n in clauses:
+            lexemes = list(dict.fromkeys(_lexemes(literals.get(clause) or "")))
+            for lx in lexemes:
+                weights[lx] = weights.get(lx, 0.0) + n
+            clause_weights.append(
+                (clause, n * max((idf[lx] for lx in lexemes), default=0.0) or 1.0)
+            )
+        bm25 = pg_sql.bm25([(t, w * idf[t]) for t, w in weights.items()], avg)
+        total = sum(w for _, w in clause_weights) or 1.0
+        held_parts, held_params = [], []
+        for clause, w in clause_weights:
+            cond = pg_sql.condition(clause, literals)
+            held_parts.append(f"(CASE WHEN {cond.sql} THEN {float(w)} ELSE 0 END)")
+            held_params += cond.params
+        held = "(" + " + ".join(held_parts) + f") / {total}"
+        # Complete matches: the lift exceeds any partial score (held share < 1 there).
+        sql = (
+            f"(CASE WHEN {every.sql} THEN 1e6 ELSE 0 END + "
+            f"{bm25.sql} * power({held}, {qt.COORDINATION}))"
+        )
+        return pg_sql.Sql(sql, [*every.params, *bm25.params, *held_params])
+
+    def _count(self, where: pg_sql.Sql, flags) -> int:
+        statement = pg_sql.count(where, flags)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             return cursor.fetchone()[0]
@@ -274,48 +415,40 @@ class PostgresBackend(SearchBackend):
 
     # -- suggestions ----------------------------------------------------------------------
 
-    def _suggest(self, sq: SearchQuery, fq: FieldQuery) -> str | None:
-        """A spelling that finds something: each unknown word swapped for its nearest
-        vocabulary word by trigram similarity, offered only when the new query matches."""
-        words = plain_words(fq.text)
-        if not words:
+    def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
+        if not suggest.replaceable(parsed):
             return None
-        suggestion = sq.q
-        changed = False
-        with self._connection().cursor() as cursor:
-            for word in words:
+
+        def known(word: str) -> bool:
+            with self._connection().cursor() as cursor:
                 cursor.execute(
                     f"SELECT 1 FROM {pg_schema.VOCABULARY_TABLE} WHERE word = lower(unaccent(%s))",
                     [word],
                 )
-                if cursor.fetchone():
-                    continue
+                return cursor.fetchone() is not None
+
+        def near(word: str) -> list[tuple[str, int]]:
+            with self._connection().cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT word FROM {pg_schema.VOCABULARY_TABLE}
+                    SELECT word, ndoc FROM {pg_schema.VOCABULARY_TABLE}
                     WHERE word %% lower(unaccent(%s))
                       AND similarity(word, lower(unaccent(%s))) >= %s
                     ORDER BY similarity(word, lower(unaccent(%s))) DESC, ndoc DESC, word
-                    LIMIT 1
+                    LIMIT 20
                     """,
                     [word, word, SUGGEST_SIMILARITY, word],
                 )
-                row = cursor.fetchone()
-                if row:
-                    suggestion = re.sub(
-                        rf"(?<!\w){re.escape(word)}(?!\w)", row[0], suggestion, count=1
-                    )
-                    changed = True
-        if not changed:
-            return None
-        check = split_fields(suggestion)
-        tsquery = self._compile(websearch_parts(" ".join([check.text, *check.titles])))
-        if tsquery is None:
-            return None
-        statement = pg_sql.exists(pg_sql.match_where(tsquery, check, sq), pg_sql.facet_flags(sq))
-        with self._connection().cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            return suggestion if cursor.fetchone()[0] else None
+                return cursor.fetchall()
+
+        def count(text: str) -> int:
+            again = parse_query(text)
+            page, complete = self._search(
+                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
+            )
+            return complete if complete is not None else page.total
+
+        return suggest.suggest(parsed, found, known=known, near=near, count=count)
 
     # -- more like this -------------------------------------------------------------------
 
@@ -384,3 +517,18 @@ def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[F
     else:
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [FacetCount(v, c, v in selected) for v, c in ordered]
+
+
+def _lexemes(literal: str) -> list[str]:
+    """The lexemes of a tsquery literal ('smart' & 'citi' -> smart, citi)."""
+    return [m.replace("''", "'") for m in _LEXEME_RE.findall(literal)]
+
+
+def _positive_leaves(node: qt.Node | None, negated: bool = False) -> list[qt.Node]:
+    if node is None:
+        return []
+    if isinstance(node, (qt.And, qt.Or)):
+        return [leaf for c in node.children for leaf in _positive_leaves(c, negated)]
+    if isinstance(node, qt.Not):
+        return _positive_leaves(node.child, not negated)
+    return [] if negated else [node]

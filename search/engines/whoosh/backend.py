@@ -40,6 +40,7 @@ from search.engines.base import (
     SearchQuery,
     documents,
     hit_for,
+    parse_query,
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
@@ -247,7 +248,7 @@ class WhooshBackend(SearchBackend):
     # -- search --------------------------------------------------------------------------
 
     def search(self, sq: SearchQuery) -> SearchPage:
-        parsed = qt.parse(sq.q)
+        parsed = parse_query(sq.q)
         try:
             return self._search(sq, parsed)[0]
         except QueryTimeout:
@@ -400,7 +401,7 @@ class WhooshBackend(SearchBackend):
             return out
 
         def count(text: str) -> int:
-            again = qt.parse(text)
+            again = parse_query(text)
             page, complete = self._search(
                 replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
             )
