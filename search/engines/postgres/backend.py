@@ -54,6 +54,7 @@ SNIPPET_CHARS = 300
 # more-like-this ranks with ts_rank_cd, normalised by 1 + log(length).
 RANK_NORMALISATION = 1
 SUGGEST_SIMILARITY = 0.3
+DF_CACHE_WORDS = 50_000
 _LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
 MLT_TERMS = 12
 
@@ -92,6 +93,7 @@ class PostgresBackend(SearchBackend):
     def __init__(self, index_dir: str | None = None) -> None:
         self.index_dir = None
         self._local = threading.local()
+        self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
 
     # -- where ----------------------------------------------------------------------------
 
@@ -309,23 +311,46 @@ class PostgresBackend(SearchBackend):
         with self._connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT (SELECT count(*) FROM {pg_sql.ARTICLE}), "
-                f"(SELECT avg(length(s.v)) FROM (SELECT {pg_schema.VECTOR_COLUMN} AS v "
-                f"FROM {pg_sql.ARTICLE} LIMIT 2000) s)"
+                f"(SELECT max(id) FROM {pg_sql.ARTICLE}), s.t, s.b "
+                f"FROM (SELECT avg(length(title)) AS t, avg(length(body)) AS b "
+                f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x) s"
             )
-            n_docs, avg = cursor.fetchone()
+            n_docs, last_id, avg_title, avg_body = cursor.fetchone()
+            # Document frequencies are remembered while the archive keeps its size: they
+            # cost a pass over each word's rows (titles and bodies counted apart).
+            signature = (self.alias, n_docs, last_id)
+            cache = self._df_cache.setdefault(signature, {})
+            if len(self._df_cache) > 1:
+                for old in [k for k in self._df_cache if k != signature]:
+                    del self._df_cache[old]
+            missing = [t for t in lexemes if t not in cache]
+            # Per field, as Whoosh counts: a word rare in titles weighs more there.
             cursor.execute(
-                f"SELECT t, (SELECT count(*) FROM {pg_sql.ARTICLE} a "
-                f"WHERE a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t))) "
-                "FROM unnest(%s::text[]) t",
-                [lexemes],
+                f"SELECT t, count(*), count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
+                f" '{{a}}') @@ to_tsquery('simple', quote_literal(t))), "
+                f"count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
+                f" '{{b}}') @@ to_tsquery('simple', quote_literal(t))) "
+                f"FROM unnest(%s::text[]) t JOIN {pg_sql.ARTICLE} a "
+                f"ON a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t)) "
+                "GROUP BY t",
+                [missing],
             )
-            idf = {t: qt.idf(n_docs, df) for t, df in cursor.fetchall()}
-        return idf, float(avg or 1.0)
+            found = {t: (in_titles, in_bodies) for t, _, in_titles, in_bodies in cursor.fetchall()}
+            if len(cache) > DF_CACHE_WORDS:
+                cache.clear()
+            for t in missing:
+                cache[t] = found.get(t)
+            idf = {
+                t: (qt.idf(n_docs, cache[t][0]), qt.idf(n_docs, cache[t][1]))
+                for t in lexemes
+                if cache.get(t) is not None
+            }
+        return idf, (float(avg_title or 1.0), float(avg_body or 1.0))
 
     def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
         weights = self._term_weights(parsed, literals)
         idf, avg = self._statistics(list(weights))
-        return pg_sql.bm25([(t, w * idf[t]) for t, w in weights.items()], avg)
+        return pg_sql.bm25(_weighted(weights, idf), avg)
 
     def _ranked_score(self, clauses, literals, every: pg_sql.Sql) -> pg_sql.Sql:
         """BM25 x (share of the query's weight held) ** COORDINATION, complete matches lifted
@@ -338,10 +363,9 @@ class PostgresBackend(SearchBackend):
             lexemes = list(dict.fromkeys(_lexemes(literals.get(clause) or "")))
             for lx in lexemes:
                 weights[lx] = weights.get(lx, 0.0) + n
-            clause_weights.append(
-                (clause, n * max((idf[lx] for lx in lexemes), default=0.0) or 1.0)
-            )
-        bm25 = pg_sql.bm25([(t, w * idf[t]) for t, w in weights.items()], avg)
+            rarest = max((idf[lx][1] for lx in lexemes if lx in idf), default=0.0)
+            clause_weights.append((clause, n * rarest or 1.0))
+        bm25 = pg_sql.bm25(_weighted(weights, idf), avg)
         total = sum(w for _, w in clause_weights) or 1.0
         held_parts, held_params = [], []
         for clause, w in clause_weights:
@@ -517,6 +541,10 @@ def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[F
     else:
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [FacetCount(v, c, v in selected) for v, c in ordered]
+
+
+def _weighted(weights: dict[str, float], idf) -> list[tuple[str, float, float]]:
+    return [(t, w * idf[t][0], w * idf[t][1]) for t, w in weights.items() if t in idf]
 
 
 def _lexemes(literal: str) -> list[str]:

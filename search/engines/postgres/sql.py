@@ -136,23 +136,35 @@ def match_where(cond: Sql, sq: SearchQuery) -> Sql:
 TITLE_WEIGHT = 3
 
 
-def bm25(terms: list[tuple[str, float]], avg_length: float) -> Sql:
-    """Okapi BM25 of the row `a` for (lexeme, query weight x idf) terms: term frequency from
-    the positions in the stored vector (title positions weigh TITLE_WEIGHT), the document
-    length as its number of distinct lexemes."""
+def bm25(terms: list[tuple[str, float, float]], avg_lengths: tuple[float, float]) -> Sql:
+    """BM25F of the row `a` for (lexeme, weight in titles, weight in bodies) terms (query
+    weight x the field's idf), as the Whoosh engine
+    scores: title and body each saturate on their own (title frequencies x TITLE_WEIGHT),
+    normalised by their own length (in characters: proportional to words, and free to read)
+    against the archive's average; term frequencies are read from the stored vector's
+    positions (weight A = title, B = body)."""
     if not terms:
         return Sql("0::real", [])
-    lexemes = [t for t, _ in terms]
-    weights = [w for _, w in terms]
+    lexemes = [t for t, _, _ in terms]
+    title_weights = [w for _, w, _ in terms]
+    body_weights = [w for _, _, w in terms]
     k1, b = qt.K1, qt.B
+    avg_title, avg_body = avg_lengths
+
+    def saturated(tf: str, length: str, avg: float) -> str:
+        return f"({tf} * {k1 + 1}) / ({tf} + {k1} * ({1 - b} + {b} * {length} / {avg!r}))"
+
+    title = saturated("f.ta", "length(a.title)", max(avg_title, 1.0))
+    body = saturated("f.tb", "length(a.body)", max(avg_body, 1.0))
     return Sql(
-        f"""(SELECT coalesce(sum(q.w * (f.tf * {k1 + 1}) /
-                 (f.tf + {k1} * ({1 - b} + {b} * length({VECTOR}) / %s))), 0)::real
-             FROM (SELECT u.lexeme, (SELECT sum(CASE WHEN x = 'A' THEN {TITLE_WEIGHT} ELSE 1 END)
-                                     FROM unnest(u.weights) x) AS tf
+        f"""(SELECT coalesce(sum(q.wt * {title} + q.wb * {body}), 0)::real
+             FROM (SELECT u.lexeme,
+                          {TITLE_WEIGHT} * cardinality(array_positions(u.weights, 'A')) AS ta,
+                          cardinality(array_positions(u.weights, 'B')) AS tb
                    FROM unnest({VECTOR}) u WHERE u.lexeme = ANY(%s::text[])) f
-             JOIN unnest(%s::text[], %s::float8[]) AS q(t, w) ON q.t = f.lexeme)""",
-        [avg_length, lexemes, lexemes, weights],
+             JOIN unnest(%s::text[], %s::float8[], %s::float8[]) AS q(t, wt, wb)
+               ON q.t = f.lexeme)""",
+        [lexemes, lexemes, title_weights, body_weights],
     )
 
 
