@@ -10,6 +10,7 @@ from django_htmx.http import push_url
 
 from search import export as exporting
 from search.engines.base import SearchPage, get_backend
+from search.engines.query import cut
 from search.forms import SearchForm
 from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
@@ -19,7 +20,8 @@ from search.presenters import search_context
 
 def page_json(page: SearchPage) -> dict:
     return {
-        "query": page.query.q,
+        # The text as the parser read it (cut at a word boundary when too long).
+        "query": cut(page.query.q)[0],
         "total": page.total,
         "page": page.query.page,
         "pages": page.pages,
