@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
+from search.engines import highlight
 from search.engines.base import SearchPage, get_backend
 from search.engines.query import cut
 from search.forms import SearchForm
-from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
 from search.models import Article
 from search.presenters import search_context
@@ -88,16 +89,19 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             url += "?" + request.GET.urlencode()
         return redirect(url, permanent=True)
     query = SearchForm(request.GET).to_query()
-    body_html, marked = highlight_body(article.body, query.q)
+    backend = get_backend()
+    # The same marks as the result snippets: the words the query language matched.
+    marks = backend.marks(query.q)
+    body_html, marked = highlight.body_html(article.body, marks)
     from_search = bool(query_params(query))
     context = {
         "article": article,
         "query": query,
         "body_html": body_html,
-        "title_html": highlight_text(article.title, query.q),
+        "title_html": mark_safe(highlight.title_html(article.title, marks)),  # noqa: S308
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
-        "more": get_backend().more_like_this(article.pk, limit=5),
+        "more": backend.more_like_this(article.pk, limit=5),
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
     }
     return render(request, "search/article.html", context)

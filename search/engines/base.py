@@ -128,6 +128,12 @@ class SearchBackend(ABC):
         """Whether there is an index to search (engines inside the database always have one)."""
         return True
 
+    def marks(self, q: str):
+        """What the query matches in a text, for highlight.title_html / body_html."""
+        from search.engines import highlight
+
+        return highlight.marks_for(parse_query(q))
+
 
 def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
     """IndexDocs from the database, streamed in id order (all articles when ids is None)."""

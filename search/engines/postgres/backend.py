@@ -24,11 +24,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connections, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
-from django.utils.html import escape
 from psycopg.errors import QueryCanceled
 
+from search.engines import highlight, suggest
 from search.engines import query as qt
-from search.engines import suggest
 from search.engines.base import (
     FACETS,
     FacetCount,
@@ -46,10 +45,6 @@ from search.models import Article
 from smartcity.routers import search_database
 
 CONFIG = pg_schema.TS_CONFIG
-# Private-use characters mark the hits inside ts_headline's output, so the text around them
-# can be HTML-escaped before they become <mark> tags. "<" and ">" travel as two more of them:
-# ts_headline would otherwise treat plain-text "<b>" as markup and drop it.
-_START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
 # more-like-this ranks with ts_rank_cd, normalised by 1 + log(length).
 RANK_NORMALISATION = 1
@@ -74,17 +69,6 @@ class _VectorColumn(Expression):
 
 def _vector() -> _VectorColumn:
     return _VectorColumn()
-
-
-def mark_html(text: str) -> str:
-    """Escape text for HTML, turning the sentinel pairs from ts_headline into <mark> tags."""
-    return (
-        escape(text)
-        .replace(_START, "<mark>")
-        .replace(_STOP, "</mark>")
-        .replace(_LT, "&lt;")
-        .replace(_GT, "&gt;")
-    )
 
 
 class PostgresBackend(SearchBackend):
@@ -208,7 +192,8 @@ class PostgresBackend(SearchBackend):
     ) -> tuple[SearchPage, int | None]:
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
-        literals = self._literals(parsed, notes)
+        expanded: list[str] = []
+        literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
         if parsed.ranked:
@@ -235,8 +220,7 @@ class PostgresBackend(SearchBackend):
                 page_rows = [(pk, 0.0) for pk, _ in cursor.fetchall()]
         if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
             notes.append(qt.ranked_note(n_all, total))
-        positive = self._positive_tsquery(parsed, literals)
-        hits = self._hits(page_rows, positive)
+        hits = self._hits(page_rows, highlight.marks_for(parsed, expanded))
         suggestion = None
         if with_suggestion:
             suggestion = self._suggest(sq, parsed, total if n_all is None else n_all)
@@ -247,7 +231,9 @@ class PostgresBackend(SearchBackend):
 
     # -- compiling the query tree -----------------------------------------------------------
 
-    def _literals(self, parsed: qt.ParsedQuery, notes: list[str]) -> dict[qt.Node, str]:
+    def _literals(
+        self, parsed: qt.ParsedQuery, notes: list[str], expanded: list[str]
+    ) -> dict[qt.Node, str]:
         """The tsquery literal of every text leaf of the tree ('' when the index cannot hold
         it); prefix and fuzzy terms expand to at most budget.max_expansion vocabulary words."""
         out: dict[qt.Node, str] = {}
@@ -275,6 +261,7 @@ class PostgresBackend(SearchBackend):
                         if note not in notes:
                             notes.append(note)
                         words = words[:limit]
+                    expanded.extend(words)
                     statement = pg_sql.words_tsquery(words)
                     cursor.execute(statement.sql, statement.params)
                     out[leaf] = cursor.fetchone()[0] or ""
@@ -287,12 +274,6 @@ class PostgresBackend(SearchBackend):
                 for leaf, literal in zip(plain, cursor.fetchone(), strict=True):
                     out[leaf] = literal or ""
         return out
-
-    def _positive_tsquery(self, parsed: qt.ParsedQuery, literals) -> str | None:
-        """Every text term a match may hold (for highlighting): the leaves outside NOT."""
-        found = [literals.get(leaf) for leaf in _positive_leaves(parsed.tree)]
-        found = [f for f in found if f]
-        return " | ".join(f"({f})" for f in dict.fromkeys(found)) or None
 
     def _term_weights(self, parsed: qt.ParsedQuery, literals) -> dict[str, float]:
         """Lexeme -> how often the query asks for it (repeats count, as in BM25's qtf)."""
@@ -407,34 +388,32 @@ class PostgresBackend(SearchBackend):
         facets = {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
         return total, facets, hits
 
-    def _hits(self, page_rows: list[tuple[int, float]], tsquery: str | None) -> list[Hit]:
-        """Highlights for one page of hits only: ts_headline is the costly part."""
+    def _hits(self, page_rows: list[tuple[int, float]], marks) -> list[Hit]:
+        """One page of hits, marked by the one highlighter (search/engines/highlight.py)."""
         if not page_rows:
             return []
         ids = [pk for pk, _ in page_rows]
         qs = (
             self._articles()
             .filter(pk__in=ids)
+            .defer("raw_content")
             .prefetch_related("cities", "organisations")
             .order_by()
         )
-        marked: dict[int, tuple[str, str]] = {}
-        if tsquery is not None:
-            statement = pg_sql.headlines(ids, tsquery, _START, _STOP, _LT, _GT)
-            with self._connection().cursor() as cursor:
-                cursor.execute(statement.sql, statement.params)
-                marked = {pk: (mark_html(t), mark_html(b)) for pk, t, b in cursor.fetchall()}
         by_id = {a.pk: a for a in qs}
         hits = []
         for pk, score in page_rows:
             a = by_id.get(pk)
             if a is None:  # deleted between the two queries
                 continue
-            if pk in marked:
-                title_html, snippet = marked[pk]
-            else:
-                snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
-            hits.append(hit_for(a, score=float(score), title_html=title_html, snippet=snippet))
+            hits.append(
+                hit_for(
+                    a,
+                    score=float(score),
+                    title_html=highlight.title_html(a.title, marks),
+                    snippet=highlight.snippet_html(a.body, marks, SNIPPET_CHARS),
+                )
+            )
         return hits
 
     # -- suggestions ----------------------------------------------------------------------
@@ -511,7 +490,7 @@ class PostgresBackend(SearchBackend):
             .order_by("-rank", "-id")
             .values_list("id", "rank")[:limit]
         )
-        return self._hits(list(rows), None)
+        return self._hits(list(rows), highlight.Marks())
 
 
 def _words_sql(ids: list[int] | None) -> str:
@@ -552,11 +531,4 @@ def _lexemes(literal: str) -> list[str]:
     return [m.replace("''", "'") for m in _LEXEME_RE.findall(literal)]
 
 
-def _positive_leaves(node: qt.Node | None, negated: bool = False) -> list[qt.Node]:
-    if node is None:
-        return []
-    if isinstance(node, (qt.And, qt.Or)):
-        return [leaf for c in node.children for leaf in _positive_leaves(c, negated)]
-    if isinstance(node, qt.Not):
-        return _positive_leaves(node.child, not negated)
-    return [] if negated else [node]
+_positive_leaves = highlight.positive_leaves

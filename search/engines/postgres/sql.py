@@ -259,23 +259,3 @@ def count(where: Sql, flags: dict[str, Sql]) -> Sql:
         f"SELECT count(*) FROM {ARTICLE} a WHERE {where.sql} AND {filters}",
         [*where.params, *params],
     )
-
-
-def headlines(ids: list[int], tsquery: str, start: str, stop: str, lt: str, gt: str) -> Sql:
-    """(id, title, snippet) with the query's words between start/stop; "<" and ">" of the
-    plain text travel as lt/gt, and those four characters are removed from the text first,
-    so the caller can escape everything else and only then insert <mark> tags."""
-    chars, swap = f"<>{start}{stop}{lt}{gt}", f"{lt}{gt}"
-    # One passage, not MaxFragments: with fragments, a cover longer than MaxWords was cut
-    # into a fragment holding none of the query words.
-    body_options = f"StartSel={start}, StopSel={stop}, MaxWords=40, MinWords=20"
-    title_options = f"StartSel={start}, StopSel={stop}, HighlightAll=true"
-    sql = f"""
-        SELECT a.id,
-          ts_headline(%s::regconfig, translate(a.title, %s, %s), q, %s),
-          ts_headline(%s::regconfig, translate(a.body, %s, %s), q, %s)
-        FROM {ARTICLE} a, (SELECT %s::tsquery AS q) s
-        WHERE a.id = ANY(%s)
-    """
-    params = [CONFIG, chars, swap, title_options, CONFIG, chars, swap, body_options]
-    return Sql(sql, [*params, tsquery, ids])

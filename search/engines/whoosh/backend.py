@@ -21,11 +21,10 @@ import numpy as np
 from django.conf import settings
 from django.utils.html import escape
 from whoosh import index
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.support.charset import accent_map
 
 from search.engines import query as qt
 from search.engines import suggest
@@ -42,22 +41,11 @@ from search.engines.base import (
     hit_for,
     parse_query,
 )
+from search.engines.highlight import ANALYZER, HIGHLIGHTER
 from search.engines.whoosh import write as whoosh_write
-from search.engines.whoosh.highlight import Highlighter
 from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
 from search.engines.whoosh.state import SearchState
 
-# Accents are folded before stemming, so "résumé" and "resume" share a stem; one-letter words
-# are kept ("e-government" is the phrase "e government"); the stop list is the query
-# language's, the same on every engine.
-ANALYZER = (
-    RegexTokenizer()
-    | LowercaseFilter()
-    | CharsetFilter(accent_map)
-    | StopFilter(stoplist=qt.STOP_WORDS, minsize=1)
-    | StemFilter()
-)
-HIGHLIGHTER = Highlighter(ANALYZER)
 SNIPPET_CHARS = 300
 NEAR_STEMS = 5  # vocabulary stems a misspelt word is compared with (the most frequent)
 # Reading the index through mmap is faster but its touched pages count as resident memory.
