@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from search.engines import query as qt
+from search.engines.whoosh.adapter import expand
 from search.engines.whoosh.state import FACET_FIELDS, SCORED_FIELDS, SearchState
 
 K1, B = qt.K1, qt.B
@@ -284,14 +285,14 @@ class Evaluator:
             folded = qt.fold(pattern)
             chosen = [n for n in fi.names if qt.fold(n).startswith(folded)]
         else:
-            chosen = [str(t) for t in q._btexts(self.state.searcher.reader())]
+            chosen = [str(t) for t in expand(q, self.state.searcher.reader())]
         return self._only(fi.mask(chosen))
 
     def _expanded(self, q: wq.MultiTerm, positive: bool) -> Match:
         reader = self.state.searcher.reader()
         # Expanded per segment: a segment walks its word list with an automaton, while the
         # reader over several segments compares every word with Python edit distances.
-        terms = list({t for leaf, _ in self.state.leaves for t in q._btexts(leaf)})
+        terms = list({t for leaf, _ in self.state.leaves for t in expand(q, leaf)})
         if isinstance(q, wq.Prefix):
             # The index holds stems, and a stem is often shorter than the typed prefix
             # ("governmen*" should find "government", indexed as "govern"): stems that the
