@@ -12,6 +12,7 @@ nDCG@10, MAP@100, recall@100 and the number of queries that returned nothing, sc
     RELEVANCE_DIR=/path/to/collection-with-score.py   another collection in the same layout
     RELEVANCE_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   the server to use
     RELEVANCE_ENGINES=whoosh,postgres   which engines (PostgreSQL skipped when none answers)
+    RELEVANCE_RUNS=dir   also write each run as dir/ENGINE.tsv, for `score.py dir/ENGINE.tsv`
 """
 
 from __future__ import annotations
@@ -203,6 +204,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix=f"relevance-{engine}-") as tmp:
             result = run_engine(engine, Path(tmp), server_url)
         rows.append((engine, module.score(result["run"]), result))
+        if os.environ.get("RELEVANCE_RUNS"):
+            out = Path(os.environ["RELEVANCE_RUNS"])
+            out.mkdir(parents=True, exist_ok=True)
+            lines = [f"{q}\t{d}" for q, ranked in result["run"].items() for d in ranked]
+            (out / f"{engine}.tsv").write_text("\n".join(lines) + "\n")
     print(f"{'system':24} {'nDCG@10':>8} {'MAP@100':>8} {'R@100':>8} {'empty':>6}  timing")
     for name, s, result in rows:
         timing = (
