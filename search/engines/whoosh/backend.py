@@ -47,7 +47,7 @@ from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
 from search.engines.whoosh.state import SearchState
 
 SNIPPET_CHARS = 300
-NEAR_STEMS = 5  # vocabulary stems a misspelt word is compared with (the most frequent)
+NEAR_STEMS = 3  # vocabulary stems a misspelt word is compared with (the most frequent)
 # Reading the index through mmap is faster but its touched pages count as resident memory.
 USE_MMAP = (
     os.environ.get("SEARCH_WHOOSH_MMAP", "0") == "1"
