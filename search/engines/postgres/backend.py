@@ -32,11 +32,13 @@ from search.engines.base import (
     FACETS,
     FacetCount,
     Hit,
+    MatchedIds,
     Progress,
     SearchBackend,
     SearchPage,
     SearchQuery,
     hit_for,
+    ordered_counts,
     parse_query,
 )
 from search.engines.postgres import schema as pg_schema
@@ -51,6 +53,7 @@ RANK_NORMALISATION = 1
 SUGGEST_SIMILARITY = 0.3
 DF_CACHE_WORDS = 50_000
 _LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
+ALL_ROWS = 2**62  # a LIMIT that keeps every row
 MLT_TERMS = 12
 
 
@@ -187,12 +190,8 @@ class PostgresBackend(SearchBackend):
                 notes=[*parsed.notes, qt.timeout_note(settings.SEARCH_TIMEOUT_MS)],
             )
 
-    def _search(
-        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
-    ) -> tuple[SearchPage, int | None]:
-        """The page, and for ranked queries how many articles hold every word."""
-        notes = list(parsed.notes)
-        expanded: list[str] = []
+    def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
+        """(where, facet flags, score, complete matches of a ranked query or None)."""
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
@@ -209,13 +208,44 @@ class PostgresBackend(SearchBackend):
         else:
             where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
             score = self._bm25(parsed, literals)
+        return where, flags, score, n_all
+
+    def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
+        parsed = parse_query(sq.q)
+        try:
+            with self._reading():
+                where, flags, score, _ = self._prepare(sq, parsed, [], [])
+                ranked = not parsed.empty and sq.sort == "relevance"
+                every = replace(sq, page=1, per_page=ALL_ROWS)
+                statement = pg_sql.page(where, flags, every, score if ranked else None)
+                # The window counts every match while the outer LIMIT keeps only what is
+                # wanted: one run of the query gives both, in the inner ORDER BY's order.
+                sql = f"SELECT s.id, count(*) OVER () FROM ({statement.sql}) s LIMIT %s"
+                wanted = ALL_ROWS if limit is None else max(limit, 1)  # the row with the count
+                with self._connection().cursor() as cursor:
+                    cursor.execute(sql, [*statement.params, wanted])
+                    rows = cursor.fetchall()
+        except OperationalError as error:
+            if not isinstance(error.__cause__, QueryCanceled):
+                raise
+            return MatchedIds(0, [])
+        total = int(rows[0][1]) if rows else 0
+        return MatchedIds(total, [int(pk) for pk, _ in rows[:limit]])
+
+    def _search(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
+    ) -> tuple[SearchPage, int | None]:
+        """The page, and for ranked queries how many articles hold every word."""
+        notes = list(parsed.notes)
+        expanded: list[str] = []
+        where, flags, score, n_all = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
         total, facets, page_rows = self._counts(
             where, flags, sq, pg_sql.ranked_hits(score, sq) if ranked else None
         )
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
-                statement = pg_sql.page(where, flags, sq)
+                statement = pg_sql.page(where, flags, sq)  # by date
                 cursor.execute(statement.sql, statement.params)
                 page_rows = [(pk, 0.0) for pk, _ in cursor.fetchall()]
         if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
@@ -510,16 +540,7 @@ def _positions_sql(article_id: int) -> str:
 
 
 def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:
-    """Selected values always show (with 0 when nothing matches); years newest first,
-    other facets by count, then name."""
-    selected = set(sq.selected(facet))
-    for value in selected:
-        counts.setdefault(value, 0)
-    if facet == "year":
-        ordered = sorted(counts.items(), reverse=True)
-    else:
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [FacetCount(v, c, v in selected) for v, c in ordered]
+    return ordered_counts(facet, counts, sq.selected(facet))
 
 
 def _weighted(weights: dict[str, float], idf) -> list[tuple[str, float, float]]:
