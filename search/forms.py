@@ -6,8 +6,12 @@ from django import forms
 from django.http import QueryDict
 
 from search.engines.base import MAX_PER_PAGE, SORTS, UNDATED, SearchQuery
+from search.engines.query import BUDGET
+from search.facet_names import canonical_filters
 
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = BUDGET.max_chars
+# What the form keeps of q: the parser cuts at a word boundary below MAX_QUERY_CHARS and says so.
+MAX_QUERY_CHARS_KEPT = 4 * MAX_QUERY_CHARS
 MAX_PAGE = 10_000
 # Parameter name in URLs -> facet name in the search contract.
 FACET_PARAMS = {
@@ -68,11 +72,12 @@ class SearchForm(forms.Form):
         """The query of the valid parameters; an invalid one falls back to its default."""
         self.is_valid()
         data = self.cleaned_data
-        filters = dict(self.facet_values)
+        filters = canonical_filters(dict(self.facet_values))
         filters["year"] = tuple(v for v in filters["year"] if _year(v))
         return SearchQuery(
-            # A query is words typed by a person; anything longer is cut, not refused.
-            q=(data.get("q") or "")[:MAX_QUERY_CHARS],
+            # A query is words typed by a person; anything longer is cut (at a word
+            # boundary, with a note, by the parser), not refused.
+            q=(data.get("q") or "")[:MAX_QUERY_CHARS_KEPT],
             filters={facet: values for facet, values in filters.items() if values},
             year_from=data.get("year_from"),
             year_to=data.get("year_to"),

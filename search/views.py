@@ -13,15 +13,17 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import citation
 from search import export as exporting
 from search.caching import cached_more_like_this, cached_search, conditional
+from search.engines import highlight
 from search.engines.base import SearchPage, get_backend
+from search.engines.query import cut
 from search.forms import FACET_PARAMS, ExportForm, SearchForm
-from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url, without_filters
 from search.models import Article
 from search.presenters import LIST_FACETS, facet_group, search_context
@@ -29,7 +31,8 @@ from search.presenters import LIST_FACETS, facet_group, search_context
 
 def page_json(page: SearchPage) -> dict:
     return {
-        "query": page.query.q,
+        # The text as the parser read it (cut at a word boundary when too long).
+        "query": cut(page.query.q)[0],
         "total": page.total,
         "page": page.query.page,
         "pages": page.pages,
@@ -139,13 +142,16 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             url += "?" + request.GET.urlencode()
         return redirect(url, permanent=True)
     query = SearchForm(request.GET).to_query()
-    body_html, marked = highlight_body(article.body, query.q)
+    backend = get_backend()
+    # The same marks as the result snippets: the words the query language matched.
+    marks = backend.marks(query.q)
+    body_html, marked = highlight.body_html(article.body, marks)
     from_search = bool(query_params(query))
     context = {
         "article": article,
         "query": query,
         "body_html": body_html,
-        "title_html": highlight_text(article.title, query.q),
+        "title_html": mark_safe(highlight.title_html(article.title, marks)),  # noqa: S308
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
         "more": cached_more_like_this(article.pk, 5, request.index_version),

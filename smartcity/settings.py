@@ -195,6 +195,10 @@ CACHES = {
 
 SEARCH_CACHE_SECONDS = int(env_str("SEARCH_CACHE_SECONDS", "600"))  # 0: no cache
 
+# How long one search may run (PostgreSQL statement_timeout, the Whoosh evaluator's
+# deadline); a search that takes longer is stopped and answered with a note.
+SEARCH_TIMEOUT_MS = int(env_str("SEARCH_TIMEOUT_MS", "5000"))
+
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per
 # request) while every write stays on the primary.

@@ -262,6 +262,12 @@ class SearchBackend(ABC):
         """What a reader sees now: changes with every index commit and every rebuild, so
         it can key caches and ETags. Cheap enough to call once per request."""
 
+    def marks(self, q: str):
+        """What the query matches in a text, for highlight.title_html / body_html."""
+        from search.engines import highlight
+
+        return highlight.marks_for(parse_query(q))
+
 
 def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
     """IndexDocs from the database, streamed in id order (all articles when ids is None)."""
@@ -301,3 +307,11 @@ def get_backend() -> SearchBackend:
     if name not in ENGINES:
         raise ValueError(f"SEARCH_BACKEND={name!r}; expected one of {', '.join(ENGINES)}")
     return _backend(name, str(settings.SEARCH_INDEX_DIR))
+
+
+def parse_query(text: str):
+    """The query tree of a query text, with facet values made canonical (every engine)."""
+    from search import facet_names
+    from search.engines import query as qt
+
+    return facet_names.canonical_tree(qt.parse(text))

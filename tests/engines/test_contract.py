@@ -13,6 +13,7 @@ from django.db import transaction
 
 from search import synthetic
 from search.engines.base import FACETS, SearchQuery
+from search.engines.query import RANKED_FEW
 from search.models import Article
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -41,11 +42,27 @@ def city_counts(articles) -> Counter:
 # -- the query language -------------------------------------------------------------------
 
 
-def test_words_are_all_required(corpus):
+def test_words_are_all_required_when_enough_articles_hold_them_all(corpus):
+    a, b = words(0), words(1)
+    every = ids(corpus, a) & ids(corpus, b)
+    assert len(every) >= RANKED_FEW
+    page = corpus.search(SearchQuery(q=f"{a} {b}"))
+    assert ids(corpus, f"{a} {b}") == every and not page.notes
+    assert ids(corpus, f"{a} AND {b}") == every
+
+
+def test_few_complete_matches_are_followed_by_ranked_partial_ones(corpus):
     a, b = words(len(synthetic.HEAD_WORDS) + 3), words(len(synthetic.HEAD_WORDS) + 8)
-    both = ids(corpus, f"{a} {b}")
-    assert both == ids(corpus, a) & ids(corpus, b)
-    assert ids(corpus, a) and ids(corpus, b) and ids(corpus, a) != ids(corpus, b)
+    every = ids(corpus, a) & ids(corpus, b)
+    assert 0 < len(every) < RANKED_FEW
+    page = corpus.search(SearchQuery(q=f"{a} {b}", per_page=100))
+    got = [h.id for h in page.hits]
+    assert set(got) == ids(corpus, a) | ids(corpus, b)
+    assert set(got[: len(every)]) == every  # complete matches first
+    assert [h.score for h in page.hits] == sorted((h.score for h in page.hits), reverse=True)
+    assert len(page.notes) == 1 and "every word" in page.notes[0]
+    # An operator keeps its exact meaning: AND requires both.
+    assert ids(corpus, f"{a} AND {b}") == every
 
 
 def test_or_gives_either(corpus):

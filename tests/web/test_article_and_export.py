@@ -7,8 +7,9 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
+from search.engines import highlight
 from search.engines.base import SearchQuery
-from search.highlight import highlight_body, query_stems
+from search.engines.query import parse
 from search.links import search_url, with_value
 from search.models import Article
 
@@ -209,13 +210,24 @@ def test_toggling_a_value_goes_back_to_page_one():
     assert search_url(with_value(q, "city", "Wuxi", False)) == "/?q=x"
 
 
-def test_query_stems_skip_operators_and_fields():
-    assert query_stems('smart AND "cities" OR city:Wuxi NOT x') == ["smart", "wuxi", "cit"]
+def test_marks_are_the_query_languages_positive_words():
+    marks = highlight.marks_for(parse('smart AND "cities" OR city:Wuxi NOT x governmen*'))
+    assert marks.terms == {"smart", "citi"} and marks.prefixes == ("governmen",)
 
 
-def test_highlight_body_marks_word_starts_only():
-    html, marked = highlight_body("Smarter cities.\n\nA city of smartness; outsmart.", "smart city")
-    assert marked == 4
-    assert "<mark>Smarter</mark> <mark>cities</mark>" in html
-    assert "out<mark>" not in html and "outsmart" in html
-    assert html.count("<p>") == 2
+def test_body_marks_what_the_engine_matches():
+    text = "Smarter cities.\n\nA city of smartness; outsmart. Résumé of governments."
+    html, marked = highlight.body_html(text, highlight.marks_for(parse("smart city resume gov*")))
+    # Stems (cities = city, smartness = smart), accents, prefixes; not "Smarter"/"outsmart",
+    # which the engines do not match either.
+    assert "<mark>cities</mark>" in html and "<mark>city</mark>" in html
+    assert "<mark>smartness</mark>" in html and "<mark>Résumé</mark>" in html
+    assert "<mark>governments</mark>" in html
+    assert "<mark>Smarter</mark>" not in html and "out<mark>" not in html
+    assert marked == 5 and html.count("<p>") == 2
+
+
+def test_snippet_escapes_everything_but_the_marks():
+    marks = highlight.marks_for(parse("sensor"))
+    html = highlight.snippet_html("<b>sensor</b> & <script>x</script>", marks)
+    assert html == "&lt;b&gt;<mark>sensor</mark>&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"

@@ -14,17 +14,20 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
-from django.utils.html import escape
+from psycopg.errors import QueryCanceled
 
+from search.engines import highlight, suggest
+from search.engines import query as qt
 from search.engines.base import (
     FACETS,
     MAX_PAIR_VALUES,
@@ -41,29 +44,22 @@ from search.engines.base import (
     Timeline,
     hit_for,
     ordered_counts,
+    parse_query,
     ranked_values,
 )
 from search.engines.postgres import aggregate as pg_aggregate
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
-from search.engines.query_fields import (
-    FieldQuery,
-    TextQuery,
-    plain_words,
-    split_fields,
-    websearch_parts,
-)
 from search.models import Article
 from smartcity.routers import search_database
 
 CONFIG = pg_schema.TS_CONFIG
-# Private-use characters mark the hits inside ts_headline's output, so the text around them
-# can be HTML-escaped before they become <mark> tags. "<" and ">" travel as two more of them:
-# ts_headline would otherwise treat plain-text "<b>" as markup and drop it.
-_START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
-RANK_NORMALISATION = pg_sql.RANK_NORMALISATION
+# more-like-this ranks with ts_rank_cd, normalised by 1 + log(length).
+RANK_NORMALISATION = 1
 SUGGEST_SIMILARITY = 0.3
+DF_CACHE_WORDS = 50_000
+_LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
 ALL_ROWS = 2**62  # a LIMIT that keeps every row
 MLT_TERMS = 12
 
@@ -85,23 +81,13 @@ def _vector() -> _VectorColumn:
     return _VectorColumn()
 
 
-def mark_html(text: str) -> str:
-    """Escape text for HTML, turning the sentinel pairs from ts_headline into <mark> tags."""
-    return (
-        escape(text)
-        .replace(_START, "<mark>")
-        .replace(_STOP, "</mark>")
-        .replace(_LT, "&lt;")
-        .replace(_GT, "&gt;")
-    )
-
-
 class PostgresBackend(SearchBackend):
     """SEARCH_BACKEND=postgres. The index_dir argument is ignored: the index is the database."""
 
     def __init__(self, index_dir: str | None = None) -> None:
         self.index_dir = None
         self._local = threading.local()
+        self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
 
     # -- where ----------------------------------------------------------------------------
 
@@ -123,6 +109,12 @@ class PostgresBackend(SearchBackend):
                     # took 0.17 s. JIT compiling such queries only adds latency.
                     cursor.execute("SET LOCAL enable_seqscan = off")
                     cursor.execute("SET LOCAL jit = off")
+                    # Every search statement is bounded: a query that would run longer is
+                    # cancelled and answered with a note (search() catches QueryCanceled).
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)",
+                        [f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
+                    )
                 yield
         finally:
             self._local.alias = None
@@ -212,64 +204,224 @@ class PostgresBackend(SearchBackend):
     # -- search ---------------------------------------------------------------------------
 
     def search(self, sq: SearchQuery) -> SearchPage:
-        with self._reading():
-            return self._search(sq)
-
-    def _prepare(self, sq: SearchQuery):
-        """(where, facet flags, tsquery, parsed fields, notes) of a query."""
-        fq = split_fields(sq.q)
-        notes = list(fq.notes)
-        # Title words take part in ranking and highlighting as well as in the title filter.
-        tq = websearch_parts(" ".join([fq.text, *fq.titles]))
-        if tq.note:
-            notes.append(tq.note)
-        tsquery = self._compile(tq)
-        if tq.text and tsquery is None and not tq.note:
-            notes.append(
-                f"“{fq.text}” has only very common words, which are not indexed; "
-                "showing every article that matches the rest."
+        parsed = parse_query(sq.q)
+        try:
+            with self._reading():
+                return self._search(sq, parsed)[0]
+        except OperationalError as error:
+            if not isinstance(error.__cause__, QueryCanceled):
+                raise
+            return SearchPage(
+                query=sq,
+                total=0,
+                hits=[],
+                facets={facet: [] for facet in FACETS},
+                notes=[*parsed.notes, qt.timeout_note(settings.SEARCH_TIMEOUT_MS)],
             )
-        where = pg_sql.match_where(tsquery, fq, sq)
-        return where, pg_sql.facet_flags(sq), tsquery, fq, notes
+
+    def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
+        """(where, facet flags, score, complete matches of a ranked query or None)."""
+        literals = self._literals(parsed, notes, expanded)
+        flags = pg_sql.facet_flags(sq)
+        n_all = None
+        if parsed.ranked:
+            clauses = qt.clauses(parsed.tree)
+            every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
+            n_all = self._count(every, flags)
+            if n_all >= qt.RANKED_FEW:
+                where, score = every, self._bm25(parsed, literals)
+            else:
+                anyof = qt.Or(tuple(c for c, _ in clauses))
+                where = pg_sql.match_where(pg_sql.condition(anyof, literals), sq)
+                score = self._ranked_score(clauses, literals, every)
+        else:
+            where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
+            score = self._bm25(parsed, literals)
+        return where, flags, score, n_all
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
-        with self._reading():
-            where, flags, tsquery, _, _ = self._prepare(sq)
-            every = replace(sq, page=1, per_page=ALL_ROWS)
-            statement = pg_sql.page(where, flags, tsquery, every)
-            # The window counts every match while the outer LIMIT keeps only what is wanted:
-            # one run of the query gives both, in the inner ORDER BY's order.
-            sql = f"SELECT s.id, count(*) OVER () FROM ({statement.sql}) s LIMIT %s"
-            # At least one row, which carries the count.
-            wanted = ALL_ROWS if limit is None else max(limit, 1)
-            with self._connection().cursor() as cursor:
-                cursor.execute(sql, [*statement.params, wanted])
-                rows = cursor.fetchall()
+        parsed = parse_query(sq.q)
+        try:
+            with self._reading():
+                where, flags, score, _ = self._prepare(sq, parsed, [], [])
+                ranked = not parsed.empty and sq.sort == "relevance"
+                every = replace(sq, page=1, per_page=ALL_ROWS)
+                statement = pg_sql.page(where, flags, every, score if ranked else None)
+                # The window counts every match while the outer LIMIT keeps only what is
+                # wanted: one run of the query gives both, in the inner ORDER BY's order.
+                sql = f"SELECT s.id, count(*) OVER () FROM ({statement.sql}) s LIMIT %s"
+                wanted = ALL_ROWS if limit is None else max(limit, 1)  # the row with the count
+                with self._connection().cursor() as cursor:
+                    cursor.execute(sql, [*statement.params, wanted])
+                    rows = cursor.fetchall()
+        except OperationalError as error:
+            if not isinstance(error.__cause__, QueryCanceled):
+                raise
+            return MatchedIds(0, [])
         total = int(rows[0][1]) if rows else 0
         return MatchedIds(total, [int(pk) for pk, _ in rows[:limit]])
 
-    def _search(self, sq: SearchQuery) -> SearchPage:
-        where, flags, tsquery, fq, notes = self._prepare(sq)
-        ranked = tsquery is not None and sq.sort == "relevance"
+    def _search(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
+    ) -> tuple[SearchPage, int | None]:
+        """The page, and for ranked queries how many articles hold every word."""
+        notes = list(parsed.notes)
+        expanded: list[str] = []
+        where, flags, score, n_all = self._prepare(sq, parsed, notes, expanded)
+        ranked = not parsed.empty and sq.sort == "relevance"
         total, facets, page_rows = self._counts(
-            where, flags, sq, pg_sql.ranked_hits(tsquery, sq) if ranked else None
+            where, flags, sq, pg_sql.ranked_hits(score, sq) if ranked else None
         )
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
-                statement = pg_sql.page(where, flags, None, sq)
+                statement = pg_sql.page(where, flags, sq)  # by date
                 cursor.execute(statement.sql, statement.params)
                 page_rows = [(pk, 0.0) for pk, _ in cursor.fetchall()]
-        hits = self._hits(page_rows, tsquery)
-        suggestion = self._suggest(sq, fq) if total == 0 and fq.text else None
-        return SearchPage(
+        if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
+            notes.append(qt.ranked_note(n_all, total))
+        hits = self._hits(page_rows, highlight.marks_for(parsed, expanded))
+        suggestion = None
+        if with_suggestion:
+            suggestion = self._suggest(sq, parsed, total if n_all is None else n_all)
+        page = SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
+        return page, n_all
 
-    def _compile(self, tq: TextQuery) -> str | None:
-        """The tsquery literal for the query text, or None when it has no indexed words."""
-        if not tq.text and not tq.prefixes and not tq.fuzzy:
-            return None
-        statement = pg_sql.compile_tsquery(tq)
+    # -- compiling the query tree -----------------------------------------------------------
+
+    def _literals(
+        self, parsed: qt.ParsedQuery, notes: list[str], expanded: list[str]
+    ) -> dict[qt.Node, str]:
+        """The tsquery literal of every text leaf of the tree ('' when the index cannot hold
+        it); prefix and fuzzy terms expand to at most budget.max_expansion vocabulary words."""
+        out: dict[qt.Node, str] = {}
+        limit = parsed.budget.max_expansion
+        plain = []
+        with self._connection().cursor() as cursor:
+            for leaf in dict.fromkeys(qt.leaves(parsed.tree)):
+                if isinstance(leaf, (qt.Word, qt.Phrase)):
+                    plain.append(leaf)
+                elif isinstance(leaf, (qt.Prefix, qt.Fuzzy)) and leaf.field not in qt.FACET_FIELDS:
+                    statement = pg_sql.expansion(leaf, limit)
+                    cursor.execute(statement.sql, statement.params)
+                    rows = cursor.fetchall()
+                    if isinstance(leaf, qt.Fuzzy):
+                        typed = qt.fold(leaf.text)
+                        rows = [
+                            (w, n) for w, n in rows if suggest.edits(typed, w, 2) <= leaf.distance
+                        ]
+                    words = [w for w, _ in rows]
+                    if isinstance(leaf, qt.Fuzzy) and qt.fold(leaf.text) not in words:
+                        words.insert(0, qt.fold(leaf.text))
+                    if len(words) > limit:
+                        term = leaf.text + ("*" if isinstance(leaf, qt.Prefix) else "~")
+                        note = qt.expansion_note(term, len(words), limit)
+                        if note not in notes:
+                            notes.append(note)
+                        words = words[:limit]
+                    expanded.extend(words)
+                    statement = pg_sql.words_tsquery(words)
+                    cursor.execute(statement.sql, statement.params)
+                    out[leaf] = cursor.fetchone()[0] or ""
+            if plain:
+                parts = [pg_sql.leaf_tsquery(leaf) for leaf in plain]
+                cursor.execute(
+                    "SELECT " + ", ".join(p.sql for p in parts),
+                    [x for p in parts for x in p.params],
+                )
+                for leaf, literal in zip(plain, cursor.fetchone(), strict=True):
+                    out[leaf] = literal or ""
+        return out
+
+    def _term_weights(self, parsed: qt.ParsedQuery, literals) -> dict[str, float]:
+        """Lexeme -> how often the query asks for it (repeats count, as in BM25's qtf)."""
+        weights: dict[str, float] = {}
+        counts = dict(qt.clauses(parsed.tree)) if parsed.ranked else {}
+        for leaf in _positive_leaves(parsed.tree):
+            literal = literals.get(leaf)
+            if not literal:
+                continue
+            for lexeme in dict.fromkeys(_lexemes(literal)):
+                weights[lexeme] = weights.get(lexeme, 0.0) + counts.get(leaf, 1)
+        return weights
+
+    def _statistics(self, lexemes: list[str]) -> tuple[dict[str, float], float]:
+        """idf of each lexeme and the average document length (distinct lexemes)."""
+        with self._connection().cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT count(*) FROM {pg_sql.ARTICLE}), "
+                f"(SELECT max(id) FROM {pg_sql.ARTICLE}), s.t, s.b "
+                f"FROM (SELECT avg(length(title)) AS t, avg(length(body)) AS b "
+                f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x) s"
+            )
+            n_docs, last_id, avg_title, avg_body = cursor.fetchone()
+            # Document frequencies are remembered while the archive keeps its size: they
+            # cost a pass over each word's rows (titles and bodies counted apart).
+            signature = (self.alias, n_docs, last_id)
+            cache = self._df_cache.setdefault(signature, {})
+            if len(self._df_cache) > 1:
+                for old in [k for k in self._df_cache if k != signature]:
+                    del self._df_cache[old]
+            missing = [t for t in lexemes if t not in cache]
+            # Per field, as Whoosh counts: a word rare in titles weighs more there.
+            cursor.execute(
+                f"SELECT t, count(*), count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
+                f" '{{a}}') @@ to_tsquery('simple', quote_literal(t))), "
+                f"count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
+                f" '{{b}}') @@ to_tsquery('simple', quote_literal(t))) "
+                f"FROM unnest(%s::text[]) t JOIN {pg_sql.ARTICLE} a "
+                f"ON a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t)) "
+                "GROUP BY t",
+                [missing],
+            )
+            found = {t: (in_titles, in_bodies) for t, _, in_titles, in_bodies in cursor.fetchall()}
+            if len(cache) > DF_CACHE_WORDS:
+                cache.clear()
+            for t in missing:
+                cache[t] = found.get(t)
+            idf = {
+                t: (qt.idf(n_docs, cache[t][0]), qt.idf(n_docs, cache[t][1]))
+                for t in lexemes
+                if cache.get(t) is not None
+            }
+        return idf, (float(avg_title or 1.0), float(avg_body or 1.0))
+
+    def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
+        weights = self._term_weights(parsed, literals)
+        idf, avg = self._statistics(list(weights))
+        return pg_sql.bm25(_weighted(weights, idf), avg)
+
+    def _ranked_score(self, clauses, literals, every: pg_sql.Sql) -> pg_sql.Sql:
+        """BM25 x (share of the query's weight held) ** COORDINATION, complete matches lifted
+        above the rest (the Whoosh engine's Evaluator.ranked, in SQL)."""
+        weights: dict[str, float] = {}
+        clause_weights = []
+        all_lexemes = {lx for c, _ in clauses for lx in _lexemes(literals.get(c) or "")}
+        idf, avg = self._statistics(sorted(all_lexemes))
+        for clause, n in clauses:
+            lexemes = list(dict.fromkeys(_lexemes(literals.get(clause) or "")))
+            for lx in lexemes:
+                weights[lx] = weights.get(lx, 0.0) + n
+            rarest = max((idf[lx][1] for lx in lexemes if lx in idf), default=0.0)
+            clause_weights.append((clause, n * rarest or 1.0))
+        bm25 = pg_sql.bm25(_weighted(weights, idf), avg)
+        total = sum(w for _, w in clause_weights) or 1.0
+        held_parts, held_params = [], []
+        for clause, w in clause_weights:
+            cond = pg_sql.condition(clause, literals)
+            held_parts.append(f"(CASE WHEN {cond.sql} THEN {float(w)} ELSE 0 END)")
+            held_params += cond.params
+        held = "(" + " + ".join(held_parts) + f") / {total}"
+        # Complete matches: the lift exceeds any partial score (held share < 1 there).
+        sql = (
+            f"(CASE WHEN {every.sql} THEN 1e6 ELSE 0 END + "
+            f"{bm25.sql} * power({held}, {qt.COORDINATION}))"
+        )
+        return pg_sql.Sql(sql, [*every.params, *bm25.params, *held_params])
+
+    def _count(self, where: pg_sql.Sql, flags) -> int:
+        statement = pg_sql.count(where, flags)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             return cursor.fetchone()[0]
@@ -295,34 +447,32 @@ class PostgresBackend(SearchBackend):
         facets = {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
         return total, facets, hits
 
-    def _hits(self, page_rows: list[tuple[int, float]], tsquery: str | None) -> list[Hit]:
-        """Highlights for one page of hits only: ts_headline is the costly part."""
+    def _hits(self, page_rows: list[tuple[int, float]], marks) -> list[Hit]:
+        """One page of hits, marked by the one highlighter (search/engines/highlight.py)."""
         if not page_rows:
             return []
         ids = [pk for pk, _ in page_rows]
         qs = (
             self._articles()
             .filter(pk__in=ids)
+            .defer("raw_content")
             .prefetch_related("cities", "organisations")
             .order_by()
         )
-        marked: dict[int, tuple[str, str]] = {}
-        if tsquery is not None:
-            statement = pg_sql.headlines(ids, tsquery, _START, _STOP, _LT, _GT)
-            with self._connection().cursor() as cursor:
-                cursor.execute(statement.sql, statement.params)
-                marked = {pk: (mark_html(t), mark_html(b)) for pk, t, b in cursor.fetchall()}
         by_id = {a.pk: a for a in qs}
         hits = []
         for pk, score in page_rows:
             a = by_id.get(pk)
             if a is None:  # deleted between the two queries
                 continue
-            if pk in marked:
-                title_html, snippet = marked[pk]
-            else:
-                snippet, title_html = escape(a.body[:SNIPPET_CHARS]), escape(a.title)
-            hits.append(hit_for(a, score=float(score), title_html=title_html, snippet=snippet))
+            hits.append(
+                hit_for(
+                    a,
+                    score=float(score),
+                    title_html=highlight.title_html(a.title, marks),
+                    snippet=highlight.snippet_html(a.body, marks, SNIPPET_CHARS),
+                )
+            )
         return hits
 
     # -- aggregates (see the contract) ----------------------------------------------------
@@ -382,48 +532,40 @@ class PostgresBackend(SearchBackend):
 
     # -- suggestions ----------------------------------------------------------------------
 
-    def _suggest(self, sq: SearchQuery, fq: FieldQuery) -> str | None:
-        """A spelling that finds something: each unknown word swapped for its nearest
-        vocabulary word by trigram similarity, offered only when the new query matches."""
-        words = plain_words(fq.text)
-        if not words:
+    def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
+        if not suggest.replaceable(parsed):
             return None
-        suggestion = sq.q
-        changed = False
-        with self._connection().cursor() as cursor:
-            for word in words:
+
+        def known(word: str) -> bool:
+            with self._connection().cursor() as cursor:
                 cursor.execute(
                     f"SELECT 1 FROM {pg_schema.VOCABULARY_TABLE} WHERE word = lower(unaccent(%s))",
                     [word],
                 )
-                if cursor.fetchone():
-                    continue
+                return cursor.fetchone() is not None
+
+        def near(word: str) -> list[tuple[str, int]]:
+            with self._connection().cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT word FROM {pg_schema.VOCABULARY_TABLE}
+                    SELECT word, ndoc FROM {pg_schema.VOCABULARY_TABLE}
                     WHERE word %% lower(unaccent(%s))
                       AND similarity(word, lower(unaccent(%s))) >= %s
                     ORDER BY similarity(word, lower(unaccent(%s))) DESC, ndoc DESC, word
-                    LIMIT 1
+                    LIMIT 20
                     """,
                     [word, word, SUGGEST_SIMILARITY, word],
                 )
-                row = cursor.fetchone()
-                if row:
-                    suggestion = re.sub(
-                        rf"(?<!\w){re.escape(word)}(?!\w)", row[0], suggestion, count=1
-                    )
-                    changed = True
-        if not changed:
-            return None
-        check = split_fields(suggestion)
-        tsquery = self._compile(websearch_parts(" ".join([check.text, *check.titles])))
-        if tsquery is None:
-            return None
-        statement = pg_sql.exists(pg_sql.match_where(tsquery, check, sq), pg_sql.facet_flags(sq))
-        with self._connection().cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            return suggestion if cursor.fetchone()[0] else None
+                return cursor.fetchall()
+
+        def count(text: str) -> int:
+            again = parse_query(text)
+            page, complete = self._search(
+                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
+            )
+            return complete if complete is not None else page.total
+
+        return suggest.suggest(parsed, found, known=known, near=near, count=count)
 
     # -- more like this -------------------------------------------------------------------
 
@@ -462,7 +604,7 @@ class PostgresBackend(SearchBackend):
             .order_by("-rank", "-id")
             .values_list("id", "rank")[:limit]
         )
-        return self._hits(list(rows), None)
+        return self._hits(list(rows), highlight.Marks())
 
 
 def _words_sql(ids: list[int] | None) -> str:
@@ -483,3 +625,15 @@ def _positions_sql(article_id: int) -> str:
 
 def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:
     return ordered_counts(facet, counts, sq.selected(facet))
+
+
+def _weighted(weights: dict[str, float], idf) -> list[tuple[str, float, float]]:
+    return [(t, w * idf[t][0], w * idf[t][1]) for t, w in weights.items() if t in idf]
+
+
+def _lexemes(literal: str) -> list[str]:
+    """The lexemes of a tsquery literal ('smart' & 'citi' -> smart, citi)."""
+    return [m.replace("''", "'") for m in _LEXEME_RE.findall(literal)]
+
+
+_positive_leaves = highlight.positive_leaves

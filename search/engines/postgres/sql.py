@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from search.engines import query as qt
 from search.engines.base import FACETS, UNDATED, SearchQuery
 from search.engines.postgres import schema as pg_schema
-from search.engines.query_fields import FieldQuery, TextQuery
 from search.models import Article, City, Organisation
 
 CONFIG = pg_schema.TS_CONFIG
-# ts_rank_cd normalisation 1: divide by 1 + log(length), so long articles do not win by size.
-RANK_NORMALISATION = 1
-# word* and word~ expand to at most this many vocabulary words (the most frequent ones).
-MAX_EXPANSION = 200
-FUZZY_SIMILARITY = 0.4
+VECTOR = f"a.{pg_schema.VECTOR_COLUMN}"
 
 ARTICLE = Article._meta.db_table
 CITY = City._meta.db_table
 ORG = Organisation._meta.db_table
 ARTICLE_CITY = Article.cities.through._meta.db_table
 ARTICLE_ORG = Article.organisations.through._meta.db_table
+FACET_TABLES = {
+    "city": (ARTICLE_CITY, CITY, "city_id"),
+    "organisation": (ARTICLE_ORG, ORG, "organisation_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -67,70 +67,86 @@ def _has_value(link: str, value_table: str, fk: str, condition: str) -> str:
     )
 
 
-def _like_prefix(prefix: str) -> str:
+def like_prefix(prefix: str) -> str:
     return prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def compile_tsquery(tq: TextQuery) -> Sql:
-    """SQL giving the query as a tsquery literal (NULL when it has no lexemes): websearch
-    syntax for the text, ANDed with each `prefix*` and `fuzzy~` term. Those two expand to
-    the vocabulary's words (which to_tsquery then stems like the index), so `governmen*`
-    finds "government" although its stem is "govern"."""
-    parts, params = [], []
-    if tq.text:
-        parts.append("websearch_to_tsquery(%s::regconfig, %s)")
-        params += [CONFIG, tq.text]
+# -- the query tree's text leaves as tsqueries -----------------------------------------------
+
+
+def leaf_tsquery(node: qt.Node) -> Sql:
+    """SQL giving one word or phrase as a tsquery literal. The index reads "e-government" as
+    e-govern, e and govern; the query reads its pieces as a phrase (e <-> govern), which
+    matches "e-government" and "e government" as the Whoosh engine does."""
+    words = [node.text] if isinstance(node, qt.Word) else list(node.words)
+    text = " ".join(w.replace("-", " ") for w in words)
+    return Sql("phraseto_tsquery(%s::regconfig, %s)::text", [CONFIG, text])
+
+
+def expansion(node: qt.Node, limit: int) -> Sql:
+    """Vocabulary words a prefix* / fuzzy~ term stands for, the most frequent first (limit+1
+    rows, so the caller can tell that it cut)."""
     vocabulary = pg_schema.VOCABULARY_TABLE
-    for prefix in tq.prefixes:
-        parts.append(
-            f"""(to_tsquery('simple', quote_literal(lower(unaccent(%s))) || ':*') ||
-                coalesce((SELECT to_tsquery(%s::regconfig, string_agg(quote_literal(w.word), ' | '))
-                          FROM (SELECT word FROM {vocabulary} WHERE word LIKE lower(unaccent(%s))
-                                ORDER BY ndoc DESC LIMIT {MAX_EXPANSION}) w), ''::tsquery))"""
+    if isinstance(node, qt.Prefix):
+        return Sql(
+            f"SELECT word, ndoc FROM {vocabulary} WHERE word LIKE lower(unaccent(%s)) "
+            f"ORDER BY ndoc DESC, word LIMIT %s",
+            [like_prefix(node.text), limit + 1],
         )
-        params += [prefix, CONFIG, _like_prefix(prefix)]
-    for word in tq.fuzzy:
-        parts.append(
-            f"""(to_tsquery(%s::regconfig, quote_literal(%s)) ||
-                coalesce((SELECT to_tsquery(%s::regconfig, string_agg(quote_literal(w.word), ' | '))
-                          FROM (SELECT word FROM {vocabulary}
-                                WHERE word %% lower(unaccent(%s))
-                                  AND similarity(word, lower(unaccent(%s))) >= {FUZZY_SIMILARITY}
-                                ORDER BY similarity(word, lower(unaccent(%s))) DESC, ndoc DESC
-                                LIMIT {MAX_EXPANSION}) w), ''::tsquery))"""
-        )
-        params += [CONFIG, word, CONFIG, word, word, word]
-    expression = " && ".join(f"({p})" for p in parts) or "''::tsquery"
+    # Trigram neighbours, checked for edit distance by the caller (no fuzzystrmatch here).
     return Sql(
-        f"SELECT CASE WHEN numnode(q) > 0 THEN q::text END FROM (SELECT {expression} AS q) s",
-        params,
+        f"""SELECT word, ndoc FROM {vocabulary}
+            WHERE word %% lower(unaccent(%s)) AND left(word, 1) = left(lower(unaccent(%s)), 1)
+            ORDER BY similarity(word, lower(unaccent(%s))) DESC, ndoc DESC, word LIMIT 500""",
+        [node.text, node.text, node.text],
     )
 
 
-def match_where(tsquery: str | None, fq: FieldQuery, sq: SearchQuery) -> Sql:
-    """What every count shares: the query text, its field:value terms and the year range.
-    `tsquery` is a literal from compile_tsquery."""
-    clauses, params = ["TRUE"], []
-    if tsquery:
-        clauses.append(f"a.{pg_schema.VECTOR_COLUMN} @@ %s::tsquery")
-        params.append(tsquery)
-    for title in fq.titles:
-        # The GIN index narrows by the main tsquery (which holds the title words too); this
-        # re-checks the few rows left against the title alone.
-        clauses.append(
-            "to_tsvector(%s::regconfig, translate(a.title, '<>', '  ')) "
-            "@@ websearch_to_tsquery(%s::regconfig, %s)"
+def words_tsquery(words: list[str]) -> Sql:
+    """The tsquery of any of these vocabulary words, stemmed as the index is."""
+    return Sql(
+        "SELECT coalesce(to_tsquery(%s::regconfig, string_agg(quote_literal(w), ' | '))::text, '')"
+        " FROM unnest(%s::text[]) w",
+        [CONFIG, words],
+    )
+
+
+def condition(node: qt.Node | None, literals: dict[qt.Node, str]) -> Sql:
+    """The WHERE condition of a query tree; `literals` holds each text leaf's tsquery."""
+    if node is None:
+        return Sql("TRUE", [])
+    if isinstance(node, (qt.And, qt.Or)):
+        parts = [condition(c, literals) for c in node.children]
+        joiner = " AND " if isinstance(node, qt.And) else " OR "
+        return Sql(
+            "(" + joiner.join(p.sql for p in parts) + ")", [x for p in parts for x in p.params]
         )
-        params += [CONFIG, CONFIG, title]
-    for city in fq.cities:
-        clauses.append(_has_value(ARTICLE_CITY, CITY, "city_id", "lower(v.name) = lower(%s)"))
-        params.append(city)
-    for org in fq.organisations:
-        clauses.append(_has_value(ARTICLE_ORG, ORG, "organisation_id", "lower(v.name) = lower(%s)"))
-        params.append(org)
-    for lo, hi in fq.years:
-        clauses.append("a.year BETWEEN %s AND %s")
-        params += [lo, hi]
+    if isinstance(node, qt.Not):
+        inner = condition(node.child, literals)
+        return Sql(f"NOT coalesce({inner.sql}, FALSE)", inner.params)
+    if isinstance(node, qt.YearRange):
+        return Sql("a.year BETWEEN %s AND %s", [node.lo, node.hi])
+    if isinstance(node, qt.FacetValue):
+        link, table, fk = FACET_TABLES[node.field]
+        return Sql(_has_value(link, table, fk, "v.name = %s"), [node.value])
+    if isinstance(node, qt.Prefix) and node.field in qt.FACET_FIELDS:
+        link, table, fk = FACET_TABLES[node.field]
+        cond = "lower(unaccent(v.name)) LIKE lower(unaccent(%s))"
+        return Sql(_has_value(link, table, fk, cond), [like_prefix(node.text)])
+    literal = literals.get(node) or ""
+    if not literal:
+        return Sql("FALSE", [])  # nothing in the index it could match
+    if node.field == "title":
+        return Sql(
+            f"({VECTOR} @@ %s::tsquery AND ts_filter({VECTOR}, '{{a}}') @@ %s::tsquery)",
+            [literal, literal],
+        )
+    return Sql(f"{VECTOR} @@ %s::tsquery", [literal])
+
+
+def match_where(cond: Sql, sq: SearchQuery) -> Sql:
+    """What every count shares: the query's condition and the year range."""
+    clauses, params = [cond.sql], list(cond.params)
     if sq.year_from is not None:
         clauses.append("a.year >= %s")
         params.append(sq.year_from)
@@ -138,6 +154,44 @@ def match_where(tsquery: str | None, fq: FieldQuery, sq: SearchQuery) -> Sql:
         clauses.append("a.year <= %s")
         params.append(sq.year_to)
     return Sql(" AND ".join(clauses), params)
+
+
+# -- BM25 -----------------------------------------------------------------------------------
+
+# Title words count this many times a body word (as the Whoosh schema's field boost).
+TITLE_WEIGHT = 3
+
+
+def bm25(terms: list[tuple[str, float, float]], avg_lengths: tuple[float, float]) -> Sql:
+    """BM25F of the row `a` for (lexeme, weight in titles, weight in bodies) terms (query
+    weight x the field's idf), as the Whoosh engine
+    scores: title and body each saturate on their own (title frequencies x TITLE_WEIGHT),
+    normalised by their own length (in characters: proportional to words, and free to read)
+    against the archive's average; term frequencies are read from the stored vector's
+    positions (weight A = title, B = body)."""
+    if not terms:
+        return Sql("0::real", [])
+    lexemes = [t for t, _, _ in terms]
+    title_weights = [w for _, w, _ in terms]
+    body_weights = [w for _, _, w in terms]
+    k1, b = qt.K1, qt.B
+    avg_title, avg_body = avg_lengths
+
+    def saturated(tf: str, length: str, avg: float) -> str:
+        return f"({tf} * {k1 + 1}) / ({tf} + {k1} * ({1 - b} + {b} * {length} / {avg!r}))"
+
+    title = saturated("f.ta", "length(a.title)", max(avg_title, 1.0))
+    body = saturated("f.tb", "length(a.body)", max(avg_body, 1.0))
+    return Sql(
+        f"""(SELECT coalesce(sum(q.wt * {title} + q.wb * {body}), 0)::real
+             FROM (SELECT u.lexeme,
+                          {TITLE_WEIGHT} * cardinality(array_positions(u.weights, 'A')) AS ta,
+                          cardinality(array_positions(u.weights, 'B')) AS tb
+                   FROM unnest({VECTOR}) u WHERE u.lexeme = ANY(%s::text[])) f
+             JOIN unnest(%s::text[], %s::float8[], %s::float8[]) AS q(t, wt, wb)
+               ON q.t = f.lexeme)""",
+        [lexemes, lexemes, title_weights, body_weights],
+    )
 
 
 def facet_flags(sq: SearchQuery) -> dict[str, Sql]:
@@ -202,66 +256,45 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
     return Sql(sql, params)
 
 
-def ranked_hits(tsquery: str, sq: SearchQuery) -> Sql:
-    """The best page of the matched set `m` (see counts), ranked by ts_rank_cd."""
+def ranked_hits(score: Sql, sq: SearchQuery) -> Sql:
+    """The best page of the matched set `m` (see counts), by the score expression."""
     newest = "m.published_date DESC NULLS LAST, m.id DESC"
     sql = f"""
-        SELECT 'hit', m.id::text, NULL,
-               ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, %s::tsquery, {RANK_NORMALISATION}) AS score
+        SELECT 'hit', m.id::text, NULL, {score.sql} AS score
         FROM m JOIN {ARTICLE} a ON a.id = m.id
         WHERE {_all_flags()}
         ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
     """
-    return Sql(sql, [tsquery, sq.per_page, (sq.page - 1) * sq.per_page])
+    return Sql(sql, [*score.params, sq.per_page, (sq.page - 1) * sq.per_page])
 
 
-def page(where: Sql, flags: dict[str, Sql], tsquery: str | None, sq: SearchQuery) -> Sql:
-    """(id, score) of one page of hits, best first (or by date)."""
+def page(where: Sql, flags: dict[str, Sql], sq: SearchQuery, score: Sql | None = None) -> Sql:
+    """(id, score) of one page of hits: by `score` when given (best first), else by date."""
     filters = " AND ".join(f.sql for f in flags.values())
     params = [p for f in flags.values() for p in f.params]
     newest = "a.published_date DESC NULLS LAST, a.id DESC"
-    if sq.sort == "oldest":
-        order, score = "a.published_date ASC NULLS LAST, a.id ASC", "0"
-    elif sq.sort == "added":  # ids grow as articles are added
-        order, score = "a.id DESC", "0"
-    elif sq.sort == "newest" or not tsquery:
-        order, score = newest, "0"
-    else:
-        score = f"ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, %s::tsquery, {RANK_NORMALISATION})"
+    select, select_params = "0", []
+    if score is not None:
+        select, select_params = score.sql, list(score.params)
         order = f"score DESC, {newest}"
-    select_params = [tsquery] if score != "0" else []
+    elif sq.sort == "oldest":
+        order = "a.published_date ASC NULLS LAST, a.id ASC"
+    elif sq.sort == "added":  # ids grow as articles are added
+        order = "a.id DESC"
+    else:
+        order = newest
     sql = (
-        f"SELECT a.id, {score} AS score FROM {ARTICLE} a "
+        f"SELECT a.id, {select} AS score FROM {ARTICLE} a "
         f"WHERE {where.sql} AND {filters} ORDER BY {order} LIMIT %s OFFSET %s"
     )
     offset = (sq.page - 1) * sq.per_page
     return Sql(sql, [*select_params, *where.params, *params, sq.per_page, offset])
 
 
-def exists(where: Sql, flags: dict[str, Sql]) -> Sql:
+def count(where: Sql, flags: dict[str, Sql]) -> Sql:
     filters = " AND ".join(f.sql for f in flags.values())
     params = [p for f in flags.values() for p in f.params]
     return Sql(
-        f"SELECT EXISTS (SELECT 1 FROM {ARTICLE} a WHERE {where.sql} AND {filters})",
+        f"SELECT count(*) FROM {ARTICLE} a WHERE {where.sql} AND {filters}",
         [*where.params, *params],
     )
-
-
-def headlines(ids: list[int], tsquery: str, start: str, stop: str, lt: str, gt: str) -> Sql:
-    """(id, title, snippet) with the query's words between start/stop; "<" and ">" of the
-    plain text travel as lt/gt, and those four characters are removed from the text first,
-    so the caller can escape everything else and only then insert <mark> tags."""
-    chars, swap = f"<>{start}{stop}{lt}{gt}", f"{lt}{gt}"
-    # One passage, not MaxFragments: with fragments, a cover longer than MaxWords was cut
-    # into a fragment holding none of the query words.
-    body_options = f"StartSel={start}, StopSel={stop}, MaxWords=40, MinWords=20"
-    title_options = f"StartSel={start}, StopSel={stop}, HighlightAll=true"
-    sql = f"""
-        SELECT a.id,
-          ts_headline(%s::regconfig, translate(a.title, %s, %s), q, %s),
-          ts_headline(%s::regconfig, translate(a.body, %s, %s), q, %s)
-        FROM {ARTICLE} a, (SELECT %s::tsquery AS q) s
-        WHERE a.id = ANY(%s)
-    """
-    params = [CONFIG, chars, swap, title_options, CONFIG, chars, swap, body_options]
-    return Sql(sql, [*params, tsquery, ids])

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.utils.html import escape
 from whoosh import index
-from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.query import Or, Term
-from whoosh.support.charset import accent_map
 
+from search.engines import query as qt
+from search.engines import suggest
 from search.engines.base import (
     FACETS,
     MAX_PAIR_VALUES,
@@ -45,23 +47,31 @@ from search.engines.base import (
     documents,
     hit_for,
     ordered_counts,
+    parse_query,
     ranked_values,
 )
+from search.engines.highlight import ANALYZER, HIGHLIGHTER
 from search.engines.whoosh import write as whoosh_write
-from search.engines.whoosh.highlight import Highlighter
 from search.engines.whoosh.identity import BuildStore, IndexMissing, dying_children
 from search.engines.whoosh.identity import identity as build_identity
-from search.engines.whoosh.query import Evaluator, QueryParser, plain_words
+from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
 from search.engines.whoosh.state import SearchState
 
-ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
-HIGHLIGHTER = Highlighter(ANALYZER)
 SNIPPET_CHARS = 300
-FEW_RESULTS = 3
+NEAR_STEMS = 3  # vocabulary stems a misspelt word is compared with (the most frequent)
 # Reading the index through mmap is faster but its touched pages count as resident memory.
 USE_MMAP = (
     os.environ.get("SEARCH_WHOOSH_MMAP", "0") == "1"
 )  # below this many hits, offer a spelling suggestion
+
+
+class NameList(KEYWORD):
+    """Facet names, one per line, each kept whole as typed (commas and case included)."""
+
+    def __init__(self) -> None:
+        super().__init__(lowercase=False, scorable=False)
+        self.analyzer = RegexTokenizer(r"[^\n]+")
+
 
 SCHEMA = Schema(
     id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False, sortable=True),
@@ -73,14 +83,14 @@ SCHEMA = Schema(
     language=ID(),
     date=NUMERIC(int, bits=32, sortable=True),  # proleptic ordinal, for sorting by date
     year=NUMERIC(int, bits=32, sortable=True),
-    city=KEYWORD(commas=True, lowercase=False, scorable=False),
-    organisation=KEYWORD(commas=True, lowercase=False, scorable=False),
+    city=NameList(),
+    organisation=NameList(),
 )
 
 
 def _join(values: Iterable[str]) -> str | None:
-    # Commas separate the values of a KEYWORD field; a name never contains one.
-    return ",".join(v.replace(",", " ") for v in values) or None
+    # One canonical name per line: names may hold commas ("Ping An ..., Ltd."), never a newline.
+    return "\n".join(" ".join(v.split()) for v in values) or None
 
 
 def index_fields(doc: IndexDoc) -> dict:
@@ -125,7 +135,6 @@ class WhooshBackend(SearchBackend):
         self._ix = None
         self._build: str | None = None
         self._state: SearchState | None = None
-        self._parser = QueryParser(SCHEMA)
         self.write_wait = whoosh_write.WAIT_SECONDS  # how long an update waits for the lock
 
     # -- the index: the build CURRENT names (identity.py) ----------------------------------
@@ -293,22 +302,52 @@ class WhooshBackend(SearchBackend):
         return base, filters, final
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
+        parsed = parse_query(sq.q)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
         with self._lock:
             state = self.state()
-            q, _ = self._parser.parse(sq.q)
-            match = Evaluator(state)(q)
+            evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+            try:
+                match, _ = self._match(evaluator, parsed)
+            except QueryTimeout:
+                return MatchedIds(0, [])
             _, _, final = self._masks(state, match, sq)
             total = int(final.sum())
             k = total if limit is None else min(limit, total)
-            docnums = self._ranked(state, final, match.score, sq, k)
+            docnums = self._ranked(state, final, match.score, sq, k, not parsed.empty)
             return MatchedIds(total, state.article_ids[docnums].tolist())
 
+    @staticmethod
+    def _match(evaluator: Evaluator, parsed: qt.ParsedQuery):
+        """The match of a parsed query, and for ranked queries how many hold every word."""
+        if parsed.ranked:
+            parts = [(compile_tree(c, ANALYZER), n) for c, n in qt.clauses(parsed.tree)]
+            return evaluator.ranked(parts)
+        return evaluator(compile_tree(parsed.tree, ANALYZER)), None
+
     def search(self, sq: SearchQuery) -> SearchPage:
+        parsed = parse_query(sq.q)
+        try:
+            return self._search(sq, parsed)[0]
+        except QueryTimeout:
+            return SearchPage(
+                query=sq,
+                total=0,
+                hits=[],
+                facets={facet: [] for facet in FACETS},
+                notes=[*parsed.notes, qt.timeout_note(settings.SEARCH_TIMEOUT_MS)],
+            )
+
+    def _search(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, with_suggestion: bool = True
+    ) -> tuple[SearchPage, int | None]:
+        """The page, and for ranked queries how many articles hold every word."""
+        notes = list(parsed.notes)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
         with self._lock:
             state = self.state()
-            q, notes = self._parser.parse(sq.q)
-            evaluator = Evaluator(state)
-            match = evaluator(q)
+            evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+            match, n_all = self._match(evaluator, parsed)
             base, filters, final = self._masks(state, match, sq)
             total = int(final.sum())
             facets = {}
@@ -320,19 +359,29 @@ class WhooshBackend(SearchBackend):
                         mask &= other_mask
                 facets[facet] = self._facet_counts(state, facet, mask, sq.selected(facet))
             start = (sq.page - 1) * sq.per_page
-            docnums = self._ranked(state, final, match.score, sq, start + sq.per_page)[start:]
-            ranked = [(int(state.article_ids[d]), float(match.score[d])) for d in docnums]
+            scored = not parsed.empty
+            docnums = self._ranked(state, final, match.score, sq, start + sq.per_page, scored)
+            ranked = [(int(state.article_ids[d]), float(match.score[d])) for d in docnums[start:]]
             terms = set(evaluator.highlight_terms)
+            notes += evaluator.notes
+        if n_all is not None and n_all < qt.RANKED_FEW and total > n_all:
+            notes.append(qt.ranked_note(n_all, total))
         hits = self._hits(ranked, terms)
-        suggestion = self._suggest(sq.q) if total < FEW_RESULTS and sq.q.strip() else None
-        return SearchPage(
+        suggestion = None
+        if with_suggestion:
+            suggestion = self._suggest(sq, parsed, total if n_all is None else n_all)
+        page = SearchPage(
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
+        return page, n_all
 
     def _matches(self, state, sq: SearchQuery) -> np.ndarray:
         """Every document the query matches, its facet filters applied."""
-        q, _ = self._parser.parse(sq.q)
-        return self._masks(state, Evaluator(state)(q), sq)[2]
+        parsed = parse_query(sq.q)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
+        evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+        match, _ = self._match(evaluator, parsed)
+        return self._masks(state, match, sq)[2]
 
     # -- aggregates (see the contract) ----------------------------------------------------
 
@@ -405,10 +454,10 @@ class WhooshBackend(SearchBackend):
         )
 
     @staticmethod
-    def _ranked(state, final, score, sq: SearchQuery, k: int) -> np.ndarray:
+    def _ranked(state, final, score, sq: SearchQuery, k: int, scored: bool) -> np.ndarray:
         candidates = np.flatnonzero(final)
         sort = sq.sort
-        if sort == "relevance" and not sq.q.strip():
+        if sort == "relevance" and not scored:
             sort = "newest"  # nothing to rank by: the latest first
         if sort == "relevance":
             key = -score[candidates].astype(np.float64)
@@ -449,38 +498,52 @@ class WhooshBackend(SearchBackend):
             hits.append(hit_for(a, score=score, title_html=title_html, snippet=snippet))
         return hits
 
-    def _suggest(self, text: str) -> str | None:
-        """The query with unknown words replaced by near words of the index, or None.
+    def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
+        if not suggest.replaceable(parsed):
+            return None
 
-        Candidates are body stems within two edits (same first letter), the most frequent
-        first; a stem is shown as the word it stands for in an article that contains it.
-        """
-        replacements = {}
-        with self._lock:
-            state = self.state()
-            reader = state.searcher.reader()
-            for word in dict.fromkeys(w.lower() for w in plain_words(text)):
-                if len(word) < 3 or word.isdigit():
-                    continue
-                stem = _stem(word)
-                if stem is None or ("body", stem) in reader or ("title", stem) in reader:
-                    continue
+        def known(word: str) -> bool:
+            reader = self.state().searcher.reader()
+            stems = [t.text for t in ANALYZER(word)]
+            return bool(stems) and all(
+                ("body", s) in reader or ("title", s) in reader for s in stems
+            )
+
+        def near(word: str) -> list[tuple[str, int]]:
+            stem = _stem(word)
+            if stem is None:
+                return []
+            with self._lock:
+                state = self.state()
+                reader = state.searcher.reader()
                 # Per segment: see Evaluator._expanded.
-                near = {
+                stems = {
                     t for leaf, _ in state.leaves for t in leaf.terms_within("body", stem, 2, 1)
                 }
-                near = [t for t in near if t != stem and len(t) > 1]
-                if near:
-                    best = max(near, key=lambda t: (reader.doc_frequency("body", t), t))
-                    ids, _ = state.postings("body", best)
+                ranked = sorted(
+                    ((reader.doc_frequency("body", t), t) for t in stems if len(t) > 1),
+                    reverse=True,
+                )[:NEAR_STEMS]
+                firsts = []
+                for freq, t in ranked:
+                    ids, _ = state.postings("body", t)
                     if len(ids):
-                        replacements[word] = (best, int(state.article_ids[ids[0]]))
-        out = text
-        for word, (stem, article_id) in replacements.items():
-            surface = _surface_word(article_id, stem)
-            if surface:
-                out = _replace_word(out, word, surface)
-        return out if out != text else None
+                        firsts.append((freq, t, int(state.article_ids[ids[0]])))
+            out = []
+            for freq, t, article_id in firsts:
+                surface = _surface_word(article_id, t)
+                if surface:
+                    out.append((surface, freq))
+            return out
+
+        def count(text: str) -> int:
+            again = parse_query(text)
+            page, complete = self._search(
+                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
+            )
+            return complete if complete is not None else page.total
+
+        return suggest.suggest(parsed, found, known=known, near=near, count=count)
 
     def more_like_this(self, article_id: int, limit: int = 5) -> Sequence[Hit]:
         from search.models import Article
@@ -562,10 +625,6 @@ def _surface_word(article_id: int, stem: str) -> str | None:
         if token.text == stem:
             return text[token.startchar : token.endchar].lower()
     return None
-
-
-def _replace_word(text: str, word: str, replacement: str) -> str:
-    return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
 
 
 def as_date(ordinal: int) -> dt.date | None:

@@ -1,9 +1,4 @@
-"""The query language: parse with Whoosh's parser, evaluate with numpy over a SearchState.
-
-Parsing: words are ANDed; OR, NOT, -word, "phrases", field:value (city:, org:, year:,
-title:), prefix* and fuzzy~ are understood. A query that does not read as written (an
-unclosed quote, unbalanced parentheses, a dangling operator) is answered with its plain
-words and a note.
+"""The query tree (search/engines/query.py) compiled to Whoosh queries, evaluated with numpy.
 
 Evaluation: every node gives a boolean match mask and a BM25F score array over all
 documents of the index. Term postings are read block by block into arrays, so AND/OR/NOT
@@ -14,102 +9,100 @@ Whoosh's own matchers.
 
 from __future__ import annotations
 
-import math
-import re
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
+from whoosh.scoring import BM25F
 
+from search.engines import query as qt
+from search.engines.whoosh.adapter import expand
 from search.engines.whoosh.state import FACET_FIELDS, SCORED_FIELDS, SearchState
 
-K1, B = 1.2, 0.75
+K1, B = qt.K1, qt.B
 # Whoosh's FuzzyTerm compares a term with every word of the field; a fixed first letter
 # cuts that to a small share of the vocabulary, and people rarely mistype a first letter.
 FUZZY_PREFIX = 1
-MAX_FUZZY_EDITS = 2
-MAX_EXPANSION = 200  # prefix/fuzzy terms kept (the most frequent ones)
-
-_FIELD_ALIASES = {"org": "organisation", "organization": "organisation", "orgs": "organisation"}
-_FIELD_ALIAS_RE = re.compile(r"(?<![\w:])(org|organization|orgs)(?=:)", re.IGNORECASE)
-_OPERATORS = {"AND", "OR", "NOT"}
-_MINUS_RE = re.compile(r"(?<![\w\-])-(?=[\w\"(])")
-_PLUS_RE = re.compile(r"(?<![\w+])\+(?=[\w\"(])")
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
-class QueryParser:
-    def __init__(self, schema) -> None:
-        self.schema = schema
-        self.parser = MultifieldParser(list(SCORED_FIELDS), schema, group=AndGroup)
-        self.parser.add_plugin(FuzzyTermPlugin())
+class Weighting(BM25F):
+    """Whoosh's BM25F with the query language's idf: what Evaluator computes, for Whoosh's
+    own searcher (tests compare the two)."""
 
-    def parse(self, text: str) -> tuple[wq.Query, list[str]]:
-        """The query for the text, and notes for the reader when it was not read as written."""
-        text = _FIELD_ALIAS_RE.sub(lambda m: _FIELD_ALIASES[m[1].lower()], text.strip())
-        # -word and +word as NOT and plain words (Whoosh's PlusMinusPlugin fails on -word
-        # inside parentheses); a hyphen inside a word ("e-government") is left alone.
-        text = _MINUS_RE.sub("NOT ", _PLUS_RE.sub("", text))
-        if not text:
-            return wq.Every(), []
-        problem = syntax_problem(text)
-        parsed = None
-        if problem is None:
-            try:
-                parsed = _tune(self.parser.parse(text))
-            except Exception:  # noqa: BLE001 - whatever the parser trips on, fall back
-                problem = "it could not be parsed"
-        words = plain_words(text)
-        if parsed is None or (parsed is wq.NullQuery and words):
-            problem = problem or "it has no searchable terms as written"
-            plain = " ".join(words)
-            parsed = _tune(self.parser.parse(plain)) if plain else wq.NullQuery
-            if plain:
-                note = (
-                    f"Your query was not read as written ({problem}); showing results for: {plain}"
-                )
-            else:
-                note = f"Your query was not read as written ({problem}); it has no words to search for."
-            return parsed, [note]
-        return parsed, []
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        return qt.idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
 
-def plain_words(text: str) -> list[str]:
-    return [w for w in _WORD_RE.findall(text) if w not in _OPERATORS]
+class QueryTimeout(Exception):
+    """The evaluation passed its deadline."""
 
 
-def syntax_problem(text: str) -> str | None:
-    """Why the text would not be read as written, or None."""
-    if text.count('"') % 2:
-        return "an unclosed quote"
-    depth = 0
-    outside = re.sub(r'"[^"]*"', " _ ", text)  # a phrase counts as one word
-    for ch in outside:
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth < 0:
-            break
-    if depth != 0:
-        return "unbalanced parentheses"
-    tokens = [t for t in re.split(r"[\s()]+", outside) if t]
-    ops = [t in _OPERATORS for t in tokens]
-    if tokens and (tokens[0] in {"AND", "OR"} or ops[-1]):
-        return f"a dangling {tokens[0] if tokens[0] in _OPERATORS else tokens[-1]}"
-    for a, b in zip(tokens, tokens[1:], strict=False):
-        if a in _OPERATORS and b in {"AND", "OR"}:
-            return f"{a} followed by {b}"
-    return None
+def compile_tree(node: qt.Node | None, analyzer) -> wq.Query:
+    """The Whoosh query for a query tree (Every for None: nothing to narrow by)."""
+    if node is None:
+        return wq.Every()
+    return _compile(node, analyzer)
 
 
-def _tune(q: wq.Query) -> wq.Query:
-    """Give fuzzy terms a fixed first letter (see FUZZY_PREFIX)."""
-    for leaf in q.leaves() if not q.is_leaf() else [q]:
-        if isinstance(leaf, wq.FuzzyTerm):
-            leaf.prefixlength = max(leaf.prefixlength, FUZZY_PREFIX)
-            # "word~99" would compare every word of the index; two edits is plenty.
-            leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_EDITS)
-    return q
+def _fields(fieldname: str | None) -> tuple[str, ...]:
+    return (fieldname,) if fieldname else SCORED_FIELDS
+
+
+def _analysed(text: str, analyzer) -> list[str]:
+    return [t.text for t in analyzer(text)]
+
+
+def _text_query(words: list[str], fieldname: str | None) -> wq.Query:
+    """The terms of analysed words: one term, or a phrase, in each scored field."""
+    if not words:
+        return wq.NullQuery
+    parts = [
+        wq.Term(f, words[0]) if len(words) == 1 else wq.Phrase(f, words) for f in _fields(fieldname)
+    ]
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _compile(node: qt.Node, analyzer) -> wq.Query:
+    if isinstance(node, qt.Word):
+        return _text_query(_analysed(node.text, analyzer), node.field)
+    if isinstance(node, qt.Phrase):
+        words = [w for text in node.words for w in _analysed(text, analyzer)]
+        return _text_query(words, node.field)
+    if isinstance(node, qt.Prefix):
+        if node.field in qt.FACET_FIELDS:
+            return wq.Prefix(node.field, node.text)
+        # Prefixes are not stemmed, but they are folded like the index (résum* = resum*).
+        text = qt.fold(node.text)
+        parts = [wq.Prefix(f, text) for f in _fields(node.field)]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+    if isinstance(node, qt.Fuzzy):
+        words = _analysed(node.text, analyzer) or [qt.fold(node.text)]
+        parts = [
+            wq.FuzzyTerm(f, words[0], maxdist=node.distance, prefixlength=FUZZY_PREFIX)
+            for f in _fields(node.field)
+        ]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+    if isinstance(node, qt.FacetValue):
+        return wq.Term(node.field, node.value)
+    if isinstance(node, qt.YearRange):
+        return wq.NumericRange("year", node.lo, node.hi)
+    if isinstance(node, qt.Not):
+        return wq.Not(_compile(node.child, analyzer))
+    if isinstance(node, qt.And):
+        positive = [c for c in node.children if not isinstance(c, qt.Not)]
+        negative = [c.child for c in node.children if isinstance(c, qt.Not)]
+        if not positive:
+            return wq.And([_compile(c, analyzer) for c in node.children])
+        body = [_compile(c, analyzer) for c in positive]
+        q = body[0] if len(body) == 1 else wq.And(body)
+        for n in negative:
+            q = wq.AndNot(q, _compile(n, analyzer))
+        return q
+    if isinstance(node, qt.Or):
+        return wq.Or([_compile(c, analyzer) for c in node.children])
+    raise TypeError(f"not a query node: {node!r}")
 
 
 @dataclass
@@ -124,9 +117,53 @@ class Evaluator:
 
     state: SearchState
     highlight_terms: set = field(default_factory=set)
+    budget: qt.Budget = qt.BUDGET
+    deadline: float | None = None  # time.monotonic() after which evaluation gives up
+    notes: list[str] = field(default_factory=list)
 
     def __call__(self, q: wq.Query) -> Match:
         return self._eval(q, positive=True)
+
+    def ranked(self, parts: list[tuple[wq.Query, int]]) -> tuple[Match, int]:
+        """Ranked matching of a plain list of words: (the match, how many hold every word).
+
+        Articles holding every word come first. When fewer than qt.RANKED_FEW do, articles
+        holding some of the words follow, scored by BM25F times the share of the query's
+        term weight (idf) they hold, so an article with more and rarer words ranks higher.
+        """
+        matches = [self._eval(p, positive=True) for p, _ in parts]
+        every = self._and(matches)
+        n_all = int((every.mask & self.state.live).sum())
+        if n_all >= qt.RANKED_FEW:
+            return every, n_all
+        repeats = [n for _, n in parts]
+        weights = [self._weight(p) * n for (p, _), n in zip(parts, repeats, strict=True)]
+        total = sum(weights) or 1.0
+        held = np.zeros(self.state.size, dtype=np.float32)
+        for m, w in zip(matches, weights, strict=True):
+            held += np.where(m.mask, np.float32(w), np.float32(0))
+        anyof = self._or(
+            [Match(m.mask, m.score * np.float32(n)) for m, n in zip(matches, repeats, strict=True)]
+        )
+        score = anyof.score * (held / total) ** qt.COORDINATION
+        # Complete matches first: lift them above the best partial one.
+        lift = float(score.max(initial=0.0)) + 1.0
+        score = np.where(every.mask, score + lift, score)
+        return Match(anyof.mask, np.where(anyof.mask, score, np.float32(0))), n_all
+
+    def _weight(self, q: wq.Query) -> float:
+        """A clause's share of a query: the idf of its rarest term."""
+        best = 0.0
+        for fieldname, text in q.iter_all_terms():
+            if fieldname != "body":
+                continue
+            df = self.state.doc_frequency(fieldname, text)
+            best = max(best, qt.idf(self.state.doc_count_all, df))
+        return best or 1.0
+
+    def _tick(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise QueryTimeout
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -143,11 +180,9 @@ class Evaluator:
         out = self._empty()
         if not len(ids):
             return out
-        # Whoosh's BM25F, with its idf and its (byte-quantised) field lengths, so that
-        # scores equal Whoosh's full scoring (tested).
-        idf = (
-            math.log(self.state.doc_count_all / (self.state.doc_frequency(fieldname, text) + 1)) + 1
-        )
+        # Whoosh's BM25F with its (byte-quantised) field lengths and the query language's
+        # idf, so that scores equal Whoosh's full scoring with Weighting (tested).
+        idf = qt.idf(self.state.doc_count_all, self.state.doc_frequency(fieldname, text))
         length = self.state.lengths[fieldname][ids]
         avg = self.state.avg_length[fieldname]
         score = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * length / avg)))
@@ -161,6 +196,7 @@ class Evaluator:
     # -- nodes -----------------------------------------------------------------------
 
     def _eval(self, q: wq.Query, positive: bool) -> Match:
+        self._tick()
         state = self.state
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return self._empty()
@@ -246,16 +282,17 @@ class Evaluator:
         fi = self.state.facets[facet]
         pattern = getattr(q, "text", "")
         if isinstance(q, wq.Prefix):
-            chosen = [n for n in fi.names if n.casefold().startswith(pattern.casefold())]
+            folded = qt.fold(pattern)
+            chosen = [n for n in fi.names if qt.fold(n).startswith(folded)]
         else:
-            chosen = [str(t) for t in q._btexts(self.state.searcher.reader())]
+            chosen = [str(t) for t in expand(q, self.state.searcher.reader())]
         return self._only(fi.mask(chosen))
 
     def _expanded(self, q: wq.MultiTerm, positive: bool) -> Match:
         reader = self.state.searcher.reader()
         # Expanded per segment: a segment walks its word list with an automaton, while the
         # reader over several segments compares every word with Python edit distances.
-        terms = list({t for leaf, _ in self.state.leaves for t in q._btexts(leaf)})
+        terms = list({t for leaf, _ in self.state.leaves for t in expand(q, leaf)})
         if isinstance(q, wq.Prefix):
             # The index holds stems, and a stem is often shorter than the typed prefix
             # ("governmen*" should find "government", indexed as "govern"): stems that the
@@ -264,11 +301,19 @@ class Evaluator:
             for k in range(max(3, len(text) - 4), len(text)):
                 if (q.fieldname, text[:k]) in reader:
                     terms.append(text[:k])
-        if len(terms) > MAX_EXPANSION:
+        terms = list(dict.fromkeys(terms))
+        limit = self.budget.max_expansion
+        if len(terms) > limit:
             terms.sort(key=lambda t: -reader.doc_frequency(q.fieldname, t))
-            terms = terms[:MAX_EXPANSION]
+            note = qt.expansion_note(
+                q.text + ("*" if isinstance(q, wq.Prefix) else "~"), len(terms), limit
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+            terms = terms[:limit]
         parts = []
         for btext in terms:
+            self._tick()
             text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             if positive:
                 self.highlight_terms.add(text)

@@ -9,150 +9,26 @@ facet a flat (document, value) pair list. Counting facets over a match set is th
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.columns import NumericColumn
-from whoosh.filedb.structfile import BufferFile
-from whoosh.matching import FilterMatcher
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
 from search.engines.base import FACETS, UNDATED
+from search.engines.whoosh.adapter import (
+    deleted_docs,
+    field_lengths,
+    leaf_positions,
+    leaf_postings,
+    numeric_column,
+)
 
 # Index field of each facet of the contract (one field each, named as the facet).
 FACET_FIELDS = {facet: facet for facet in FACETS}
 SCORED_FIELDS = ("title", "body")
 # Facet-value masks kept per facet (least recently used dropped first).
 MASK_CACHE_SIZE = 256
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-
-
-def _numeric_column(leaf, fieldname: str, dtype, missing) -> np.ndarray:
-    """A sortable numeric column of one segment as an array (missing values -> `missing`)."""
-    n = leaf.doc_count_all()
-    out = np.full(n, missing, dtype=dtype)
-    if not leaf.has_column(fieldname):
-        return out
-    col = leaf.column_reader(fieldname, translate=False)
-    if isinstance(col, NumericColumn.Reader):
-        # The column is fixed-width big-endian numbers: read it in one go. Integer fields
-        # store value + a fixed offset (Whoosh's sortable encoding of signed numbers).
-        offset = int(leaf.schema[fieldname].to_column_value(0))
-        raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
-        values = np.frombuffer(raw, dtype=">" + col._typecode).astype(np.int64)
-        present = values != col._default
-        out[: len(values)][present] = values[present] - offset
-    else:  # pragma: no cover - other codecs
-        out[:] = np.fromiter(col, dtype=np.int64, count=n)
-    return out
-
-
-def _lengths(leaf, fieldname: str) -> np.ndarray:
-    n = leaf.doc_count_all()
-    perdoc = leaf._perdoc
-    reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if reader is None:
-        return np.zeros(n, dtype=np.float32)
-    raw = reader._dbfile.get(reader._basepos, reader._count)
-    codes = np.zeros(n, dtype=np.uint8)
-    codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
-    return _LENGTH_OF_BYTE[codes]
-
-
-def _matcher(leaf, fieldname: str, text):
-    """A term's postings in one segment, read from disk in one go; None if absent.
-
-    Whoosh reads a posting list block by block with many small reads (pickled block
-    headers are unpickled straight from the file); through the compound segment file each
-    read is a Python call, which was a fifth of all query time at 100k articles. One read of
-    the whole list into memory makes the block reads in-memory slices.
-    """
-    try:
-        m = leaf.postings(fieldname, text)
-    except TermNotFound:
-        return None
-    if isinstance(m, FilterMatcher):  # deleted documents: the live mask handles them
-        m = m.child
-    if isinstance(m, W3LeafMatcher):
-        length = m._length
-        if isinstance(length, tuple):  # Whoosh's W3TermInfo.from_bytes leaves it a 1-tuple
-            length = length[0]
-        data = _read(m._postfile, m._startoffset, length)
-        m = W3LeafMatcher(BufferFile(data), 0, length, m.format, byteids=m._byteids)
-    return m
-
-
-def _read(structfile, offset: int, length: int) -> bytes:
-    sub = structfile.file
-    if hasattr(sub, "_file") and hasattr(sub, "_offset"):  # a part of a compound file
-        sub._file.seek(sub._offset + offset)
-        return sub._file.read(length)
-    structfile.seek(offset)
-    return structfile.read(length)
-
-
-def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-    """Doc numbers and weights of one term in one segment, read block by block."""
-    m = _matcher(leaf, fieldname, text)
-    if m is None:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
-    if not isinstance(m, W3LeafMatcher):  # pragma: no cover - other codecs
-        pairs = [(i, w) for i, w in m.items_as("weight")]
-        ids, weights = zip(*pairs, strict=True) if pairs else ((), ())
-        return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
-    id_parts, weight_parts = [], []
-    while True:
-        m._read_ids()
-        m._read_weights()
-        id_parts.append(np.asarray(m._ids, dtype=np.int64))
-        weight_parts.append(np.asarray(m._weights, dtype=np.float32))
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
-    """Keys (doc << 32 | position) of a term's occurrences in the wanted docs of a segment.
-
-    Positions are stored per posting as pickled position deltas; only the postings of
-    wanted documents are unpickled, then turned into absolute positions with one cumsum.
-    """
-    m = _matcher(leaf, fieldname, text)
-    if m is None:
-        return np.empty(0, np.int64)
-    docs, code_lists = [], []
-    loads = pickle.loads
-    while True:
-        m._read_ids()
-        ids = np.asarray(m._ids, dtype=np.int64)
-        chosen = np.flatnonzero(wanted[ids])
-        if len(chosen):
-            m._read_values()
-            values = m._values
-            code_lists += [loads(values[i][4:] + b".") for i in chosen.tolist()]
-            docs.append(ids[chosen])
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
-    if not docs:
-        return np.empty(0, np.int64)
-    counts = np.fromiter(map(len, code_lists), dtype=np.int64, count=len(code_lists))
-    total = int(counts.sum())
-    deltas = np.fromiter(chain.from_iterable(code_lists), dtype=np.int64, count=total)
-    doc_of = np.repeat(np.concatenate(docs), counts)
-    positions = np.cumsum(deltas)
-    # cumsum ran across documents: subtract each document's starting total.
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    before = np.concatenate(([0], positions))[starts]
-    positions -= np.repeat(before, counts)
-    return (doc_of << 32) | positions
 
 
 @dataclass
@@ -270,14 +146,14 @@ class SearchState:
         for leaf, offset in self.leaves:
             n = leaf.doc_count_all()
             live = np.ones(n, dtype=bool)
-            deleted = list(leaf._perdoc.deleted_docs()) if leaf.has_deletions() else []
+            deleted = deleted_docs(leaf)
             live[np.asarray(deleted, dtype=np.int64)] = False
             self.live[offset : offset + n] = live
-            ids.append(_numeric_column(leaf, "id", np.int64, -1))
-            years.append(_numeric_column(leaf, "year", np.int64, 0))
-            dates.append(_numeric_column(leaf, "date", np.int64, 0))
+            ids.append(numeric_column(leaf, "id", np.int64, -1))
+            years.append(numeric_column(leaf, "year", np.int64, 0))
+            dates.append(numeric_column(leaf, "date", np.int64, 0))
             for f in SCORED_FIELDS:
-                self.lengths[f].append(_lengths(leaf, f))
+                self.lengths[f].append(field_lengths(leaf, f))
         self.article_ids = np.concatenate(ids) if ids else np.empty(0, np.int64)
         self.years = np.concatenate(years) if years else np.empty(0, np.int64)
         self.years[~self.live] = 0

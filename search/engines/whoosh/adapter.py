@@ -1,0 +1,186 @@
+"""Every use of Whoosh's private attributes, in one place.
+
+The search state reads columns, field lengths and posting blocks straight from Whoosh's
+storage objects (a tenth of the time of the public iterators); those objects' private names
+(`_dbfile`, `_perdoc`, `_read_ids`, `_btexts`, ...) are used here and nowhere else.
+tests/engines/test_whoosh_adapter.py fails loudly when the installed Whoosh changes them.
+"""
+
+from __future__ import annotations
+
+import pickle
+from itertools import chain
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.columns import NumericColumn
+from whoosh.filedb.structfile import BufferFile
+from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+# The private names this module relies on, by the class that holds them (tested).
+PRIVATE_NAMES = {
+    "whoosh.columns.NumericColumn.Reader": (
+        "_dbfile",
+        "_basepos",
+        "_count",
+        "_fixedlen",
+        "_typecode",
+        "_default",
+    ),
+    "whoosh.codec.whoosh3.W3PerDocReader": ("_cached_reader",),
+    "whoosh.reading.SegmentReader": ("_perdoc",),
+    "whoosh.codec.whoosh3.W3LeafMatcher": (
+        "_length",
+        "_startoffset",
+        "_postfile",
+        "_byteids",
+        "_read_ids",
+        "_read_weights",
+        "_read_values",
+        "_ids",
+        "_weights",
+        "_values",
+        "_lastblock",
+        "_goto",
+        "_nextoffset",
+    ),
+    "whoosh.filedb.compound.SubFile": ("_file", "_offset"),
+    "whoosh.query.MultiTerm": ("_btexts",),
+}
+
+
+def deleted_docs(leaf) -> list[int]:
+    """Deleted document numbers of one segment."""
+    return list(leaf._perdoc.deleted_docs()) if leaf.has_deletions() else []
+
+
+def expand(q, reader) -> list:
+    """The index terms a prefix / wildcard / fuzzy query stands for in a reader."""
+    return list(q._btexts(reader))
+
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+
+def numeric_column(leaf, fieldname: str, dtype, missing) -> np.ndarray:
+    """A sortable numeric column of one segment as an array (missing values -> `missing`)."""
+    n = leaf.doc_count_all()
+    out = np.full(n, missing, dtype=dtype)
+    if not leaf.has_column(fieldname):
+        return out
+    col = leaf.column_reader(fieldname, translate=False)
+    if isinstance(col, NumericColumn.Reader):
+        # The column is fixed-width big-endian numbers: read it in one go. Integer fields
+        # store value + a fixed offset (Whoosh's sortable encoding of signed numbers).
+        offset = int(leaf.schema[fieldname].to_column_value(0))
+        raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+        values = np.frombuffer(raw, dtype=">" + col._typecode).astype(np.int64)
+        present = values != col._default
+        out[: len(values)][present] = values[present] - offset
+    else:  # pragma: no cover - other codecs
+        out[:] = np.fromiter(col, dtype=np.int64, count=n)
+    return out
+
+
+def field_lengths(leaf, fieldname: str) -> np.ndarray:
+    n = leaf.doc_count_all()
+    perdoc = leaf._perdoc
+    reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    if reader is None:
+        return np.zeros(n, dtype=np.float32)
+    raw = reader._dbfile.get(reader._basepos, reader._count)
+    codes = np.zeros(n, dtype=np.uint8)
+    codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    return _LENGTH_OF_BYTE[codes]
+
+
+def _matcher(leaf, fieldname: str, text):
+    """A term's postings in one segment, read from disk in one go; None if absent.
+
+    Whoosh reads a posting list block by block with many small reads (pickled block
+    headers are unpickled straight from the file); through the compound segment file each
+    read is a Python call, which was a fifth of all query time at 100k articles. One read of
+    the whole list into memory makes the block reads in-memory slices.
+    """
+    try:
+        m = leaf.postings(fieldname, text)
+    except TermNotFound:
+        return None
+    if isinstance(m, FilterMatcher):  # deleted documents: the live mask handles them
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        length = m._length
+        if isinstance(length, tuple):  # Whoosh's W3TermInfo.from_bytes leaves it a 1-tuple
+            length = length[0]
+        data = _read(m._postfile, m._startoffset, length)
+        m = W3LeafMatcher(BufferFile(data), 0, length, m.format, byteids=m._byteids)
+    return m
+
+
+def _read(structfile, offset: int, length: int) -> bytes:
+    sub = structfile.file
+    if hasattr(sub, "_file") and hasattr(sub, "_offset"):  # a part of a compound file
+        sub._file.seek(sub._offset + offset)
+        return sub._file.read(length)
+    structfile.seek(offset)
+    return structfile.read(length)
+
+
+def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers and weights of one term in one segment, read block by block."""
+    m = _matcher(leaf, fieldname, text)
+    if m is None:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    if not isinstance(m, W3LeafMatcher):  # pragma: no cover - other codecs
+        pairs = [(i, w) for i, w in m.items_as("weight")]
+        ids, weights = zip(*pairs, strict=True) if pairs else ((), ())
+        return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
+    id_parts, weight_parts = [], []
+    while True:
+        m._read_ids()
+        m._read_weights()
+        id_parts.append(np.asarray(m._ids, dtype=np.int64))
+        weight_parts.append(np.asarray(m._weights, dtype=np.float32))
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
+    """Keys (doc << 32 | position) of a term's occurrences in the wanted docs of a segment.
+
+    Positions are stored per posting as pickled position deltas; only the postings of
+    wanted documents are unpickled, then turned into absolute positions with one cumsum.
+    """
+    m = _matcher(leaf, fieldname, text)
+    if m is None:
+        return np.empty(0, np.int64)
+    docs, code_lists = [], []
+    loads = pickle.loads
+    while True:
+        m._read_ids()
+        ids = np.asarray(m._ids, dtype=np.int64)
+        chosen = np.flatnonzero(wanted[ids])
+        if len(chosen):
+            m._read_values()
+            values = m._values
+            code_lists += [loads(values[i][4:] + b".") for i in chosen.tolist()]
+            docs.append(ids[chosen])
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if not docs:
+        return np.empty(0, np.int64)
+    counts = np.fromiter(map(len, code_lists), dtype=np.int64, count=len(code_lists))
+    total = int(counts.sum())
+    deltas = np.fromiter(chain.from_iterable(code_lists), dtype=np.int64, count=total)
+    doc_of = np.repeat(np.concatenate(docs), counts)
+    positions = np.cumsum(deltas)
+    # cumsum ran across documents: subtract each document's starting total.
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    before = np.concatenate(([0], positions))[starts]
+    positions -= np.repeat(before, counts)
+    return (doc_of << 32) | positions
