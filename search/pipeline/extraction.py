@@ -38,6 +38,13 @@ class Facets:
     # Other spellings the article used for an organisation, e.g. {"China Electronics
     # Technology Group Corporation": ("CETC",)}: shown beside the canonical name.
     organisation_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The page's canonical (original) URL, http/https only.
+    url: str | None = None
+    # ISO 639-1, or zh-Hans / zh-Hant; None when it cannot be told.
+    language: str | None = None
+    is_article: bool = True
+    # Why the page is not an article (a listing, an index page), for the person importing it.
+    not_article_reason: str = ""
 
 
 def _title_case(title: str) -> bool:
