@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.realpages import load_pages, score_predictions, trafilatura_predictions
+from bench.realpages import load_heldout, load_pages, score_predictions, trafilatura_predictions
 from search.pipeline.article import parse_article
 from search.pipeline.gazetteer import default_gazetteer
 
@@ -25,7 +25,8 @@ def predictions(pages) -> tuple[dict[str, dict], float]:
     out = {}
     started = time.perf_counter()
     for page in pages:
-        out[page.id] = parse_article(page.html, "html", gazetteer)
+        fmt = "text" if page.id.endswith(".txt") else "html"
+        out[page.id] = parse_article(page.html, fmt, gazetteer)
     return out, (time.perf_counter() - started) / max(1, len(pages))
 
 
@@ -45,3 +46,9 @@ def main() -> None:
         a, b = our_score[key], their_score.get(key)
         shown = "—" if b is None else f"{b:.3f}"
         print(f"{key:<26}{a:>14.3f}{shown:>19}")
+
+    held = load_heldout()
+    held_ours, _ = predictions(held)
+    held_score = score_predictions(held, held_ours, verbose=verbose)
+    print(f"own held-out pages ({len(held)}, tests/fixtures/heldout_pages): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in held_score.items()))
