@@ -50,5 +50,7 @@ def main() -> None:
     held = load_heldout()
     held_ours, _ = predictions(held)
     held_score = score_predictions(held, held_ours, verbose=verbose)
-    print(f"own held-out pages ({len(held)}, tests/fixtures/heldout_pages): " + ", ".join(
-        f"{k} {v:.2f}" for k, v in held_score.items()))
+    print(
+        f"own held-out pages ({len(held)}, tests/fixtures/heldout_pages): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in held_score.items())
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import trafilatura
 from charset_normalizer import from_bytes
 
-from search.pipeline import html_extract, text_rules
+from search.pipeline import dates, html_extract, text_rules
 
 FORMATS = ("text", "html")
 
@@ -221,6 +221,9 @@ def html_blocks(
     soup = html_extract.parse(text)
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
+    shown = _shown_date(html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta)))
+    if shown:
+        meta["visible.date"] = shown
     around = _meta_near_title(html_extract.page_blocks(soup), title)
     # The library's cost grows fast with the element count; huge pages get our linear walk.
     huge = engine == "auto" and len(soup.find_all(True, limit=_MAX_LIBRARY_ELEMENTS + 1)) > (
@@ -237,6 +240,15 @@ def html_blocks(
         if sum(map(text_rules.words, own)) > sum(map(text_rules.words, blocks)):
             blocks = own
     return title, blocks, meta, around
+
+
+def _shown_date(texts: list[str]) -> str:
+    """The first text under the headline that holds a whole date."""
+    for text in texts:
+        text = normalise(text)
+        if dates.parse_date(text):
+            return text
+    return ""
 
 
 def _key(text: str) -> str:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
 from search.pipeline.gazetteer import Gazetteer, default_gazetteer
+from search.pipeline.language import detect_language
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
 from search.pipeline.sources import find_source
 from search.pipeline.tokens import Token, fold, tokenize
+from search.pipeline.urls import find_url
 
 __all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
 
@@ -120,4 +122,6 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
         cities=tuple(dict.fromkeys(cities)),
         organisations=tuple(organisations.values()),
         organisation_aliases={name: tuple(spellings) for name, spellings in aliases.items()},
+        url=find_url(meta, cleaned.meta_lines, cleaned.paragraphs),
+        language=detect_language(cleaned.title, cleaned.body),
     )
