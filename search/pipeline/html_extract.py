@@ -135,11 +135,49 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
         rels = [r.lower() for r in (link.get("rel") or [])]
         if "canonical" in rels and "canonical" not in meta:
             meta["canonical"] = link["href"].strip()
+    if name := _copyright_name(soup):
+        meta["copyright.name"] = name
+    if name := _logo_name(soup):
+        meta["logo.name"] = name
     if soup.title:
         site = title_site_part(soup.title.get_text(" ", strip=True))
         if site:
             meta["title.site"] = site
     return meta
+
+
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|Copyright)\s*(?:©\s*)?(?:(?:19|20)\d\d\s*(?:[-–]\s*(?:19|20)\d\d)?\s*,?\s*)"
+    r"([A-Z][\w.&'’ -]{1,50}?)(?=\s*(?:[.,|•·]|All rights|Inc\b|Ltd\b|LLC\b|$))",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(r"[\s,]+(?:GmbH|AG|Inc|Ltd|LLC|S\.?A|B\.?V|Co|Corp|PLC|Limited)\.?$", re.I)
+_LOGO_WORDS = re.compile(r"\b(?:logo|image|img|brand|home(?:page)?|header|site)\b", re.I)
+
+
+def _copyright_name(soup: BeautifulSoup) -> str:
+    """ "© 2019 Ascom. All rights reserved": the owner a page names at its foot."""
+    texts = soup.find_all(string=re.compile(r"©|Copyright", re.I), limit=20)
+    for text in reversed(texts):  # the page's own notice is the last one
+        if m := _COPYRIGHT.search(" ".join(str(text).split())):
+            name = _LEGAL.sub("", m[1]).strip(" -–,")
+            if name and not re.match(r"(?:by|the\s+copyright)\b", name, re.I):
+                return name
+    return ""
+
+
+def _logo_name(soup: BeautifulSoup) -> str:
+    """The site's logo names the site in its alt or title text."""
+    for img in soup.find_all("img", limit=60):
+        marks = " ".join([*(img.get("class") or []), img.get("id") or "", img.get("src") or ""])
+        if "logo" not in marks.lower():
+            continue
+        text = (img.get("alt") or img.get("title") or "").strip()
+        text = _LOGO_WORDS.sub(" ", re.sub(r"[-_]", " ", text)) if "logo" in text.lower() else text
+        text = " ".join(text.split())
+        if len(text) >= 3:
+            return text
+    return ""
 
 
 def title_site_part(doc_title: str) -> str:
@@ -148,7 +186,8 @@ def title_site_part(doc_title: str) -> str:
     if len(parts) < 2:
         return ""
     last = parts[-1].strip()
-    return last if 0 < len(last.split()) <= 5 and len(last) < len(parts[0]) else ""
+    longest = max(len(p) for p in parts[:-1])
+    return last if 0 < len(last.split()) <= 5 and len(last) < longest else ""
 
 
 # "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
