@@ -24,11 +24,14 @@ MONTH = (
 )
 _NUMERIC = re.compile(rf"(?<![\d.]){YEAR}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})(?!\d)")
 _DAY_MONTH_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})[/.-](\d{{1,2}})[/.-]{YEAR}(?!\d)")
+# "Nov. 20, 2019", "November 20 15:23 2019", "Nov 20 · 3:23 PM · 2019"
+_CLOCK = r"(?:[·•|,]?\s*\d{1,2}:\d\d(?::\d\d)?\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\s*)?[·•|,]?\s+)?"
 _MONTH_DAY_YEAR = re.compile(
-    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{YEAR}\b", re.IGNORECASE
+    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_CLOCK}{YEAR}\b", re.IGNORECASE
 )
+# "20 November 2019", "25. September 2018"
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
 )
 # Words that mark a line or a paragraph opening as a dateline.
 _DATELINE_MARK = re.compile(
@@ -168,12 +171,23 @@ def _structured(meta: Mapping[str, str]) -> tuple[dt.date | None, bool, list[dt.
             first, utc = date, maybe_utc
         if not maybe_utc:
             local.append(date)
+    # CMS-specific names for the original publication time ("article_date_original")
+    for key, value in lowered.items():
+        if key not in META_DATE_KEYS and _ORIGINAL_KEY.search(key) and not _UPDATED_KEY.search(key):
+            date, maybe_utc = _stamp(value)
+            if date is not None and not maybe_utc:
+                local.append(date)
     return first, utc, local
+
+
+_ORIGINAL_KEY = re.compile(r"original|publish|pub_?date|posted", re.I)
+_UPDATED_KEY = re.compile(r"modif|updat|edit|revis", re.I)
 
 
 # "Updated: Feb. 12, 2020" alone: a later day than the publication, not a local reading of it.
 _UPDATED_ONLY = re.compile(
-    r"^\W*(?:last\s+)?(?:updated|modified|edited|revised)\b(?!.*\b(?:published|posted)\b)",
+    r"^(?!.*\b(?:published|posted)\b).*\b(?:updated|modified|edited|revised)\b\W*(?:on|at)?\W*"
+    r"(?:\w+\.?\s+)?\d",
     re.IGNORECASE,
 )
 _PUBLISHED_LABEL = re.compile(r"\b(?:published|posted|released|first published)\b\W*", re.I)
@@ -207,7 +221,8 @@ def find_date(
             updated = bool(_UPDATED_ONLY.match(text))
             break
     if structured is not None:
-        if shown is not None and not updated and _near(shown, structured):
+        # A stamp with its own zone is the local day already; a UTC one may be a day off.
+        if utc and shown is not None and not updated and _near(shown, structured):
             return shown
         if utc:
             from_url = url_date(meta.get("canonical") or meta.get("og:url") or "")
