@@ -7,10 +7,12 @@ Index updates follow from the saved rows (search/signals.py) once the transactio
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
 
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
@@ -34,19 +36,53 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _alias_map(model) -> dict[str, str]:
+def _alias_map(rows) -> dict[str, str]:
     names: dict[str, str] = {}
-    for value in model.objects.all():
+    for value in rows:
         names[value.name.lower()] = value.name
         for alias in value.alias_list:
             names[alias.lower()] = value.name
     return names
 
 
+def _blocked_names(rows) -> list[str]:
+    return [name for value in rows if value.blocked for name in (value.name, *value.alias_list)]
+
+
+def _fingerprint() -> tuple:
+    """Changes whenever a City or Organisation row is added, edited or deleted: two small
+    aggregate queries instead of reading every row for every article."""
+    out = []
+    for model in (City, Organisation):
+        agg = model.objects.aggregate(n=Count("id"), last=Max("updated"), top=Max("id"))
+        out.append((agg["n"], agg["last"], agg["top"]))
+    return tuple(out)
+
+
+_cache: dict[str, tuple[tuple, Gazetteer]] = {}
+_cache_lock = threading.Lock()
+
+
 def current_gazetteer() -> Gazetteer:
     """The names extraction knows: the built-in gazetteer data plus the City and
-    Organisation rows (with their aliases) that admins edit; rows win on a clash."""
-    return with_additions(_alias_map(City), _alias_map(Organisation))
+    Organisation rows (with their aliases) that admins edit, rows winning on a clash, and
+    the names admins blocked. Built once and kept while the rows are unchanged."""
+    key = _fingerprint()
+    with _cache_lock:
+        cached = _cache.get("gazetteer")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    cities = [c for c in City.objects.all()]
+    organisations = [o for o in Organisation.objects.all()]
+    gazetteer = with_additions(
+        _alias_map(c for c in cities if not c.blocked),
+        _alias_map(o for o in organisations if not o.blocked),
+        _blocked_names(cities),
+        _blocked_names(organisations),
+    )
+    with _cache_lock:
+        _cache["gazetteer"] = (key, gazetteer)
+    return gazetteer
 
 
 def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:
@@ -69,26 +105,46 @@ def _facet_rows(model, names: tuple[str, ...]) -> list:
     return [model.objects.get_or_create(name=name)[0] for name in names]
 
 
-def apply_facets(article: Article, facets: Facets) -> None:
-    """Store extracted facets on an article (the caller decides whether it may)."""
-    article.published_date = facets.date
-    article.year = facets.year
+def apply_facets(article: Article, facets: Facets, *, keep: bool = False) -> None:
+    """Store extracted facets on an article (the caller decides whether it may).
+
+    keep=True (re-extraction): a value extraction cannot derive again is kept, never
+    erased; a date, source, URL or language came from the page's metadata or an admin.
+    """
+    if facets.date or not keep:
+        article.published_date = facets.date or (article.published_date if keep else None)
+    if facets.year or not keep:
+        article.year = facets.year or (article.year if keep else None)
+    if article.published_date and not article.year:
+        article.year = article.published_date.year
     if facets.source and not article.source_name:
-        article.source_name = facets.source
+        article.source_name = facets.source[:255]
+    if facets.url and not article.source_url:
+        article.source_url = facets.url
+    if facets.language:
+        article.language = facets.language
     article.save()
     article.cities.set(_facet_rows(City, facets.cities))
     article.organisations.set(_facet_rows(Organisation, facets.organisations))
 
 
 def parse(
-    text: str, fmt: str | None = None, gazetteer: Gazetteer | None = None
+    text: str,
+    fmt: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    *,
+    allow_not_article: bool = False,
 ) -> tuple[Cleaned, Facets]:
+    """Clean and extract; IngestError when the page is not an article (unless allowed)."""
     if fmt is not None and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     cleaned = clean(text, fmt)
     if not cleaned.is_article or not cleaned.title:
         raise IngestError("not an article: nothing but page furniture was found")
-    return cleaned, extract(cleaned, gazetteer or current_gazetteer())
+    facets = extract(cleaned, gazetteer or current_gazetteer())
+    if not facets.is_article and not allow_not_article:
+        raise IngestError(facets.not_article_reason)
+    return cleaned, facets
 
 
 def ingest(
@@ -98,14 +154,18 @@ def ingest(
     source_name: str = "",
     source_url: str = "",
     is_synthetic: bool = False,
+    allow_not_article: bool = False,
 ) -> IngestResult:
-    """Clean, extract and save one article; the same content twice is one article."""
+    """Clean, extract and save one article; the same content twice is one article.
+
+    A listing or index page is refused with the reason unless allow_not_article (the admin's
+    "save it anyway")."""
     text = decode_upload(raw)
     digest = content_hash(text)
     existing = Article.objects.filter(content_hash=digest).first()
     if existing is not None:
         return IngestResult(existing, created=False)
-    cleaned, facets = parse(text, fmt)
+    cleaned, facets = parse(text, fmt, allow_not_article=allow_not_article)
     with transaction.atomic():
         article = Article(
             title=cleaned.title[:500],
@@ -122,10 +182,11 @@ def ingest(
 
 
 def reextract(article: Article, gazetteer: Gazetteer | None = None) -> bool:
-    """Re-run extraction on the stored raw content; hand-set facets are left alone."""
+    """Re-run extraction on the stored raw content; hand-set facets are left alone, and
+    nothing extraction cannot derive again is erased."""
     if article.facets_manual:
         return False
-    _, facets = parse(article.raw_content, article.raw_format, gazetteer)
+    _, facets = parse(article.raw_content, article.raw_format, gazetteer, allow_not_article=True)
     with transaction.atomic():
-        apply_facets(article, facets)
+        apply_facets(article, facets, keep=True)
     return True

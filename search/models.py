@@ -15,6 +15,14 @@ class FacetValue(models.Model):
     aliases = models.TextField(
         blank=True, help_text="Other spellings and acronyms, one per line (e.g. CETC, Lyuliang)."
     )
+    blocked = models.BooleanField(
+        "blocked: never extracted",
+        default=False,
+        help_text="Extraction never tags an article with this name (or its aliases): e.g. a "
+        "word that reads as a city but is not one. Re-extract to apply it to saved articles.",
+    )
+    # Lets ingest tell cheaply whether the names changed since it built its gazetteer.
+    updated = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         abstract = True
@@ -80,3 +88,9 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("search:article", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    @property
+    def original_url(self) -> str:
+        """The original article's address, only when it is safe to link (http/https)."""
+        url = (self.source_url or "").strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""

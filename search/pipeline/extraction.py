@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
 from search.pipeline.gazetteer import Gazetteer, default_gazetteer
+from search.pipeline.kind import not_article_reason
 from search.pipeline.language import detect_language
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
 from search.pipeline.sources import find_source
-from search.pipeline.tokens import Token, fold, tokenize
+from search.pipeline.tokens import Token, fold, name_key, tokenize
 from search.pipeline.urls import find_url
 
 __all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
@@ -91,6 +92,7 @@ def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[
 
 def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
     gazetteer = gazetteer or default_gazetteer()
+    reason = not_article_reason(cleaned)
     meta = cleaned.meta or {}
     date = find_date(meta, cleaned.meta_lines, cleaned.paragraphs)
     if date:
@@ -115,6 +117,10 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
     cities = _dateline_cities(cleaned.meta_lines, gazetteer)
     cities += find_cities(title.tokens, gazetteer, title.covered)
     cities += find_cities(body.tokens, gazetteer, body.covered)
+    cities = [c for c in cities if name_key(c) not in gazetteer.blocked_cities]
+    blocked = gazetteer.blocked_organisations
+    for key in [k for k, name in organisations.items() if name_key(name) in blocked]:
+        aliases.pop(organisations.pop(key), None)
     return Facets(
         date=date,
         year=year,
@@ -124,4 +130,6 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
         organisation_aliases={name: tuple(spellings) for name, spellings in aliases.items()},
         url=find_url(meta, cleaned.meta_lines, cleaned.paragraphs),
         language=detect_language(cleaned.title, cleaned.body),
+        is_article=not reason,
+        not_article_reason=reason,
     )

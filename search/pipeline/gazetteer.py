@@ -5,7 +5,8 @@ The data files under data/ are the curated part; they are read once per process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -38,6 +39,9 @@ class Gazetteer:
     added: tuple[dict[str, str], dict[str, str]] = field(
         default=({}, {}), repr=False, compare=False
     )
+    # Names an admin said are never a city / never an organisation (folded keys).
+    blocked_cities: frozenset[str] = frozenset()
+    blocked_organisations: frozenset[str] = frozenset()
 
     def merged(
         self, cities: dict[str, str] | None = None, organisations: dict[str, str] | None = None
@@ -186,14 +190,31 @@ def default_gazetteer() -> Gazetteer:
 
 @lru_cache(maxsize=8)
 def _with_additions(
-    cities: tuple[tuple[str, str], ...], organisations: tuple[tuple[str, str], ...]
+    cities: tuple[tuple[str, str], ...],
+    organisations: tuple[tuple[str, str], ...],
+    blocked_cities: frozenset[str],
+    blocked_organisations: frozenset[str],
 ) -> Gazetteer:
-    return default_gazetteer().merged(dict(cities), dict(organisations))
+    merged = default_gazetteer().merged(dict(cities), dict(organisations))
+    return replace(
+        merged, blocked_cities=blocked_cities, blocked_organisations=blocked_organisations
+    )
 
 
-def with_additions(cities: dict[str, str], organisations: dict[str, str]) -> Gazetteer:
-    """The built-in gazetteer plus admin-edited names; cached while those names are unchanged."""
-    return _with_additions(tuple(sorted(cities.items())), tuple(sorted(organisations.items())))
+def with_additions(
+    cities: dict[str, str],
+    organisations: dict[str, str],
+    blocked_cities: Iterable[str] = (),
+    blocked_organisations: Iterable[str] = (),
+) -> Gazetteer:
+    """The built-in gazetteer plus admin-edited names and block lists; cached while those are
+    unchanged."""
+    return _with_additions(
+        tuple(sorted(cities.items())),
+        tuple(sorted(organisations.items())),
+        frozenset(name_key(n) for n in blocked_cities) - {""},
+        frozenset(name_key(n) for n in blocked_organisations) - {""},
+    )
 
 
 _MISSING = object()
