@@ -18,7 +18,7 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # Frequent characters whose Simplified and Traditional forms differ (pairs, same order).
 _SIMPLIFIED = "这为国时会发经们来说个对与业产开关长东车门区书务动电网现进还实学体数万华报记员设术应问题间话过观"
 _TRADITIONAL = "這為國時會發經們來說個對與業產開關長東車門區書務動電網現進還實學體數萬華報記員設術應問題間話過觀"
-_SAMPLE = 4000  # characters: enough to tell a language, cheap on a long article
+_SAMPLE = 1500  # characters: enough to tell a language (measured: same answers on the dev pages)
 _MIN_LETTERS = 20
 
 
