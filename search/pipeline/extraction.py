@@ -115,8 +115,10 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
                 spellings.append(m.alias)
 
     cities = _dateline_cities(cleaned.meta_lines, gazetteer)
-    cities += find_cities(title.tokens, gazetteer, title.covered)
-    cities += find_cities(body.tokens, gazetteer, body.covered)
+    cities += find_cities(
+        title.tokens, gazetteer, title.covered, title.text, _title_case(title.text)
+    )
+    cities += find_cities(body.tokens, gazetteer, body.covered, body.text)
     cities = [c for c in cities if name_key(c) not in gazetteer.blocked_cities]
     blocked = gazetteer.blocked_organisations
     for key in [k for k, name in organisations.items() if name_key(name) in blocked]:
