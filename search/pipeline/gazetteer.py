@@ -6,6 +6,7 @@ The data files under data/ are the curated part; they are read once per process.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -259,10 +260,17 @@ def world_cities() -> dict[str, str]:
     districts = _districts(rows)
     names: dict[str, str] = {}
     for city in sorted(rows, key=lambda c: c["population"]):  # the biggest wins a shared name
-        canonical = _canonical_city(city["name"])
+        # Facet names are plain: "Zürich" and "Zurich" in a text are both the facet Zurich.
+        canonical = _plain(_canonical_city(city["name"]))
         if city["geonameid"] not in districts and len(fold(canonical)) > 3:
             names[canonical] = canonical
     return names
+
+
+def _plain(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain if plain.isascii() else name
 
 
 @lru_cache(maxsize=1)
@@ -287,7 +295,8 @@ def capital_city_keys() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """The built-in gazetteer (loaded once per process)."""
-    return Gazetteer(cities=builtin_cities(), organisations=_alias_table("organisations.tsv"))
+    organisations = {**_alias_table("world_organisations.tsv"), **_alias_table("organisations.tsv")}
+    return Gazetteer(cities=builtin_cities(), organisations=organisations)
 
 
 @lru_cache(maxsize=8)

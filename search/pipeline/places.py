@@ -263,4 +263,28 @@ def _is_other_use(
     inside = prev is not None and tokens[i].joined and (prev.cap or prev.kind == "amp")
     if inside and prev.key not in _LEAD_WORDS:
         return True
-    return bool(nxt is not None and nxt.joined and (nxt.cap or nxt.kind in ("ltd", "group")))
+    if nxt is not None and nxt.joined and (nxt.cap or nxt.kind in ("ltd", "group")):
+        # ... unless the longer name is a place in the city: "Suzhou Industrial Park",
+        # "Fuzhou Strait International Conference and Exhibition Center"
+        return not _place_in_city(tokens, i + n)
+    return False
+
+
+# Words of names of places inside a city (parks, zones, venues, transport), which name the
+# city they are in; a newspaper, a team or a company does not.
+_PLACE_WORDS = frozenset(
+    """park zone district port airport station bay bridge road street avenue square strait
+    lake river island expo center centre hall arena stadium conference exhibition convention
+    museum campus terminal metro railway harbour harbor pier plaza tower area valley""".split()
+)
+
+
+def _place_in_city(tokens: list[Token], i: int) -> bool:
+    j = i
+    while j < len(tokens) and j - i < 12 and tokens[j].joined:
+        if tokens[j].key in _PLACE_WORDS:
+            return True
+        if not (tokens[j].cap or tokens[j].key in ("of", "and", "for", "the")):
+            break
+        j += 1
+    return False
