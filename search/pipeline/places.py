@@ -273,9 +273,45 @@ def _is_other_use(
 # Words of names of places inside a city (parks, zones, venues, transport), which name the
 # city they are in; a newspaper, a team or a company does not.
 _PLACE_WORDS = frozenset(
-    """park zone district port airport station bay bridge road street avenue square strait
-    lake river island expo center centre hall arena stadium conference exhibition convention
-    museum campus terminal metro railway harbour harbor pier plaza tower area valley""".split()
+    [
+        "park",
+        "zone",
+        "district",
+        "port",
+        "airport",
+        "station",
+        "bay",
+        "bridge",
+        "road",
+        "street",
+        "avenue",
+        "square",
+        "strait",
+        "lake",
+        "river",
+        "island",
+        "expo",
+        "center",
+        "centre",
+        "hall",
+        "arena",
+        "stadium",
+        "conference",
+        "exhibition",
+        "convention",
+        "museum",
+        "campus",
+        "terminal",
+        "metro",
+        "railway",
+        "harbour",
+        "harbor",
+        "pier",
+        "plaza",
+        "tower",
+        "area",
+        "valley",
+    ]
 )
 
 
