@@ -17,14 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent.parent / "shared" / "benchmarks" / "article-extraction"
 
 
+# The same 88 pages and labels, copied into the tests with their licence.
+FIXTURE_DIR = ROOT / "tests" / "fixtures" / "article-extraction"
+
+
 def pages_dir() -> Path:
     env = os.environ.get("BENCH_PAGES_DIR")
     if env:
         return Path(env)
-    for candidate in (DEFAULT_DIR, Path("/work/shared/benchmarks/article-extraction")):
-        if candidate.is_dir():
+    for candidate in (DEFAULT_DIR, ROOT.parent / "shared" / "benchmarks" / "article-extraction"):
+        if (candidate / "metadata.json").is_file():
             return candidate
-    return DEFAULT_DIR
+    return FIXTURE_DIR
 
 
 @dataclass(frozen=True)
