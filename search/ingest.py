@@ -15,7 +15,14 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from search.models import Article, City, Organisation
-from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode, split_paragraphs
+from search.pipeline.cleaning import (
+    FORMATS,
+    Cleaned,
+    clean,
+    clean_everything,
+    decode,
+    split_paragraphs,
+)
 from search.pipeline.extraction import Facets, Gazetteer, extract
 from search.pipeline.gazetteer import with_additions
 
@@ -143,8 +150,11 @@ def parse(
     if fmt is not None and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     cleaned = clean(text, fmt)
+    if (not cleaned.is_article or not cleaned.title) and allow_not_article:
+        # Saved on purpose: keep every text block the page has (a listing's headlines).
+        cleaned = clean_everything(text, fmt)
     if not cleaned.is_article or not cleaned.title:
-        raise IngestError("not an article: nothing but page furniture was found")
+        raise IngestError(cleaned.note or "not an article: nothing but page furniture was found")
     facets = extract(cleaned, gazetteer or current_gazetteer())
     if not facets.is_article and not allow_not_article:
         raise IngestError(facets.not_article_reason)

@@ -342,12 +342,31 @@ def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
         # a few labels ("Home", "Menu") are what is left of a page without an article
         cleaned = Cleaned(cleaned.title, (), cleaned.meta_lines, cleaned.meta, fmt, note)
     if not cleaned.paragraphs:
-        note = note or "not an article: nothing but page furniture was found"
+        note = note or (
+            "not an article: nothing but page furniture (menus, links, headlines) was found"
+        )
     if note:
         cleaned = Cleaned(
             cleaned.title, cleaned.paragraphs, cleaned.meta_lines, cleaned.meta, fmt, note
         )
     return cleaned
+
+
+def clean_everything(raw: str | bytes, fmt: str | None = None) -> Cleaned:
+    """Every text block of a page, furniture and all: for a page an admin keeps on purpose
+    although it is no article (a listing of headlines)."""
+    text = decode(raw)[:MAX_INPUT_CHARS]
+    fmt = fmt or guess_format(text)
+    if fmt == "html":
+        soup = html_extract.parse(_strip_code(text))
+        meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
+        title = normalise(html_extract.page_title(soup, meta))
+        blocks = _dedupe([normalise(b) for b in html_extract.page_blocks(soup)[:MAX_LINES]])
+    else:
+        meta, blocks = {}, [line for line in normalise(text).split("\n") if line][:MAX_LINES]
+        title = blocks[0] if blocks else ""
+    paragraphs = tuple(b for b in blocks if b and b.lower() != title.lower())
+    return Cleaned(title or _first_words(list(paragraphs)), paragraphs, (), meta, fmt)
 
 
 def html_to_text(html: str) -> str:
