@@ -209,6 +209,8 @@ def reextract(article: Article, gazetteer: Gazetteer | None = None) -> bool:
 @dataclass
 class ReextractReport:
     updated: int = 0
+    # Re-extracted to the same facets: nothing written, nothing re-indexed.
+    unchanged: int = 0
     manual: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
 
@@ -216,6 +218,24 @@ class ReextractReport:
 def stored_cleaned(article: Article) -> Cleaned:
     """The article as cleaning left it, from the stored title and body (no re-cleaning)."""
     return Cleaned(article.title, tuple(split_paragraphs(article.body)), fmt=article.raw_format)
+
+
+def _unchanged(article: Article, facets: Facets) -> bool:
+    """Whether storing these facets would change nothing (the article's cities and
+    organisations prefetched)."""
+    probe = Article(
+        published_date=article.published_date,
+        year=article.year,
+        source_name=article.source_name,
+        source_url=article.source_url,
+        language=article.language,
+    )
+    _set_fields(probe, facets, keep=True)
+    return (
+        all(getattr(probe, f) == getattr(article, f) for f in _FIELDS if f != "updated")
+        and {c.name for c in article.cities.all()} == set(facets.cities)
+        and {o.name for o in article.organisations.all()} == set(facets.organisations)
+    )
 
 
 def _rows(model, names: set[str]) -> dict[str, object]:
@@ -259,9 +279,12 @@ def reextract_batch(
                     article.raw_content, article.raw_format, gazetteer, allow_not_article=True
                 )
             else:
-                facets = extract(stored_cleaned(article), gazetteer)
+                facets = extract(stored_cleaned(article), gazetteer, language=not article.language)
         except IngestError as exc:
             report.failed.append((article.pk, str(exc)))
+            continue
+        if _unchanged(article, facets):
+            report.unchanged += 1
             continue
         done.append((article, facets))
     if not done:

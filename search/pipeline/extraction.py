@@ -90,7 +90,11 @@ def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[
     return cities
 
 
-def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
+def extract(
+    cleaned: Cleaned, gazetteer: Gazetteer | None = None, *, language: bool = True
+) -> Facets:
+    """The facets of a cleaned article. language=False skips language detection (re-extraction
+    of an article whose language is known: the gazetteer does not change it)."""
     gazetteer = gazetteer or default_gazetteer()
     reason = not_article_reason(cleaned)
     meta = cleaned.meta or {}
@@ -131,7 +135,7 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
         organisations=tuple(organisations.values()),
         organisation_aliases={name: tuple(spellings) for name, spellings in aliases.items()},
         url=find_url(meta, cleaned.meta_lines, cleaned.paragraphs),
-        language=detect_language(cleaned.title, cleaned.body),
+        language=detect_language(cleaned.title, cleaned.body) if language else None,
         is_article=not reason,
         not_article_reason=reason,
     )

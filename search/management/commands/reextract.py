@@ -38,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError("give article IDs or --all (not both)")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        articles = Article.objects.order_by("pk")
+        articles = Article.objects.order_by("pk").prefetch_related("cities", "organisations")
         if ids:
             articles = articles.filter(pk__in=ids)
             missing = sorted(set(ids) - set(articles.values_list("pk", flat=True)))
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 break
             last = batch[-1].pk
             report = reextract_batch(batch, gazetteer, full=full)
-            updated += report.updated
+            updated += report.updated + report.unchanged
             manual += report.manual
             failed += report.failed
             bar.update(len(batch))
