@@ -108,25 +108,10 @@ _LEAD_WORDS = frozenset(
         "says",
     ]
 )
-# Words after a capital's name that make it its government ("Beijing is balking at").
+# Words after a capital's name that make it its government ("Beijing wants", "Moscow
+# denied"); a copula or an auxiliary does not ("Beijing is 56th").
 _GOVERNMENT_VERBS = frozenset(
     [
-        "is",
-        "was",
-        "has",
-        "had",
-        "have",
-        "will",
-        "would",
-        "can",
-        "could",
-        "may",
-        "might",
-        "must",
-        "should",
-        "shall",
-        "also",
-        "has",
         "wants",
         "wanted",
         "insists",
