@@ -17,10 +17,10 @@ def main(argv: list[str]) -> int:
     names = argv or sorted(
         m.name
         for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-        if not m.name.startswith("_")
+        if not m.name.startswith("_") and m.name != "realpages"
     )
     for name in names:
-        module = importlib.import_module(f"bench.{name}")
+        module = importlib.import_module(f"bench.{name.replace('-', '_')}")
         print(f"\n== {name} ==", flush=True)
         module.main()
     return 0

@@ -37,8 +37,18 @@ def _names(values) -> str:
 
 
 class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
-    list_display = ["name", "aliases_shown", "article_count"]
+    list_display = ["name", "aliases_shown", "article_count", "blocked"]
+    list_filter = ["blocked"]
+    fields = ["name", "aliases", "blocked"]
     search_fields = ["name", "aliases"]
+    blocked_label = ""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "blocked" in form.base_fields and self.blocked_label:
+            form.base_fields["blocked"].label = self.blocked_label
+        return form
+
     # Explicit: Meta.ordering does not apply to the grouped (article-counting) queryset.
     ordering = ["name"]
     actions = ["merge_selected"]
@@ -104,11 +114,13 @@ class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
 @admin.register(City)
 class CityAdmin(FacetValueAdmin):
     facet = "cities"
+    blocked_label = "Never a city"
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(FacetValueAdmin):
     facet = "organisations"
+    blocked_label = "Never an organisation"
 
 
 class MissingFacetFilter(admin.SimpleListFilter):
@@ -259,12 +271,19 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
             form = ArticleIngestForm(request.POST, request.FILES)
             if form.is_valid():
                 items = self._uploads(form)
+                data = form.cleaned_data
                 if "_preview" in request.POST:
-                    previews = [admin_ops.preview(item) for item in items]
+                    previews = [
+                        admin_ops.preview(item, data["allow_not_article"]) for item in items
+                    ]
                 else:
-                    data = form.cleaned_data
                     outcomes = [
-                        admin_ops.save(item, data["source_name"], data["source_url"])
+                        admin_ops.save(
+                            item,
+                            data["source_name"],
+                            data["source_url"],
+                            data["allow_not_article"],
+                        )
                         for item in items
                     ]
                     response = self._report(request, outcomes)
@@ -336,7 +355,14 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ArticleIngestForm(request.POST, request.FILES)
-        previews = [admin_ops.preview(i) for i in self._uploads(form)] if form.is_valid() else []
+        previews = (
+            [
+                admin_ops.preview(i, form.cleaned_data["allow_not_article"])
+                for i in self._uploads(form)
+            ]
+            if form.is_valid()
+            else []
+        )
         context = {"form": form, "previews": previews}
         return TemplateResponse(request, self.preview_template, context)
 

@@ -54,6 +54,12 @@ class ArticleIngestForm(forms.Form):
     source_url = forms.URLField(
         label="Source URL", max_length=2000, required=False, assume_scheme="https"
     )
+    allow_not_article = forms.BooleanField(
+        label="Save even if it is not an article",
+        required=False,
+        help_text="Listing and index pages (mostly headlines or links) are refused; tick this "
+        "to keep such a page on purpose.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

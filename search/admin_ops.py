@@ -83,14 +83,14 @@ def uploads(raw: str, files: list[UploadedFile], fmt: str | None) -> list[Upload
     return items + [read_upload(f, fmt) for f in files]
 
 
-def preview(item: Upload) -> Preview:
+def preview(item: Upload, allow_not_article: bool = False) -> Preview:
     """What saving this item would give, without saving anything."""
     if item.error:
         return Preview(item.label, error=item.error)
     try:
         text = decode_upload(item.raw)
         duplicate = Article.objects.filter(content_hash=content_hash(text)).first()
-        cleaned, facets = parse(text, item.fmt)
+        cleaned, facets = parse(text, item.fmt, allow_not_article=allow_not_article)
     except IngestError as exc:
         return Preview(item.label, error=str(exc))
     except Exception as exc:  # a pipeline bug on one input must not cost the whole page
@@ -99,12 +99,20 @@ def preview(item: Upload) -> Preview:
     return Preview(item.label, cleaned=cleaned, facets=facets, duplicate=duplicate)
 
 
-def save(item: Upload, source_name: str = "", source_url: str = "") -> Outcome:
+def save(
+    item: Upload, source_name: str = "", source_url: str = "", allow_not_article: bool = False
+) -> Outcome:
     """Ingest one item; a refusal saves nothing and says why."""
     if item.error:
         return Outcome(item.label, "refused", error=item.error)
     try:
-        result = ingest(item.raw, fmt=item.fmt, source_name=source_name, source_url=source_url)
+        result = ingest(
+            item.raw,
+            fmt=item.fmt,
+            source_name=source_name,
+            source_url=source_url,
+            allow_not_article=allow_not_article,
+        )
     except IngestError as exc:
         return Outcome(item.label, "refused", error=str(exc))
     except Exception as exc:  # one bad file must not stop the batch (as in import_articles)

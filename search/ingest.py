@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 
 from search.models import Article, City, Organisation
-from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
+from search.pipeline.cleaning import (
+    FORMATS,
+    Cleaned,
+    clean,
+    clean_everything,
+    decode,
+    split_paragraphs,
+)
 from search.pipeline.extraction import Facets, Gazetteer, extract
 from search.pipeline.gazetteer import with_additions
 from search.pipeline.guard import REFUSED
@@ -38,19 +47,53 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _alias_map(model) -> dict[str, str]:
+def _alias_map(rows) -> dict[str, str]:
     names: dict[str, str] = {}
-    for value in model.objects.all():
+    for value in rows:
         names[value.name.lower()] = value.name
         for alias in value.alias_list:
             names[alias.lower()] = value.name
     return names
 
 
+def _blocked_names(rows) -> list[str]:
+    return [name for value in rows if value.blocked for name in (value.name, *value.alias_list)]
+
+
+def _fingerprint() -> tuple:
+    """Changes whenever a City or Organisation row is added, edited or deleted: two small
+    aggregate queries instead of reading every row for every article."""
+    out = []
+    for model in (City, Organisation):
+        agg = model.objects.aggregate(n=Count("id"), last=Max("updated"), top=Max("id"))
+        out.append((agg["n"], agg["last"], agg["top"]))
+    return tuple(out)
+
+
+_cache: dict[str, tuple[tuple, Gazetteer]] = {}
+_cache_lock = threading.Lock()
+
+
 def current_gazetteer() -> Gazetteer:
     """The names extraction knows: the built-in gazetteer data plus the City and
-    Organisation rows (with their aliases) that admins edit; rows win on a clash."""
-    return with_additions(_alias_map(City), _alias_map(Organisation))
+    Organisation rows (with their aliases) that admins edit, rows winning on a clash, and
+    the names admins blocked. Built once and kept while the rows are unchanged."""
+    key = _fingerprint()
+    with _cache_lock:
+        cached = _cache.get("gazetteer")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    cities = [c for c in City.objects.all()]
+    organisations = [o for o in Organisation.objects.all()]
+    gazetteer = with_additions(
+        _alias_map(c for c in cities if not c.blocked),
+        _alias_map(o for o in organisations if not o.blocked),
+        _blocked_names(cities),
+        _blocked_names(organisations),
+    )
+    with _cache_lock:
+        _cache["gazetteer"] = (key, gazetteer)
+    return gazetteer
 
 
 def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:
@@ -74,28 +117,55 @@ def _facet_rows(model, names: tuple[str, ...]) -> list:
     return [model.objects.get_or_create(name=name)[0] for name in names]
 
 
-def apply_facets(article: Article, facets: Facets) -> None:
-    """Store extracted facets on an article (the caller decides whether it may)."""
-    article.published_date = facets.date
-    article.year = facets.year
-    if facets.source and not article.source_name:
-        article.source_name = facets.source
+def apply_facets(article: Article, facets: Facets, *, keep: bool = False) -> None:
+    """Store extracted facets on an article (the caller decides whether it may).
+
+    keep=True (re-extraction): a value extraction cannot derive again is kept, never
+    erased; a date, source, URL or language came from the page's metadata or an admin.
+    """
+    _set_fields(article, facets, keep=keep)
     article.save()
     article.cities.set(_facet_rows(City, facets.cities))
     article.organisations.set(_facet_rows(Organisation, facets.organisations))
 
 
+def _set_fields(article: Article, facets: Facets, *, keep: bool) -> None:
+    if facets.date or not keep:
+        article.published_date = facets.date or (article.published_date if keep else None)
+    if facets.year or not keep:
+        article.year = facets.year or (article.year if keep else None)
+    if article.published_date and not article.year:
+        article.year = article.published_date.year
+    if facets.source and not article.source_name:
+        article.source_name = facets.source[:255]
+    if facets.url and not article.source_url:
+        article.source_url = facets.url
+    if facets.language:
+        article.language = facets.language
+
+
 def parse(
-    text: str, fmt: str | None = None, gazetteer: Gazetteer | None = None
+    text: str,
+    fmt: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    *,
+    allow_not_article: bool = False,
 ) -> tuple[Cleaned, Facets]:
+    """Clean and extract; IngestError when the page is not an article (unless allowed)."""
     if fmt is not None and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     cleaned = clean(text, fmt)
     if cleaned.note.startswith(REFUSED):  # pathological HTML, refused before parsing
         raise IngestError(cleaned.note.removeprefix(REFUSED))
+    if (not cleaned.is_article or not cleaned.title) and allow_not_article:
+        # Saved on purpose: keep every text block the page has (a listing's headlines).
+        cleaned = clean_everything(text, fmt)
     if not cleaned.is_article or not cleaned.title:
-        raise IngestError("not an article: nothing but page furniture was found")
-    return cleaned, extract(cleaned, gazetteer or current_gazetteer())
+        raise IngestError(cleaned.note or "not an article: nothing but page furniture was found")
+    facets = extract(cleaned, gazetteer or current_gazetteer())
+    if not facets.is_article and not allow_not_article:
+        raise IngestError(facets.not_article_reason)
+    return cleaned, facets
 
 
 def ingest(
@@ -105,14 +175,18 @@ def ingest(
     source_name: str = "",
     source_url: str = "",
     is_synthetic: bool = False,
+    allow_not_article: bool = False,
 ) -> IngestResult:
-    """Clean, extract and save one article; the same content twice is one article."""
+    """Clean, extract and save one article; the same content twice is one article.
+
+    A listing or index page is refused with the reason unless allow_not_article (the admin's
+    "save it anyway")."""
     text = decode_upload(raw)
     digest = content_hash(text)
     existing = Article.objects.filter(content_hash=digest).first()
     if existing is not None:
         return IngestResult(existing, created=False)
-    cleaned, facets = parse(text, fmt)
+    cleaned, facets = parse(text, fmt, allow_not_article=allow_not_article)
     try:
         with transaction.atomic():
             article = Article(
@@ -136,10 +210,121 @@ def ingest(
 
 
 def reextract(article: Article, gazetteer: Gazetteer | None = None) -> bool:
-    """Re-run extraction on the stored raw content; hand-set facets are left alone."""
+    """Re-run extraction on the stored raw content; hand-set facets are left alone, and
+    nothing extraction cannot derive again is erased."""
     if article.facets_manual:
         return False
-    _, facets = parse(article.raw_content, article.raw_format, gazetteer)
+    _, facets = parse(article.raw_content, article.raw_format, gazetteer, allow_not_article=True)
     with transaction.atomic():
-        apply_facets(article, facets)
+        apply_facets(article, facets, keep=True)
     return True
+
+
+@dataclass
+class ReextractReport:
+    updated: int = 0
+    # Re-extracted to the same facets: nothing written, nothing re-indexed.
+    unchanged: int = 0
+    manual: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def stored_cleaned(article: Article) -> Cleaned:
+    """The article as cleaning left it, from the stored title and body (no re-cleaning)."""
+    return Cleaned(article.title, tuple(split_paragraphs(article.body)), fmt=article.raw_format)
+
+
+def _unchanged(article: Article, facets: Facets) -> bool:
+    """Whether storing these facets would change nothing (the article's cities and
+    organisations prefetched)."""
+    probe = Article(
+        published_date=article.published_date,
+        year=article.year,
+        source_name=article.source_name,
+        source_url=article.source_url,
+        language=article.language,
+    )
+    _set_fields(probe, facets, keep=True)
+    return (
+        all(getattr(probe, f) == getattr(article, f) for f in _FIELDS if f != "updated")
+        and {c.name for c in article.cities.all()} == set(facets.cities)
+        and {o.name for o in article.organisations.all()} == set(facets.organisations)
+    )
+
+
+def _rows(model, names: set[str]) -> dict[str, object]:
+    """Facet rows by name, creating the missing ones in one statement."""
+    rows = {row.name: row for row in model.objects.filter(name__in=names)}
+    missing = names - rows.keys()
+    if missing:
+        model.objects.bulk_create([model(name=n) for n in missing], ignore_conflicts=True)
+        rows.update({row.name: row for row in model.objects.filter(name__in=missing)})
+    return rows
+
+
+_FIELDS = ["published_date", "year", "source_name", "source_url", "language", "updated"]
+
+
+def reextract_batch(
+    articles: list[Article], gazetteer: Gazetteer | None = None, *, full: bool = False
+) -> ReextractReport:
+    """Re-extract a batch of articles in one transaction with set-based writes.
+
+    From the stored title and body by default (entities follow the current gazetteer and
+    block lists), from the raw content for undated articles; full=True re-cleans every raw
+    content. Hand-set facets are left alone;
+    nothing extraction cannot derive again is erased (apply_facets' keep rule)."""
+    from django.utils import timezone
+
+    from search.signals import schedule_index
+
+    gazetteer = gazetteer or current_gazetteer()
+    report = ReextractReport()
+    done: list[tuple[Article, Facets]] = []
+    for article in articles:
+        if article.facets_manual:
+            report.manual += 1
+            continue
+        try:
+            # An undated article may have its date in the raw page's metadata or dateline,
+            # which the stored body no longer carries: that one is read again in full.
+            if full or article.published_date is None:
+                _, facets = parse(
+                    article.raw_content, article.raw_format, gazetteer, allow_not_article=True
+                )
+            else:
+                facets = extract(stored_cleaned(article), gazetteer, language=not article.language)
+        except IngestError as exc:
+            report.failed.append((article.pk, str(exc)))
+            continue
+        if _unchanged(article, facets):
+            report.unchanged += 1
+            continue
+        done.append((article, facets))
+    if not done:
+        return report
+    now = timezone.now()
+    with transaction.atomic():
+        cities = _rows(City, {n for _, f in done for n in f.cities})
+        organisations = _rows(Organisation, {n for _, f in done for n in f.organisations})
+        for article, facets in done:
+            _set_fields(article, facets, keep=True)
+            article.updated = now
+        Article.objects.bulk_update([a for a, _ in done], _FIELDS)
+        ids = [a.pk for a, _ in done]
+        for through, attr, rows, column in (
+            (Article.cities.through, "cities", cities, "city_id"),
+            (Article.organisations.through, "organisations", organisations, "organisation_id"),
+        ):
+            through.objects.filter(article_id__in=ids).delete()
+            through.objects.bulk_create(
+                [
+                    through(article_id=a.pk, **{column: rows[name].pk})
+                    for a, f in done
+                    for name in dict.fromkeys(getattr(f, attr))
+                ]
+            )
+        for pk in ids:
+            schedule_index(pk)
+    report.updated = len(done)
+    return report

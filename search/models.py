@@ -25,6 +25,15 @@ class FacetValue(models.Model):
 
     kind = ""  # "city" or "organisation": the entity page's URL name and RetiredSlug.kind
 
+    blocked = models.BooleanField(
+        "blocked: never extracted",
+        default=False,
+        help_text="Extraction never tags an article with this name (or its aliases): e.g. a "
+        "word that reads as a city but is not one. Re-extract to apply it to saved articles.",
+    )
+    # Lets ingest tell cheaply whether the names changed since it built its gazetteer.
+    updated = models.DateTimeField(auto_now=True, null=True)
+
     class Meta:
         abstract = True
         ordering = ["name"]
@@ -153,6 +162,12 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("search:article", kwargs={"pk": self.pk, "slug": self.slug or "article"})
+
+    @property
+    def original_url(self) -> str:
+        """The original article's address, only when it is safe to link (http/https)."""
+        url = (self.source_url or "").strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
 
 
 class IndexJournal(models.Model):

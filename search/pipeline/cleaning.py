@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import trafilatura
 from charset_normalizer import from_bytes
 
-from search.pipeline import guard, html_extract, text_rules
+from search.pipeline import dates, guard, html_extract, text_rules
 
 FORMATS = ("text", "html")
 
@@ -221,6 +221,9 @@ def html_blocks(
     soup = html_extract.parse(text)
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
+    shown = _shown_date(html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta)))
+    if shown:
+        meta["visible.date"] = shown
     around = _meta_near_title(html_extract.page_blocks(soup), title)
     # The library's cost grows fast with the element count; huge pages get our linear walk.
     huge = engine == "auto" and len(soup.find_all(True, limit=_MAX_LIBRARY_ELEMENTS + 1)) > (
@@ -237,6 +240,15 @@ def html_blocks(
         if sum(map(text_rules.words, own)) > sum(map(text_rules.words, blocks)):
             blocks = own
     return title, blocks, meta, around
+
+
+def _shown_date(texts: list[str]) -> str:
+    """The first text under the headline that holds a whole date."""
+    for text in texts:
+        text = normalise(text)
+        if dates.parse_date(text):
+            return text
+    return ""
 
 
 def _key(text: str) -> str:
@@ -333,12 +345,31 @@ def clean(raw: str | bytes, fmt: str | None = None) -> Cleaned:
         # a few labels ("Home", "Menu") are what is left of a page without an article
         cleaned = Cleaned(cleaned.title, (), cleaned.meta_lines, cleaned.meta, fmt, note)
     if not cleaned.paragraphs:
-        note = note or "not an article: nothing but page furniture was found"
+        note = note or (
+            "not an article: nothing but page furniture (menus, links, headlines) was found"
+        )
     if note:
         cleaned = Cleaned(
             cleaned.title, cleaned.paragraphs, cleaned.meta_lines, cleaned.meta, fmt, note
         )
     return cleaned
+
+
+def clean_everything(raw: str | bytes, fmt: str | None = None) -> Cleaned:
+    """Every text block of a page, furniture and all: for a page an admin keeps on purpose
+    although it is no article (a listing of headlines)."""
+    text = decode(raw)[:MAX_INPUT_CHARS]
+    fmt = fmt or guess_format(text)
+    if fmt == "html":
+        soup = html_extract.parse(_strip_code(text))
+        meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
+        title = normalise(html_extract.page_title(soup, meta))
+        blocks = _dedupe([normalise(b) for b in html_extract.page_blocks(soup)[:MAX_LINES]])
+    else:
+        meta, blocks = {}, [line for line in normalise(text).split("\n") if line][:MAX_LINES]
+        title = blocks[0] if blocks else ""
+    paragraphs = tuple(b for b in blocks if b and b.lower() != title.lower())
+    return Cleaned(title or _first_words(list(paragraphs)), paragraphs, (), meta, fmt)
 
 
 def html_to_text(html: str) -> str:

@@ -24,11 +24,14 @@ MONTH = (
 )
 _NUMERIC = re.compile(rf"(?<![\d.]){YEAR}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})(?!\d)")
 _DAY_MONTH_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})[/.-](\d{{1,2}})[/.-]{YEAR}(?!\d)")
+# "Nov. 20, 2019", "November 20 15:23 2019", "Nov 20 · 3:23 PM · 2019"
+_CLOCK = r"(?:[·•|,]?\s*\d{1,2}:\d\d(?::\d\d)?\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\s*)?[·•|,]?\s+)?"
 _MONTH_DAY_YEAR = re.compile(
-    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{YEAR}\b", re.IGNORECASE
+    rf"\b{MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_CLOCK}{YEAR}\b", re.IGNORECASE
 )
+# "20 November 2019", "25. September 2018"
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.)?\s+{MONTH}\.?,?\s+{YEAR}\b", re.IGNORECASE
 )
 # Words that mark a line or a paragraph opening as a dateline.
 _DATELINE_MARK = re.compile(
@@ -42,12 +45,14 @@ _DATE_LABEL = re.compile(
 )
 # Page metadata keys (compared in lower case) that carry the publication date, best first.
 META_DATE_KEYS = (
-    "article:published_time", "datepublished", "og:published_time", "pubdate", "publishdate",
-    "publish-date", "publish_date", "published", "published_time", "dateline",
-    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date",
-    "parsely-pub-date", "datecreated", "time.datetime", "article:modified_time",
-    "datemodified",
+    "article:published_time", "datepublished", "og:published_time", "article:published",
+    "og:article:published_time", "article.published", "citation_publication_date",
+    "citation_date", "pubdate", "publishdate", "publish-date", "publish_date", "published",
+    "published_time", "published-date", "pdate", "dateline", "dc.date.issued",
+    "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "datecreated", "date", "time.datetime",
 )  # fmt: skip
+MODIFIED_KEYS = ("article:modified_time", "datemodified", "og:updated_time", "last-modified")
 SHORT_LINE = 160  # characters: a dateline or metadata line, not a sentence of the story
 # A year that names an event of that year: "Expo 2018", "the 2018 Global Smart City Summit".
 _EVENT = (
@@ -104,7 +109,7 @@ def _dateline_texts(
 ) -> Iterator[str]:
     """Where an article's own date is written, most trusted first."""
     lowered = {key.lower(): value for key, value in meta.items()}
-    for key in META_DATE_KEYS:
+    for key in (*META_DATE_KEYS, *MODIFIED_KEYS):
         if lowered.get(key):
             yield lowered[key]
     yield from meta_lines
@@ -119,9 +124,114 @@ def _dateline_texts(
             yield paragraph
 
 
+_STAMP = re.compile(
+    rf"{YEAR}-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?\s*"
+    r"(Z|UTC|GMT|[+-]\d\d:?\d\d)?)?",
+    re.IGNORECASE,
+)
+_COMPACT = re.compile(rf"^{YEAR}(\d\d)(\d\d)(?:\d{{4,6}})?$")
+_URL_DATE = re.compile(rf"/{YEAR}/(\d\d?)/(\d\d?)/|[/-]{YEAR}-(\d\d)-(\d\d)(?:[/-]|$)")
+
+
+def _stamp(value: str) -> tuple[dt.date | None, bool]:
+    """A machine date and whether its day may be a UTC one rather than the local one (a
+    clock time in UTC, or one with no zone at all)."""
+    value = value.strip()
+    if m := _STAMP.search(value):
+        date = _make(m[1], int(m[2]), m[3])
+        zone = (m[6] or "").upper()
+        has_time = m[4] is not None
+        return date, has_time and zone in ("", "Z", "UTC", "GMT", "+00:00", "+0000", "-00:00")
+    if m := _COMPACT.match(value):
+        return _make(m[1], int(m[2]), m[3]), False
+    return parse_date(value) or _numeric_day_month(value)[0], False
+
+
+def url_date(url: str) -> dt.date | None:
+    """/2019/11/18/ or -2019-11-18/ in an article's address: its local publication day."""
+    if m := _URL_DATE.search(url or ""):
+        if m[1]:
+            return _make(m[1], int(m[2]), m[3])
+        return _make(m[4], int(m[5]), m[6])
+    return None
+
+
+def _structured(meta: Mapping[str, str]) -> tuple[dt.date | None, bool, list[dt.date]]:
+    """The first published date of the page's metadata, whether it may be a UTC day, and
+    every local (zoned or day-only) date the metadata gives, for a UTC day to defer to."""
+    lowered = {key.lower(): value for key, value in meta.items()}
+    first, utc, local = None, False, []
+    for key in META_DATE_KEYS:
+        if not lowered.get(key):
+            continue
+        date, maybe_utc = _stamp(lowered[key])
+        if date is None:
+            continue
+        if first is None:
+            first, utc = date, maybe_utc
+        if not maybe_utc:
+            local.append(date)
+    # CMS-specific names for the original publication time ("article_date_original")
+    for key, value in lowered.items():
+        if key not in META_DATE_KEYS and _ORIGINAL_KEY.search(key) and not _UPDATED_KEY.search(key):
+            date, maybe_utc = _stamp(value)
+            if date is not None and not maybe_utc:
+                local.append(date)
+    return first, utc, local
+
+
+_ORIGINAL_KEY = re.compile(r"original|publish|pub_?date|posted", re.I)
+_UPDATED_KEY = re.compile(r"modif|updat|edit|revis", re.I)
+
+
+# "Updated: Feb. 12, 2020" alone: a later day than the publication, not a local reading of it.
+_UPDATED_ONLY = re.compile(
+    r"^(?!.*\b(?:published|posted)\b).*\b(?:updated|modified|edited|revised)\b\W*(?:on|at)?\W*"
+    r"(?:\w+\.?\s+)?\d",
+    re.IGNORECASE,
+)
+_PUBLISHED_LABEL = re.compile(r"\b(?:published|posted|released|first published)\b\W*", re.I)
+
+
+def _shown(text: str) -> dt.date | None:
+    """A date printed in a by-line; after a "Published" label when the line has one."""
+    if (m := _PUBLISHED_LABEL.search(text)) and (date := parse_date(text[m.end() :])):
+        return date
+    return parse_date(text) or _numeric_day_month(text)[0]
+
+
+def _near(a: dt.date, b: dt.date) -> bool:
+    return abs((a - b).days) <= 1
+
+
 def find_date(
     meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
 ) -> dt.date | None:
+    """The publication date, in the publication's own time zone.
+
+    Structured data (JSON-LD, <meta>) is usually right about the day, but often as a UTC
+    time: the date the page shows under its headline, or the day in its address, is the
+    local one and wins when it is within a day of it. A shown date further away is an
+    update or a related story, and the structured date stands.
+    """
+    structured, utc, local = _structured(meta)
+    shown, updated = None, False
+    for text in [meta.get("visible.date", ""), *meta_lines]:
+        if text and (shown := _shown(text)):
+            updated = bool(_UPDATED_ONLY.match(text))
+            break
+    if structured is not None:
+        # A stamp with its own zone is the local day already; a UTC one may be a day off.
+        if utc and shown is not None and not updated and _near(shown, structured):
+            return shown
+        if utc:
+            from_url = url_date(meta.get("canonical") or meta.get("og:url") or "")
+            for other in [from_url, *local]:
+                if other is not None and other != structured and _near(other, structured):
+                    return other
+        return structured
+    if shown is not None:
+        return shown
     for text in _dateline_texts(meta, meta_lines, paragraphs):
         if date := parse_date(text) or _numeric_day_month(text)[0]:
             return date

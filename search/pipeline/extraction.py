@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
 from search.pipeline.gazetteer import Gazetteer, default_gazetteer
+from search.pipeline.kind import not_article_reason
+from search.pipeline.language import detect_language
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
 from search.pipeline.places import find_cities
 from search.pipeline.sources import find_source
-from search.pipeline.tokens import Token, fold, tokenize
+from search.pipeline.tokens import Token, fold, name_key, tokenize
+from search.pipeline.urls import find_url
 
 __all__ = ["Facets", "Gazetteer", "default_gazetteer", "extract"]
 
@@ -38,6 +41,13 @@ class Facets:
     # Other spellings the article used for an organisation, e.g. {"China Electronics
     # Technology Group Corporation": ("CETC",)}: shown beside the canonical name.
     organisation_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The page's canonical (original) URL, http/https only.
+    url: str | None = None
+    # ISO 639-1, or zh-Hans / zh-Hant; None when it cannot be told.
+    language: str | None = None
+    is_article: bool = True
+    # Why the page is not an article (a listing, an index page), for the person importing it.
+    not_article_reason: str = ""
 
 
 def _title_case(title: str) -> bool:
@@ -80,8 +90,13 @@ def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[
     return cities
 
 
-def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
+def extract(
+    cleaned: Cleaned, gazetteer: Gazetteer | None = None, *, language: bool = True
+) -> Facets:
+    """The facets of a cleaned article. language=False skips language detection (re-extraction
+    of an article whose language is known: the gazetteer does not change it)."""
     gazetteer = gazetteer or default_gazetteer()
+    reason = not_article_reason(cleaned)
     meta = cleaned.meta or {}
     date = find_date(meta, cleaned.meta_lines, cleaned.paragraphs)
     if date:
@@ -104,8 +119,14 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
                 spellings.append(m.alias)
 
     cities = _dateline_cities(cleaned.meta_lines, gazetteer)
-    cities += find_cities(title.tokens, gazetteer, title.covered)
-    cities += find_cities(body.tokens, gazetteer, body.covered)
+    cities += find_cities(
+        title.tokens, gazetteer, title.covered, title.text, _title_case(title.text)
+    )
+    cities += find_cities(body.tokens, gazetteer, body.covered, body.text)
+    cities = [c for c in cities if name_key(c) not in gazetteer.blocked_cities]
+    blocked = gazetteer.blocked_organisations
+    for key in [k for k, name in organisations.items() if name_key(name) in blocked]:
+        aliases.pop(organisations.pop(key), None)
     return Facets(
         date=date,
         year=year,
@@ -113,4 +134,8 @@ def extract(cleaned: Cleaned, gazetteer: Gazetteer | None = None) -> Facets:
         cities=tuple(dict.fromkeys(cities)),
         organisations=tuple(organisations.values()),
         organisation_aliases={name: tuple(spellings) for name, spellings in aliases.items()},
+        url=find_url(meta, cleaned.meta_lines, cleaned.paragraphs),
+        language=detect_language(cleaned.title, cleaned.body) if language else None,
+        is_article=not reason,
+        not_article_reason=reason,
     )

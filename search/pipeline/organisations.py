@@ -23,7 +23,21 @@ HEADS = _words(
     """Group Corporation Corp University Center Centre Commission Alliance Institute Academy
     Association Company Ministry Bureau Council Federation Foundation Agency Administration
     Laboratory Laboratories Bank Authority Organization Organisation Society College
-    Consortium Inc Ltd"""
+    Consortium Inc Ltd Department Office Police Court Committee Party Army Navy Studios
+    Airlines Airways Exchange Observatory Hospital Infirmary Holdings Technologies Systems
+    Energy Motors Pharmaceuticals Partners Ventures Capital Securities Entertainment"""
+)
+# A name ending in one of these is a place people go to, not an organisation ("Staples
+# Center", "KeyBank Center", "Madison Square Garden"), unless it also names an institution's
+# work ("State Information Center", "Moffitt Cancer Center").
+VENUE_HEADS = _words(
+    "Center Centre Arena Stadium Garden Gardens Amphitheater Amphitheatre Field Dome Coliseum Pavilion Park Hall Theater Theatre Plaza Square"
+)
+INSTITUTION_WORDS = _words(
+    """Information Research Data Medical Development Science Sciences Technology Innovation
+    Study Studies Policy National Cancer Health Urban Computing Engineering Control
+    Prevention Disease Services Service Support Education Training Law Legal Justice
+    Policy Strategic International Public Academic Space Flight Operations"""
 )
 # "Shenzhen Convention and Exhibition Center" is a building, not an organisation.
 VENUE_WORDS = _words(
@@ -131,8 +145,15 @@ def _plausible(tokens: list[Token], first: int, last: int) -> bool:
     last_head = tokens[heads[-1]].text if heads else ""
     if last_head in ("Center", "Centre"):
         core = tokens[first : heads[-1]]
-        return not any(t.text in VENUE_WORDS for t in core)
-    return True
+        if any(t.text in VENUE_WORDS for t in core):
+            return False
+    return not _is_venue(tokens, first, last)
+
+
+def _is_venue(tokens: list[Token], first: int, last: int) -> bool:
+    return tokens[last].text in VENUE_HEADS and not any(
+        t.text in INSTITUTION_WORDS for t in tokens[first:last]
+    )
 
 
 def _all_capitals(tokens: list[Token]) -> bool:
@@ -310,6 +331,15 @@ def find_organisations(
             continue
         n, canonical = match
         spelled = " ".join(text[tokens[i].start : tokens[i + n - 1].end].split())
+        if (
+            not _same_letters(spelled, canonical)
+            or _venue_after(tokens, i + n)
+            or _inside_longer_name(tokens, i, n)
+            or _credit_tag(text, tokens[i].start, tokens[i + n - 1].end)
+        ):
+            # "Über-smart" is not Uber; "Pepsi Center" is Pepsi's arena, not Pepsi
+            i += n
+            continue
         mentions.append(Mention(canonical, i, i + n - 1, alias=spelled))
         covered.update(range(i, i + n))
         i += n
@@ -319,6 +349,32 @@ def find_organisations(
         if m and acronym_fits(m[1], mention.canonical) and m[1] != mention.canonical:
             known_acronyms.setdefault(m[1], mention.canonical)
     return mentions
+
+
+def _same_letters(spelled: str, canonical: str) -> bool:
+    """Accents count in a one-word name: folding them makes "Über" the company Uber."""
+    return " " in spelled or spelled.isascii() or not canonical.isascii()
+
+
+def _inside_longer_name(tokens: list[Token], i: int, n: int) -> bool:
+    """ "Smart City Expo World Congress": a known one-word name at the end of a longer
+    capitalised name is part of that name."""
+    if n > 1 or i == 0 or not tokens[i].joined:
+        return False
+    prev = tokens[i - 1]
+    return prev.cap and prev.text not in LEADING_NOISE and prev.text not in BREAKING_CAPS
+
+
+_CREDIT = re.compile(r"\(\s*$")
+
+
+def _credit_tag(text: str, start: int, end: int) -> bool:
+    """ "(Reuters)", "(Xinhua)": a wire's credit tag, not a mention in the story."""
+    return text[max(0, start - 1) : start] == "(" and text[end : end + 1] == ")"
+
+
+def _venue_after(tokens: list[Token], i: int) -> bool:
+    return i < len(tokens) and tokens[i].joined and tokens[i].text in VENUE_HEADS
 
 
 def resolve_acronyms(

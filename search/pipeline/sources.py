@@ -80,26 +80,160 @@ def _tidy(name: str) -> str | None:
     return domain_name(name) or name
 
 
+# The site's name as the page gives it, best first. "title.site" is the tail of <title>.
+SITE_KEYS = (
+    "og:site_name",
+    "publisher.name",
+    "website.name",
+    "title.site",
+    "application-name",
+    "dc.publisher",
+    "publisher",
+    "source",
+    "site_name",
+    "twitter:site",
+)
+# Only when the page names itself nowhere else: its copyright notice, its logo's text.
+FALLBACK_SITE_KEYS = ("copyright.name", "logo.name")  # fmt: skip
+_TLD = re.compile(
+    r"\.(?:com|net|org|info|co\.uk|co|ca|in|ru|it|de|fr|au|kr|cn|com\.cn|news|tv|io)$"
+)
+_SLOGAN = re.compile(r"\s+[|｜]\s+.*|\s+[-–—]\s+.*")
+
+
+def _compact(name: str) -> str:
+    """ "The Hill", "TheHill", "thehill.com", "www.TheHill.com" -> "hill"."""
+    name = name.strip().lower().removeprefix("www.")
+    name = _TLD.sub("", name)
+    name = re.sub(r"[^a-z0-9]+", "", name)
+    return name.removeprefix("the") or name
+
+
+def _host(meta: Mapping[str, str]) -> str:
+    for key in ("canonical", "og:url", "jsonld.url"):
+        value = meta.get(key) or ""
+        if value.startswith("http"):
+            return re.sub(r"^[a-z]+://", "", value.lower()).split("/")[0].removeprefix("www.")
+    return ""
+
+
+def _core(host: str) -> str:
+    """The registered name of a host: "blog.comwrap.com" -> "comwrap"."""
+    labels = _TLD.sub("", host).split(".")
+    return labels[-1] if labels and labels[-1] else ""
+
+
+def _form(name: str) -> tuple:
+    """How well a name is written, for names that are the same brand: words apart, in
+    capitals where readers write them, without the web suffix."""
+    return (
+        name.count(" ") > 0,
+        not name.islower(),
+        not _TLD.search(name.lower()),
+    )
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", name) if w.lower() != "the").lower()
+
+
+def _site_candidates(lowered: Mapping[str, str], keys: tuple[str, ...] = SITE_KEYS) -> list[str]:
+    out: list[str] = []
+    for key in keys:
+        value = (lowered.get(key) or "").strip().lstrip("@")
+        if not value:
+            continue
+        if value.startswith("http"):
+            if name := domain_name(value):
+                out.append(name)
+            continue  # an address or a profile page names no publication
+        value = _SLOGAN.sub("", value).strip(" -–—:|")
+        if value and len(value) <= 60 and value not in out:
+            out.append(value)
+    return out
+
+
+def site_name(meta: Mapping[str, str]) -> str | None:
+    """The publication's name from the page's metadata.
+
+    og:site_name first, unless another name the page gives is the same brand better written
+    ("TheHill" / "The Hill", "usatoday" / "USA TODAY", "WSJ" / "Wall Street Journal"), or
+    only another one matches the site's address ("U.S." as og:site_name on reuters.com).
+    """
+    lowered = {key.lower(): value for key, value in meta.items()}
+    names = _site_candidates(lowered)
+    host = _host(lowered)
+    if host and (known := domain_name(host)):
+        return known
+    core = _core(host)
+    if not names:
+        names = _site_candidates(lowered, FALLBACK_SITE_KEYS)[:1]
+    if not names:
+        return core.capitalize() if core else None
+    best = names[0]
+    if core and _compact(best) != core:
+        matching = [n for n in names if _compact(n) == core]
+        if matching:
+            best = matching[0]
+    for other in names[1:]:
+        same = _compact(other) == _compact(best)
+        acronym = best.isupper() and len(best) <= 5 and _initials(other) == best.lower()
+        if (same and _form(other) > _form(best)) or acronym:
+            best = other
+    if best.islower() and core and _compact(best) == core:
+        # a slug ("cleveland"): the brand is the address when the title says so
+        dotted = [n for n in names if _TLD.search(n.lower()) and _compact(n) == core]
+        if dotted:
+            return _domain_as_name(host)
+    return _tidy(best)
+
+
+# A credit that names no publication: the site's own name then stands.
+_GENERIC_CREDIT = re.compile(
+    r"(?:news\s+)?(?:agencies|agency|wires?|staff|internet|online|web|network|newsroom)",
+    re.IGNORECASE,
+)
+
+
+def _same_brand(a: str, b: str) -> bool:
+    ka, kb = _compact(a), _compact(b)
+    return bool(ka and kb) and (ka.startswith(kb) or kb.startswith(ka))
+
+
+def _domain_as_name(host: str) -> str:
+    """A publication known by its address ("cleveland.com"): written as its readers do."""
+    host = host.removeprefix("www.")
+    first, _, rest = host.partition(".")
+    first = first.upper() if len(first) <= 3 else first.capitalize()
+    return f"{first}.{rest}" if rest else first
+
+
 def find_source(
     meta: Mapping[str, str], meta_lines: Iterable[str], paragraphs: tuple[str, ...]
 ) -> str | None:
-    lines = [*meta_lines, *paragraphs[:3], *paragraphs[-3:]]
+    """A credited source ("Source: Shenzhen Daily" by the headline) beats the site's own
+    brand; the site's name beats a wire's dateline tag in the text (the publication is
+    the page's, the wire is credited apart); for a text dump the wire names the source."""
+    meta_lines = list(meta_lines)
+    lowered = {key.lower(): value for key, value in meta.items()}
+    site = site_name(lowered) if lowered else None
+    # With a site name, only the lines by the headline credit a source: a "Source:" at the
+    # foot of the story credits its facts ("Source: News agencies").
+    lines = meta_lines if site else [*meta_lines, *paragraphs[:3], *paragraphs[-3:]]
     short = [line for line in lines if len(line) <= SHORT_LINE]
     for line in short:
         if (m := _SOURCE_LINE.search(line)) and (name := _tidy(m[1])):
+            if site and (_GENERIC_CREDIT.fullmatch(name) or _same_brand(name, site)):
+                return site  # the site credits itself, or no publication at all
             return name
-    for line in lines[: len(lines) - min(3, len(paragraphs))]:  # datelines live at the top
+    if site:
+        return site
+    top = [*meta_lines, *paragraphs[:3]]
+    for line in top:  # datelines live at the top
         for pattern, name in WIRES:
             if pattern.search(line[:SHORT_LINE]):
                 return name
     for line in short:
         for m in _DOMAIN_TAG.finditer(line):
             return domain_name(m[1]) or m[1]
-    lowered = {key.lower(): value for key, value in meta.items()}
-    for key in META_SOURCE_KEYS:
-        value = (lowered.get(key) or "").strip().lstrip("@")
-        if value.startswith("http") and not domain_name(value):
-            continue  # a profile page address names no publication
-        if name := _tidy(value):
-            return name
     return None

@@ -323,6 +323,46 @@ def _title_index(lines: list[str], first: int) -> int:
     return max(labels, key=lambda i: (words(lines[i]), -i))
 
 
+# Where a story's own text ends and the publisher's furniture begins, on news and press
+# release pages: "About Verdant Grid", "Media Contacts", "View original content...",
+# "SOURCE Acme Corp", "Sponsored by ...": nothing after such a line is the story.
+_SECTION_END = re.compile(
+    r"^(?:(?i:about)\s+[A-Z][\w&.,'’\- ]{1,60}:?"
+    r"|(?i:(?:media\s+|press\s+|investor\s+)?contacts?)\s*:?.*"
+    r"|(?i:(?:media|press) (?:contact|inquiries|enquiries))\b.*|(?i:view original content)\b.*"
+    r"|SOURCE\s+[A-Z][\w&.,'’\- ]{1,60}|(?i:sponsored by)\b.*"
+    r"|(?i:this (?:article|story|content) (?:is|was) (?:sponsored|paid for|presented) by)\b.*)$",
+)
+# One-line credits and notes that are never the story: "Photo credit: Zhang Wei",
+# "(Xinhua/Huang Zongzhi)", "Sponsored by Arena Tech Expo 2018."
+_LINE_CREDIT = re.compile(
+    r"^(?:(?:photo|image|picture|video|graphic|cover)\s+)?credits?\s*[:：].{0,80}$"
+    r"|^\((?:xinhua|ap|afp|reuters|photo|file)\s*/[^)]{1,60}\)$"
+    r"|^.{0,120}\bsponsored by\b.{0,80}$",
+    re.IGNORECASE,
+)
+# An author's bio closing a story: "Sam Keller covers transportation for The Mountain
+# Courier.", "Jane Doe is a reporter at ...".
+_BIO = re.compile(
+    r"^[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}\s+(?:covers|writes about|reports on|has covered|"
+    r"is (?:a|an|the)\s+(?:[\w\-]+\s+){0,3}(?:reporter|writer|editor|correspondent|journalist|"
+    r"columnist|contributor|freelance\w*))\b"
+)
+
+
+def cut_publisher_tail(kept: list[str]) -> list[str]:
+    """The story without its publisher's tail sections, credit lines and closing bio."""
+    start = max(1, len(kept) // 3)
+    for j in range(start, len(kept)):
+        if words(kept[j]) <= 40 and _SECTION_END.match(kept[j]):
+            kept = kept[:j]
+            break
+    kept = [line for line in kept if not _LINE_CREDIT.match(line)]
+    while len(kept) > 1 and words(kept[-1]) <= 60 and _BIO.match(kept[-1]):
+        kept = kept[:-1]
+    return kept
+
+
 def clean_lines(lines: list[str], *, structured: bool = False) -> tuple[str, list[str], list[str]]:
     """(title, paragraphs, meta lines) from normalised non-empty lines of one page.
 
@@ -375,4 +415,4 @@ def clean_lines(lines: list[str], *, structured: bool = False) -> tuple[str, lis
                 meta.append(dateline)
                 line = rest
         kept.append(line)
-    return title, kept, meta
+    return title, cut_publisher_tail(kept), meta

@@ -4,9 +4,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from search.ingest import IngestError, current_gazetteer, decode_upload, parse
-from search.pipeline.cleaning import FORMATS
-from search.pipeline.extraction import Gazetteer
+from search.ingest import IngestError, current_gazetteer, decode_upload
+from search.pipeline.article import as_json
+from search.pipeline.cleaning import FORMATS, clean
+from search.pipeline.extraction import Gazetteer, extract
 from search.pipeline.gazetteer import default_gazetteer
 
 EXTENSIONS = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -26,8 +27,12 @@ class Command(BaseCommand):
         "Clean one article file and print it with its extracted facets, without saving "
         "anything. The format is taken from --format, else from the extension (.txt, .html, "
         ".htm), else guessed from the content. --json prints one JSON object: title, date "
-        "(YYYY-MM-DD or null), year, source, cities, organisations, body (as it would be "
-        "stored and indexed), plus meta_lines (the dateline/source/by-lines taken out of it)."
+        "(YYYY-MM-DD or null), year, source, url (the page's canonical address or null), "
+        "language (ISO 639-1, zh-Hans/zh-Hant), is_article (false for listing/index pages, "
+        "with not_article_reason), cities, organisations, body (as it would be stored and "
+        "indexed), plus meta_lines (the dateline/source/by-lines taken out of it). A page with "
+        "nothing but furniture is an error; a listing page is printed with is_article false "
+        "(import refuses it)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -46,30 +51,23 @@ class Command(BaseCommand):
         fmt = format or EXTENSIONS.get(path.suffix.lower())
         try:
             text = decode_upload(raw)
-            cleaned, facets = parse(text, fmt, gazetteer_or_builtin())
+            cleaned = clean(text, fmt)
         except IngestError as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        data = {
-            "title": cleaned.title,
-            "date": facets.date.isoformat() if facets.date else None,
-            "year": facets.year,
-            "source": facets.source,
-            "cities": list(facets.cities),
-            "organisations": list(facets.organisations),
-            "body": cleaned.body,
-            "meta_lines": list(cleaned.meta_lines),
-        }
+        if not cleaned.is_article:
+            raise CommandError(f"{path}: {cleaned.note}")
+        data = as_json(cleaned, extract(cleaned, gazetteer_or_builtin()))
         if json:
             self.stdout.write(_dumps(data))
             return
         self.stdout.write(data["title"])
         self.stdout.write("=" * min(len(data["title"]), 80))
-        for key in ("date", "year", "source"):
+        for key in ("date", "year", "source", "url", "language", "is_article"):
             self.stdout.write(f"{key}: {data[key] if data[key] is not None else '-'}")
         for key in ("cities", "organisations", "meta_lines"):
             self.stdout.write(f"{key}: {'; '.join(data[key]) or '-'}")
-        if cleaned.note:
-            self.stdout.write(f"note: {cleaned.note}")
+        if data["not_article_reason"] or cleaned.note:
+            self.stdout.write(f"note: {data['not_article_reason'] or cleaned.note}")
         self.stdout.write("")
         self.stdout.write(data["body"])
 
