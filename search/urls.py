@@ -10,4 +10,5 @@ urlpatterns = [
     path("articles/<int:pk>/<str:slug>/", views.article_page, name="article"),
     path("export/<str:fmt>/", views.export_results, name="export"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
@@ -15,6 +16,7 @@ from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
 from search.models import Article
 from search.presenters import search_context
+from smartcity import error_pages
 
 
 def page_json(page: SearchPage) -> dict:
@@ -79,7 +81,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """One article; the search it came from (in its query string) is kept for the way back."""
-    article = get_object_or_404(Article.objects.prefetch_related("cities", "organisations"), pk=pk)
+    article = Article.objects.prefetch_related("cities", "organisations").filter(pk=pk).first()
+    if article is None:
+        # Rendered here rather than raised, so `make run` (DEBUG on) shows it too. The slug
+        # holds the title's words: searching them finds a re-imported copy.
+        return error_pages.not_found(request, gone_article=True, box_query=slug.replace("-", " "))
     if slug != article.slug:
         url = article.get_absolute_url()
         if request.GET:
@@ -140,3 +146,9 @@ Allow: /articles/
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static file."""
+    return redirect(static("favicon.ico"), permanent=True)
