@@ -9,9 +9,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from smartcity import dotenv
 from smartcity.env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Local use: `make setup` writes .env (DEBUG=1, a generated SECRET_KEY), so manage.py commands
+# typed by hand work as the README shows them. The environment wins over the file.
+_env_file = env_str("ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    dotenv.load(Path(_env_file))
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -20,8 +26,8 @@ SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(or DEBUG=1 for local development, which uses a throw-away key)."
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable; for local "
+            "development, `make setup` writes a .env file with DEBUG=1 and a generated key."
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 

@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+# A developer's .env (written by `make setup`) must not change what the tests see.
+os.environ.setdefault("ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="smartcity-test-"))
 # Tests speak plain HTTP to 127.0.0.1; production keeps the HTTPS redirect and secure cookies.

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from search.engines.base import get_backend
+from search.engines.base import SearchQuery, get_backend
 from search.models import Article
 
 
@@ -24,13 +24,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, verbosity: int, if_missing: bool, **options) -> None:
         backend = get_backend()
-        if if_missing and backend.exists():
-            self.stdout.write("index present; nothing to do (run without --if-missing to rebuild)")
-            return
         total = Article.objects.count()
+        if if_missing and backend.exists():
+            # Saving an article indexes it, so after a first import the index is already there:
+            # say what it holds rather than only that it exists.
+            indexed = backend.search(SearchQuery(per_page=1)).total
+            if indexed == total:
+                self.stdout.write(f"index present with all {total} article(s); not rebuilt")
+            else:
+                self.stdout.write(
+                    f"index present but holds {indexed} of {total} article(s); "
+                    "run `manage.py rebuild_index` to rebuild it"
+                )
+            return
         start = time.perf_counter()
         with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
             count = backend.rebuild(progress=bar.update)
         seconds = time.perf_counter() - start
         rate = count / seconds if seconds else 0
-        self.stdout.write(f"indexed {count} article(s) in {seconds:.1f} s ({rate:.0f}/s)")
+        self.stdout.write(f"index built: {count} article(s) in {seconds:.1f} s ({rate:.0f}/s)")
