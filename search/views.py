@@ -94,8 +94,11 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     query = SearchForm(request.GET).to_query()
     body_html, marked = highlight_body(article.body, query.q)
     from_search = bool(query_params(query))
+    tags_shown, tags_more = article_tags(article)
     context = {
         "article": article,
+        "tags_shown": tags_shown,
+        "tags_more": tags_more,
         "query": query,
         "body_html": body_html,
         "title_html": highlight_text(article.title, query.q),
@@ -105,6 +108,26 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
     }
     return render(request, "search/article.html", context)
+
+
+# An article can carry dozens of places and organisations; the first screen shows a few of
+# each and the rest folds behind "Show N more".
+TAGS_SHOWN = {"city": 4, "organisation": 3}
+
+
+def article_tags(article: Article) -> tuple[list[dict], list[dict]]:
+    """The article's facet tags (year, cities, organisations): those shown, those folded."""
+    shown, more = [], []
+    if article.year:
+        shown.append({"kind": "year", "label": "Year", "value": article.year})
+    for kind, label, rows in (
+        ("city", "City", article.cities.all()),
+        ("organisation", "Organisation", article.organisations.all()),
+    ):
+        for n, row in enumerate(rows):
+            tag = {"kind": kind, "label": label, "value": row.name}
+            (shown if n < TAGS_SHOWN[kind] else more).append(tag)
+    return shown, more
 
 
 @require_safe
