@@ -21,7 +21,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/smartcity
 export TEST_POSTGRES_URL
 
 .PHONY: run test test-postgres postgres setup setup-dev browser admin bench lint format clean \
-	lock check-locks
+	lock check-locks screenshots accept-screenshots
 
 # Stops with the package to blame when requirements*.txt changed after the locks were made.
 check-locks:
@@ -95,6 +95,17 @@ test-postgres: setup-dev
 # Make sure a PostgreSQL server answers at TEST_POSTGRES_URL (installs/starts a local one).
 postgres:
 	.ci/postgres
+
+# Screenshots of every page type at 1280 and 390 wide (screenshots/current/), compared with the
+# accepted set: screenshots/report.txt and red pixels in screenshots/diff/. Look at them after
+# a template or stylesheet change, then accept them.
+screenshots: setup-dev
+	$(PY) -m pytest tests/browser/test_screenshots.py -q -s
+
+accept-screenshots:
+	test -d screenshots/current
+	mkdir -p tests/screenshots/accepted
+	cp screenshots/current/*.png tests/screenshots/accepted/
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -124,7 +124,9 @@ def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
 def chips(query: SearchQuery) -> list[Chip]:
     out = []
     for facet in ("city", "organisation", "year"):
-        for value in query.selected(facet):
+        # In the URL's order, not the request's: a tick sends the form's values in the order
+        # they are listed (by count), which changes, and the chips would swap places.
+        for value in sorted(query.selected(facet)):
             out.append(
                 Chip(FACET_LABELS[facet], value, search_url(with_value(query, facet, value, False)))
             )

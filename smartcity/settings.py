@@ -105,6 +105,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# ISO dates in the admin's inputs, "3 Apr 2024" in its lists (smartcity/formats/).
+FORMAT_MODULE_PATH = ["smartcity.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

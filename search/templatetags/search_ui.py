@@ -24,3 +24,16 @@ def facet_search_url(facet: str, value) -> str:
     from search.engines.base import SearchQuery
 
     return search_url(with_value(SearchQuery(), facet, str(value), True))
+
+
+@register.filter
+def quoted(text) -> str:
+    """Text in curly quotes for a heading; a phrase typed in straight quotes is not quoted twice.
+
+    '"Ping An"' -> '“Ping An”' (not '“"Ping An"”'); 'smart city' -> '“smart city”'.
+    """
+    text = str(text)
+    inner = text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in inner:
+        text = inner
+    return f"“{text}”"

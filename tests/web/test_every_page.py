@@ -135,3 +135,11 @@ def test_unknown_variables_in_our_templates_raise():
     )
     with pytest.raises(TemplateSyntaxError):
         broken.render(Context({}))
+
+
+@pytest.mark.django_db
+def test_a_quoted_phrase_is_not_quoted_twice(client, corpus):
+    html = client.get("/", {"q": '"ping an"'}).content.decode()
+    assert "“ping an”" in html and "“&quot;ping an&quot;”" not in html
+    html = client.get("/", {"q": 'smart "ping an"'}).content.decode()
+    assert "“smart &quot;ping an&quot;”" in html  # a phrase inside other words keeps its quotes
