@@ -121,6 +121,11 @@ def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
     ]
 
 
+# An article can carry dozens of places and organisations; a result row and the first screen
+# of an article show a few of each, and the rest fold away ("+N more", "Show N more tags").
+TAGS_SHOWN = {"city": 4, "organisation": 3}
+
+
 def chips(query: SearchQuery) -> list[Chip]:
     out = []
     for facet in ("city", "organisation", "year"):

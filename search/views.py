@@ -15,7 +15,7 @@ from search.forms import SearchForm
 from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
 from search.models import Article
-from search.presenters import search_context
+from search.presenters import TAGS_SHOWN, search_context
 from smartcity import error_pages
 
 
@@ -108,11 +108,6 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
     }
     return render(request, "search/article.html", context)
-
-
-# An article can carry dozens of places and organisations; the first screen shows a few of
-# each and the rest folds behind "Show N more".
-TAGS_SHOWN = {"city": 4, "organisation": 3}
 
 
 def article_tags(article: Article) -> tuple[list[dict], list[dict]]:

@@ -37,3 +37,13 @@ def quoted(text) -> str:
     if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in inner:
         text = inner
     return f"“{text}”"
+
+
+@register.filter
+def tags_hidden(hit) -> int:
+    """How many of a result's cities and organisations its row leaves out (see TAGS_SHOWN)."""
+    from search.presenters import TAGS_SHOWN
+
+    return max(0, len(hit.cities) - TAGS_SHOWN["city"]) + max(
+        0, len(hit.organisations) - TAGS_SHOWN["organisation"]
+    )

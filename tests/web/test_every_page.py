@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template import Context, Template, TemplateSyntaxError, engines
@@ -143,3 +144,28 @@ def test_a_quoted_phrase_is_not_quoted_twice(client, corpus):
     assert "“ping an”" in html and "“&quot;ping an&quot;”" not in html
     html = client.get("/", {"q": 'smart "ping an"'}).content.decode()
     assert "“smart &quot;ping an&quot;”" in html  # a phrase inside other words keeps its quotes
+
+
+@pytest.mark.django_db
+def test_result_rows_fold_long_tag_lists(client, corpus):
+    article = Article.objects.order_by("pk").first()
+    article.cities.add(*[City.objects.get_or_create(name=f"Testcity {n:02d}")[0] for n in range(9)])
+    article.organisations.add(
+        *[Organisation.objects.get_or_create(name=f"Test Org {n:02d}")[0] for n in range(5)]
+    )
+    from search.engines.base import get_backend
+
+    get_backend().update([article.pk])
+    doc = BeautifulSoup(client.get("/", {"q": article.title}).content, "html.parser")
+    row = next(li for li in doc.select("li.hit") if article.title in li.get_text())
+    assert len(row.select(".tag-city")) == 4 and len(row.select(".tag-org")) == 3
+    hidden = (1 + 9 - 4) + (1 + 5 - 3)  # its own city and organisation plus the added ones
+    assert row.select_one(".tag-more").get_text(" ", strip=True).startswith(f"+{hidden} more")
+
+
+@pytest.mark.django_db
+def test_admin_list_folds_long_name_lists(admin_client, corpus):
+    article = Article.objects.order_by("pk").first()
+    article.cities.add(*[City.objects.get_or_create(name=f"Testcity {n:02d}")[0] for n in range(9)])
+    html = admin_client.get(reverse("admin:search_article_changelist")).content.decode()
+    assert "Testcity 04 … (+5 more)" in html and "Testcity 05" not in html
