@@ -68,7 +68,12 @@ def clone(tmp_path_factory) -> Path:
 
 
 def env(**extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    # Nothing the test session set either (DJANGO_ALLOW_ASYNC_UNSAFE from the browser tests).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SETTINGS_VARS and not k.startswith(("DJANGO_", "PYTEST_"))
+    }
     return {**clean, **extra}
 
 
