@@ -35,6 +35,8 @@ SKIPPED = {
     "make test-postgres": "the PostgreSQL half of the same suite",
     "make postgres": "installs and starts a database server",
     "make bench": "benchmarks of several minutes (bench/)",
+    "make screenshots": "tests/browser/test_screenshots.py, part of this suite",
+    "make accept-screenshots": "copies a looked-at screenshot set into the repository",
     "make lock": "asks the package index (minutes); tests/test_locks.py checks the locks",
     "python -m bench PART ...": "benchmarks of several minutes (bench/)",
 }
