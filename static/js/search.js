@@ -128,6 +128,14 @@
   });
   window.addEventListener("popstate", settle);
 
+  // Back twice in quick succession starts two history loads; without this the slower one
+  // could land last and show the state before the one in the address bar. The newest wins.
+  var restoring = null;
+  document.addEventListener("htmx:historyCacheMiss", function (e) {
+    if (restoring && restoring.readyState !== 4) restoring.abort();
+    restoring = e.detail.xhr;
+  });
+
   // The box shows the query of the results shown: after "Did you mean", "Browse all", a chip
   // or a tag the results answer another query than the typed one, and the next tick would
   // search the stale text. Results of typing answer the box itself and leave it alone.

@@ -46,9 +46,15 @@ def test_box_shows_the_query_of_the_results_after_did_you_mean_and_browse_all(si
     # Back and Forward: the box follows the state shown.
     page.go_back()
     settle(page, r"/$")
-    page.go_back()
+    expect(page.locator("#q")).to_have_value("")
+    page.go_forward()
+    settle(page, r"/\?city=Wuxi$")
+    # Back twice in quick succession: the last state wins, whichever load answers first.
+    page.evaluate("history.back(); setTimeout(() => history.back(), 30)")
     settle(page, r"q=zzzqqq$")
+    page.wait_for_timeout(500)
     expect(page.locator("#q")).to_have_value("zzzqqq")
+    expect(page.locator(".empty h3")).to_contain_text("zzzqqq")
 
 
 def test_history_has_an_entry_per_settled_search_only(site, page):
