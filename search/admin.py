@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from search import admin_ops
 from search.admin_forms import ArticleIngestForm, MergeForm, size_limit_text
 from search.ingest import IngestError, current_gazetteer, reextract
-from search.models import Article, City, Organisation
+from search.models import AlertSubscription, Article, City, Organisation
 
 # Changing any of these by hand means the admin, not extraction, now owns the facets.
 FACET_FIELDS = ("published_date", "year", "cities", "organisations")
@@ -359,3 +359,11 @@ class ArticleAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         admin_ops.reindex(ids)
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("email", "query", "frequency", "confirmed_at", "last_sent_at", "next_due")
+    list_filter = ("frequency", ("confirmed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "query")
+    readonly_fields = ("created", "confirmed_at", "window_start", "last_sent_at")
