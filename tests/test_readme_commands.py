@@ -120,6 +120,7 @@ HANDLED = [
     "manage.py migrate",
     "manage.py collectstatic",
     "manage.py check --deploy",
+    "manage.py send_alerts",
 ]
 
 
@@ -183,10 +184,16 @@ def test_readme_commands_work_as_written_on_a_fresh_clone(clone):
 
     # Deploying: DEBUG off with the settings the README names.
     key = secrets.token_urlsafe(50)
-    prod = {"DEBUG": "0", "SECRET_KEY": key, "ALLOWED_HOSTS": "search.example.org"}
+    prod = {
+        "DEBUG": "0",
+        "SECRET_KEY": key,
+        "ALLOWED_HOSTS": "search.example.org",
+        "SITE_URL": "https://search.example.org",
+    }
     ok(run(clone, f"{py} migrate", **prod))
     ok(run(clone, f"{py} import_articles seeds/", **prod))
     ok(run(clone, f"{py} collectstatic --noinput", **prod))
     ok(run(clone, f"{py} check --deploy --fail-level WARNING", **prod))
+    ok(run(clone, f"{py} send_alerts", **prod))  # no subscriptions yet: nothing to send
     refused = run(clone, f"{py} check", DEBUG="0", ENV_FILE="")
     assert refused.returncode != 0 and "SECRET_KEY is not set" in refused.stderr
