@@ -227,6 +227,9 @@ def run_size(size: int) -> None:
         DJANGO_SETTINGS_MODULE="smartcity.settings",
         DEBUG="1",
         VAR_DIR=str(work),
+        # The benchmark's own database and index, whatever DATABASE_URL the archive uses.
+        DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
+        ENV_FILE="",
         SEARCH_INDEX_DIR=str(work / "index"),
         SEARCH_BACKEND="whoosh",
     )

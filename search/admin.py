@@ -32,8 +32,14 @@ from search.models import AlertSubscription, Article, City, Organisation
 FACET_FIELDS = ("published_date", "year", "cities", "organisations")
 
 
-def _names(values) -> str:
-    return ", ".join(v.name for v in values)
+LIST_NAMES = 5  # names per cell of the article list; a row with 30 tags stays one row high
+
+
+def _names(values, limit: int | None = None) -> str:
+    names = [v.name for v in values]
+    if limit is not None and len(names) > limit:
+        return ", ".join(names[:limit]) + f" … (+{len(names) - limit} more)"
+    return ", ".join(names)
 
 
 class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
@@ -205,11 +211,11 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
 
     @admin.display(description="cities")
     def cities_shown(self, obj: Article) -> str:
-        return _names(obj.cities.all())
+        return _names(obj.cities.all(), LIST_NAMES)
 
     @admin.display(description="organisations")
     def organisations_shown(self, obj: Article) -> str:
-        return _names(obj.organisations.all())
+        return _names(obj.organisations.all(), LIST_NAMES)
 
     @admin.display(description="raw content")
     def raw_content_shown(self, obj: Article) -> str:

@@ -205,10 +205,17 @@ def undated_value(query: SearchQuery, counts: list[FacetCount]) -> FacetValue | 
     return None
 
 
+# An article can carry dozens of places and organisations; a result row and the first screen
+# of an article show a few of each, and the rest fold away ("+N more", "Show N more tags").
+TAGS_SHOWN = {"city": 4, "organisation": 3}
+
+
 def chips(query: SearchQuery) -> list[Chip]:
     out = []
     for facet in (*LIST_FACETS, "year"):
-        for value in query.selected(facet):
+        # In the URL's order, not the request's: a tick sends the form's values in the order
+        # they are listed (by count), which changes, and the chips would swap places.
+        for value in sorted(query.selected(facet)):
             url = search_url(with_value(query, facet, value, False))
             out.append(Chip(FACET_LABELS[facet], value_label(facet, value), url))
     if query.year_from is not None or query.year_to is not None:

@@ -2,7 +2,7 @@
 
 Each article has ~750 words drawn from a Zipf-distributed vocabulary (real smart-city words
 at the head, pronounceable made-up words in the tail), 1-4 of ~300 cities and 1-5 of ~500
-organisations mentioned in its text, a source and a date in 2010-2026. The same seed gives
+organisations mentioned in its text, a source and a date in 2010-2024. The same seed gives
 the same corpus.
 """
 
@@ -52,6 +52,10 @@ ORG_HEADS = [
 ORG_SUFFIXES = ["Systems", "Technologies", "Group", "Holdings", "Networks", "Labs", "Energy",
                 "Mobility", "Digital", "Analytics"]  # fmt: skip
 
+# Fixed, so a seed gives the same corpus on any day, and in the past, so a synthetic article
+# never sorts above real news as "newest".
+FIRST_DATE = dt.date(2010, 1, 1)
+LAST_DATE = dt.date(2024, 12, 31)
 N_TAIL = 30_000
 N_CITIES = 300
 N_ORGS = 500
@@ -162,8 +166,8 @@ def article(seed: int, number: int) -> SyntheticArticle:
     title = f"{its_cities[0]} {' '.join(title_words[:3])} with {its_orgs[0]} {' '.join(title_words[3:])}"
     date = None
     if rng.random() > 0.03:
-        start = dt.date(2010, 1, 1).toordinal()
-        date = dt.date.fromordinal(start + int(rng.integers(0, 17 * 365)))
+        start = FIRST_DATE.toordinal()
+        date = dt.date.fromordinal(start + int(rng.integers(0, LAST_DATE.toordinal() - start + 1)))
     return SyntheticArticle(
         title=title[:1].upper() + title[1:],
         body="\n\n".join(paragraphs),

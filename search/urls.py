@@ -37,4 +37,5 @@ urlpatterns = [
     ),
     path("alerts/mine/<str:token>/", alert_views.alert_manage, name="alert-manage"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,7 +11,8 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
@@ -26,7 +27,8 @@ from search.engines.query import cut
 from search.forms import FACET_PARAMS, ExportForm, SearchForm
 from search.links import query_params, search_url, without_filters
 from search.models import Article
-from search.presenters import LIST_FACETS, facet_group, search_context
+from search.presenters import LIST_FACETS, TAGS_SHOWN, facet_group, search_context
+from smartcity import error_pages
 
 
 def page_json(page: SearchPage) -> dict:
@@ -135,7 +137,11 @@ def facet_values(request: HttpRequest, param: str) -> HttpResponse:
 @conditional
 def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """One article; the search it came from (in its query string) is kept for the way back."""
-    article = get_object_or_404(Article.objects.prefetch_related("cities", "organisations"), pk=pk)
+    article = Article.objects.prefetch_related("cities", "organisations").filter(pk=pk).first()
+    if article is None:
+        # Rendered here rather than raised, so `make run` (DEBUG on) shows it too. The slug
+        # holds the title's words: searching them finds a re-imported copy.
+        return error_pages.not_found(request, gone_article=True, box_query=slug.replace("-", " "))
     if slug != article.slug:
         url = article.get_absolute_url()
         if request.GET:
@@ -147,8 +153,11 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     marks = backend.marks(query.q)
     body_html, marked = highlight.body_html(article.body, marks)
     from_search = bool(query_params(query))
+    tags_shown, tags_more = article_tags(article)
     context = {
         "article": article,
+        "tags_shown": tags_shown,
+        "tags_more": tags_more,
         "query": query,
         "body_html": body_html,
         "title_html": mark_safe(highlight.title_html(article.title, marks)),  # noqa: S308
@@ -160,6 +169,21 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "jsonld": citation.news_article_jsonld(article),
     }
     return render(request, "search/article.html", context)
+
+
+def article_tags(article: Article) -> tuple[list[dict], list[dict]]:
+    """The article's facet tags (year, cities, organisations): those shown, those folded."""
+    shown, more = [], []
+    if article.year:
+        shown.append({"kind": "year", "label": "Year", "value": article.year})
+    for kind, label, rows in (
+        ("city", "City", article.cities.all()),
+        ("organisation", "Organisation", article.organisations.all()),
+    ):
+        for n, row in enumerate(rows):
+            tag = {"kind": kind, "label": label, "value": row.name, "page": row.get_absolute_url()}
+            (shown if n < TAGS_SHOWN[kind] else more).append(tag)
+    return shown, more
 
 
 @require_safe
@@ -207,3 +231,9 @@ Allow: /articles/
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static file."""
+    return redirect(static("favicon.ico"), permanent=True)

@@ -10,9 +10,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from smartcity import dotenv
 from smartcity.env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Local use: `make setup` writes .env (DEBUG=1, a generated SECRET_KEY), so manage.py commands
+# typed by hand work as the README shows them. The environment wins over the file.
+_env_file = env_str("ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    dotenv.load(Path(_env_file))
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -21,8 +27,8 @@ SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(or DEBUG=1 for local development, which uses a throw-away key)."
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable; for local "
+            "development, `make setup` writes a .env file with DEBUG=1 and a generated key."
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
@@ -50,6 +56,8 @@ MIDDLEWARE = [
     "search.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which would read the form first and fail under Django's debug page.
+    "smartcity.error_pages.OversizedRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +138,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# ISO dates in the admin's inputs, "3 Apr 2024" in its lists (smartcity/formats/).
+FORMAT_MODULE_PATH = ["smartcity.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

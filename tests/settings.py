@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+# A developer's .env (written by `make setup`) must not change what the tests see.
+os.environ.setdefault("ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="smartcity-test-"))
 # Tests speak plain HTTP to 127.0.0.1; production keeps the HTTPS redirect and secure cookies.
@@ -21,3 +23,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
+
+# A typo in one of our templates fails the test that renders it (tests/strict_templates.py).
+from tests.strict_templates import STRING_IF_INVALID  # noqa: E402
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = STRING_IF_INVALID  # noqa: F405

@@ -48,3 +48,27 @@ def test_default_database_folder_is_created_on_a_fresh_checkout(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (var / "db.sqlite3").is_file()
+
+
+def test_a_local_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text('# local\nDEBUG=1\nexport SECRET_KEY="from-the-file"\n\n')
+    probe = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY)"
+    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    run = lambda **env: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='smartcity.settings'; {probe}"],
+        cwd=ROOT, env={**clean_env, "ENV_FILE": str(env_file), **env}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run().stdout.split() == ["True", "from-the-file"]
+    assert run(DEBUG="0").stdout.split() == ["False", "from-the-file"]
+
+
+def test_make_setup_writes_a_local_env_file_once(tmp_path):
+    target = tmp_path / ".env"
+    write = [sys.executable, "-m", "smartcity.dotenv", str(target)]
+    assert "written" in subprocess.run(write, cwd=ROOT, capture_output=True, text=True).stdout
+    first = target.read_text()
+    assert "DEBUG=1" in first and len(first.split("SECRET_KEY=")[1].strip()) >= 50
+    assert "left as it is" in subprocess.run(write, cwd=ROOT, capture_output=True, text=True).stdout
+    assert target.read_text() == first
+    assert target.stat().st_mode & 0o077 == 0  # the key is for this user only

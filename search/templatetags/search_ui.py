@@ -43,3 +43,26 @@ def http_url_filter(value) -> str:
 def minutes(value) -> int:
     """A timedelta as whole minutes (at least 1), for messages such as the sign-in lockout."""
     return max(1, round(value.total_seconds() / 60)) if value else 0
+
+
+@register.filter
+def quoted(text) -> str:
+    """Text in curly quotes for a heading; a phrase typed in straight quotes is not quoted twice.
+
+    '"Ping An"' -> '“Ping An”' (not '“"Ping An"”'); 'smart city' -> '“smart city”'.
+    """
+    text = str(text)
+    inner = text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in inner:
+        text = inner
+    return f"“{text}”"
+
+
+@register.filter
+def tags_hidden(hit) -> int:
+    """How many of a result's cities and organisations its row leaves out (see TAGS_SHOWN)."""
+    from search.presenters import TAGS_SHOWN
+
+    return max(0, len(hit.cities) - TAGS_SHOWN["city"]) + max(
+        0, len(hit.organisations) - TAGS_SHOWN["organisation"]
+    )

@@ -115,6 +115,16 @@
     if (region && status) status.textContent = region.dataset.count || "";
   }
 
+  // The skip link moves focus without adding "#results" to the address and to history.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a.skip-link[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    e.preventDefault();
+    target.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
@@ -129,10 +139,78 @@
     if (target) target.focus();
   }
 
+  // History holds settled searches only. Typing pauses search as you go, but one burst of
+  // typing is one entry: its first result pushes a new entry (so Back returns to the state
+  // before the typing) and later pauses replace it. Enter, leaving the box, a tick, a link or
+  // Back settles the search, and the next typing starts a new entry. A URL equal to the one
+  // shown never pushes (Enter after a pause), so every Back changes what is shown.
+  var burstOpen = false;
+  function fromTyping(detail) {
+    var cfg = detail.requestConfig;
+    var ev = cfg && cfg.triggeringEvent;
+    return !!(ev && ev.type === "input" && ev.target && ev.target.id === "q");
+  }
+  document.addEventListener("htmx:beforeHistoryUpdate", function (e) {
+    var h = e.detail.history;
+    if (!h || !h.path) return;
+    var same = new URL(h.path, location.href).href === location.href;
+    if (fromTyping(e.detail)) {
+      h.type = same || burstOpen ? "replace" : "push";
+      burstOpen = true;
+    } else {
+      if (same) h.type = "replace";
+      burstOpen = false;
+    }
+  });
+  function settle() { burstOpen = false; }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.id === "q") settle();
+  });
+  document.addEventListener("focusout", function (e) {
+    if (e.target.id === "q") settle();
+  });
+  window.addEventListener("popstate", settle);
+
+  // Back twice in quick succession starts two history loads; without this the slower one
+  // could land last and show the state before the one in the address bar. The newest wins.
+  var restoring = null;
+  document.addEventListener("htmx:historyCacheMiss", function (e) {
+    if (restoring && restoring.readyState !== 4) restoring.abort();
+    restoring = e.detail.xhr;
+  });
+
+  // The box shows the query of the results shown: after "Did you mean", "Browse all", a chip
+  // or a tag the results answer another query than the typed one, and the next tick would
+  // search the stale text. Results of typing answer the box itself and leave it alone.
+  function syncBox(e) {
+    var region = document.getElementById("region");
+    var box = document.getElementById("q");
+    if (!region || !box || fromTyping(e.detail)) return;
+    var shown = region.dataset.q || "";
+    if (box.value !== shown) box.value = shown;
+  }
+
+  // On a phone the filters sit above the results: after a tick, bring the new count into view
+  // rather than leave it below the open panel.
+  function showCountOnNarrow(e) {
+    var cfg = e.detail.requestConfig;
+    var ev = cfg && cfg.triggeringEvent;
+    if (!ev || ev.type !== "search-change") return;
+    if (!window.matchMedia("(max-width: 48rem)").matches) return;
+    var count = document.getElementById("result-count");
+    if (!count) return;
+    var box = count.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      count.scrollIntoView({ block: "start" });
+    }
+  }
+
   document.addEventListener("htmx:afterSettle", function (e) {
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
+    syncBox(e);
     announce();
     refocus(e);
+    showCountOnNarrow(e);
   });
 })();

@@ -305,7 +305,9 @@ def test_landmarks_and_headings(corpus, client):
     assert doc.select_one("header") and doc.select_one("main#main") and doc.select_one("footer")
     assert doc.select_one("[role=search]") and doc.select_one("aside[aria-labelledby]")
     assert [h.get_text(strip=True) for h in doc.select("h1")] == ["Search the archive"]
-    assert doc.select_one("a.skip-link")["href"] == "#main"
+    # The search page skips straight to the results (issue #20: 16 Tabs to the first one).
+    assert doc.select_one("a.skip-link")["href"] == "#results"
+    assert doc.select_one("#results[tabindex='-1'] .hit-title a")
     assert doc.html["lang"] == "en"
 
 

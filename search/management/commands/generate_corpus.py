@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
@@ -67,11 +68,30 @@ def insert_batch(items: list[synthetic.SyntheticArticle], city_ids, org_ids) -> 
     return len(rows)
 
 
+def archive_reason() -> str | None:
+    """Why the database looks like an archive people search, or None for a scratch one.
+
+    Synthetic articles in a real archive rank above real ones, run its dates and facets and
+    cannot be told apart by a reader: benchmarks get their own database and index.
+    """
+    default_db = settings.BASE_DIR / "var" / "db.sqlite3"
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and name == str(default_db):
+        return f"{default_db} is the archive `make run` serves"
+    real = Article.objects.filter(is_synthetic=False).count()
+    if real:
+        return f"the database {name} holds {real} real article(s)"
+    return None
+
+
 class Command(BaseCommand):
     help = (
         "Add N deterministic synthetic news-like articles (marked is_synthetic) for benchmarks "
         "and tests, inserted in bulk, then rebuild the search index. The same --seed gives "
-        "the same articles; running it again adds nothing new."
+        "the same articles; running it again adds nothing new. It refuses the archive a user "
+        "runs (the default var/db.sqlite3, or any database with real articles): give the "
+        "benchmark its own, e.g. `VAR_DIR=var/bench manage.py migrate` and then "
+        "`VAR_DIR=var/bench manage.py generate_corpus N` (bench/ does this itself)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -80,8 +100,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-index", action="store_true", help="only insert rows; do not rebuild the index"
         )
+        parser.add_argument(
+            "--into-archive",
+            action="store_true",
+            help="add them even to a database that holds real articles or is the default one",
+        )
 
     def handle(self, *args, count: int, seed: int, no_index: bool, verbosity: int, **options):
+        reason = archive_reason()
+        if reason and not options["into_archive"]:
+            raise CommandError(
+                f"refusing to add synthetic articles to your archive: {reason}. Give the "
+                "benchmark its own database and index, e.g.\n"
+                "  VAR_DIR=var/bench .venv/bin/python manage.py migrate\n"
+                f"  VAR_DIR=var/bench .venv/bin/python manage.py generate_corpus {count} --seed {seed}\n"
+                "or pass --into-archive to mix them in anyway."
+            )
         start = time.perf_counter()
         city_ids = _rows(City, list(synthetic.cities()))
         org_ids = _rows(Organisation, list(synthetic.organisations()))

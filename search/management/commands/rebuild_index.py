@@ -28,18 +28,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, verbosity: int, if_missing: bool, **options) -> None:
         backend = get_backend()
-        if if_missing and backend.exists():
-            replayed = indexing.index_pending()  # a writer start replays the journal
-            self.stdout.write(
-                "index present; nothing to rebuild (run without --if-missing to rebuild)"
-                + (
-                    f"; indexed {len(replayed.indexed)} pending article(s)"
-                    if replayed.indexed
-                    else ""
-                )
-            )
-            return
         total = Article.objects.count()
+        if if_missing and backend.exists():
+            # Saving an article indexes it, so after a first import the index is already there:
+            # replay what the journal holds (a writer start does), then say what it holds.
+            indexing.index_pending()
+            indexed = backend.count()
+            if indexed == total:
+                self.stdout.write(f"index present with all {total} article(s); not rebuilt")
+            else:
+                self.stdout.write(
+                    f"index present but holds {indexed} of {total} article(s); "
+                    "run `manage.py rebuild_index` to rebuild it"
+                )
+            return
         start = time.perf_counter()
         try:
             with tqdm(total=total, unit="article", disable=verbosity == 0, file=self.stderr) as bar:
@@ -51,6 +53,6 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - start
         rate = count / seconds if seconds else 0
         self.stdout.write(
-            f"indexed {count} article(s) in {seconds:.1f} s ({rate:.0f}/s); "
+            f"index built: {count} article(s) in {seconds:.1f} s ({rate:.0f}/s); "
             f"index {backend.identity()}"
         )
