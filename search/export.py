@@ -43,6 +43,8 @@ class Record:
     cities: tuple[str, ...]
     organisations: tuple[str, ...]
     url: str  # absolute URL of the article page
+    copy_group: int | None = None  # the story's copy group (None: no copies known)
+    copies: int = 1  # articles in that story, this one included
 
 
 def collect(
@@ -60,7 +62,9 @@ def collect(
             break
         page += 1
     hits = hits[:limit]
-    urls = dict(Article.objects.filter(id__in=[h.id for h in hits]).values_list("id", "source_url"))
+    rows = Article.objects.filter(id__in=[h.id for h in hits])
+    urls = dict(rows.values_list("id", "source_url"))
+    groups = {i: (g, n) for i, g, n in rows.values_list("id", "copy_group", "copy_group__size")}
     return total, [
         Record(
             id=h.id,
@@ -72,6 +76,8 @@ def collect(
             cities=tuple(h.cities),
             organisations=tuple(h.organisations),
             url=base_url.rstrip("/") + h.url,
+            copy_group=groups[h.id][0],
+            copies=groups[h.id][1] or 1,
         )
         for h in hits
         if h.id in urls  # an index entry whose row is gone is not exported
@@ -94,6 +100,7 @@ def to_csv(records: list[Record]) -> str:
     writer = csv.writer(out)
     writer.writerow(
         ["id", "title", "date", "year", "source", "source_url", "cities", "organisations", "url"]
+        + ["copy_group", "copies"]
     )
     for r in records:
         writer.writerow(
@@ -107,6 +114,8 @@ def to_csv(records: list[Record]) -> str:
                 "; ".join(r.cities),
                 "; ".join(r.organisations),
                 r.url,
+                r.copy_group or "",
+                r.copies,
             ]
         )
     return out.getvalue()
@@ -124,6 +133,7 @@ def to_json(query: SearchQuery, total: int, records: list[Record], limit: int) -
         "year_from": query.year_from,
         "year_to": query.year_to,
         "sort": query.sort,
+        "copies": "all" if query.all_copies else "one per story",
         "total": total,
         "exported": len(records),
         "limit": limit,
@@ -138,6 +148,8 @@ def to_json(query: SearchQuery, total: int, records: list[Record], limit: int) -
                 "cities": list(r.cities),
                 "organisations": list(r.organisations),
                 "url": r.url,
+                "copy_group": r.copy_group,
+                "copies": r.copies,
             }
             for r in records
         ],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from search import copies
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import FORMATS, Cleaned, clean, decode
 from search.pipeline.extraction import Facets, Gazetteer, extract
@@ -118,6 +119,8 @@ def ingest(
             is_synthetic=is_synthetic,
         )
         apply_facets(article, facets)
+        # In the same transaction: the article is never searchable outside its story.
+        copies.place(article)
     return IngestResult(article, created=True)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.urls import reverse
 
 from search import export as exporting
+from search.copies import attach_copies
 from search.engines.base import FacetCount, SearchBackend, SearchPage, SearchQuery
 from search.forms import SearchForm
 from search.links import (
@@ -157,6 +158,7 @@ def pagination(query: SearchQuery, page: SearchPage) -> dict:
 
 def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery) -> dict:
     page = backend.search(query)
+    attach_copies(page.hits)
     year_counts = page.facets.get("year", [])
     if query.year_from is not None or query.year_to is not None:
         # The histogram shows every year, so a range can be widened from where it is.
@@ -204,4 +206,6 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
         ],
         "export_max": exporting.export_max(),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
+        # The switch between one result per story and every copy, and what counts count.
+        "counting": "articles" if query.all_copies else "stories",
     }

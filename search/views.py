@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
+from search.copies import attach_copies
 from search.engines.base import SearchPage, get_backend
 from search.forms import SearchForm
 from search.highlight import highlight_body, highlight_text
@@ -18,8 +19,11 @@ from search.presenters import search_context
 
 
 def page_json(page: SearchPage) -> dict:
+    attach_copies(page.hits)
     return {
         "query": page.query.q,
+        # What total and facet counts count: "stories" (copies folded) or "articles".
+        "counts": "articles" if page.query.all_copies else "stories",
         "total": page.total,
         "page": page.query.page,
         "pages": page.pages,
@@ -34,6 +38,11 @@ def page_json(page: SearchPage) -> dict:
                 "cities": list(h.cities),
                 "organisations": list(h.organisations),
                 "snippet": h.snippet,
+                "copy_group": h.copy_group,
+                "copies": [
+                    {"id": c.id, "title": c.title, "source": c.source or None, "url": c.url}
+                    for c in h.copies
+                ],
             }
             for h in page.hits
         ],

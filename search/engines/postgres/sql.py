@@ -105,6 +105,8 @@ def match_where(tsquery: str | None, fq: FieldQuery, sq: SearchQuery) -> Sql:
     for lo, hi in fq.years:
         clauses.append("a.year BETWEEN %s AND %s")
         params += [lo, hi]
+    if not sq.all_copies:  # one row per story: its copies are left out of rows and counts
+        clauses.append("a.is_representative")
     if sq.year_from is not None:
         clauses.append("a.year >= %s")
         params.append(sq.year_from)
