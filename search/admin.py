@@ -348,6 +348,8 @@ class ArticleAdmin(admin.ModelAdmin):
         if change and any(f in form.changed_data for f in FACET_FIELDS):
             obj.facets_manual = True
         super().save_model(request, obj, form, change)
+        if change and "body" in form.changed_data:
+            copy_groups.place(obj)  # another text may make it another story's copy
 
     def _reextract(self, request, articles) -> None:
         gazetteer = current_gazetteer()

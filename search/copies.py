@@ -259,7 +259,12 @@ def rebuild(progress=None, batch: int = 2000) -> dict[str, int]:
     """Recompute every fingerprint and group from the bodies, then apply the admins'
     decisions. Articles are placed in publication order (undated last), as ingest would
     have placed them, with the fingerprints held in memory for the run."""
-    index = fpr.MemoryIndex()
+    def shingles_of(pk: int):
+        # Only candidates are read again: a few per article, where keeping every shingle
+        # set in memory would take ~3 kB per article.
+        return fpr.shingles(Article.objects.values_list("body", flat=True).get(pk=pk))
+
+    index = fpr.MemoryIndex(shingles_of=shingles_of)
     apart = kept_apart()
     parent: dict[int, int] = {}
 
