@@ -259,6 +259,7 @@ def rebuild(progress=None, batch: int = 2000) -> dict[str, int]:
     """Recompute every fingerprint and group from the bodies, then apply the admins'
     decisions. Articles are placed in publication order (undated last), as ingest would
     have placed them, with the fingerprints held in memory for the run."""
+
     def shingles_of(pk: int):
         # Only candidates are read again: a few per article, where keeping every shingle
         # set in memory would take ~3 kB per article.

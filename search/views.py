@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
 from search import export as exporting
-from search.copies import attach_copies
+from search.copies import attach_copies, copies_of
 from search.engines.base import SearchPage, get_backend
 from search.forms import SearchForm
 from search.highlight import highlight_body, highlight_text
@@ -104,7 +104,17 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "title_html": highlight_text(article.title, query.q),
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
-        "more": get_backend().more_like_this(article.pk, limit=5),
+        # The same story elsewhere is listed as its copies, not as "more like this".
+        "copies": [
+            c
+            for c in copies_of([article.copy_group_id]).get(article.copy_group_id, [])
+            if c.id != article.pk
+        ],
+        "more": [
+            h
+            for h in get_backend().more_like_this(article.pk, limit=10)
+            if h.copy_group is None or h.copy_group != article.copy_group_id
+        ][:5],
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
     }
     return render(request, "search/article.html", context)

@@ -223,3 +223,13 @@ def test_admin_action_merges_selected_stories(stories, admin_client):
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.copy_group_id == b.copy_group_id is not None
+
+
+def test_article_page_lists_its_copies_not_as_more_like_this(stories, client):
+    article = stories[STORY][0]
+    html = client.get(article.get_absolute_url()).content.decode()
+    listed = html.split('class="copies"')[1].split("</p>")[0]
+    for other in stories[STORY][1:]:
+        assert other.get_absolute_url() in listed
+    more = html.split('id="more-heading"')[1]
+    assert all(o.get_absolute_url() not in more for o in stories[STORY][1:])
