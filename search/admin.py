@@ -19,7 +19,7 @@ from search import admin_ops
 from search import copies as copy_groups
 from search.admin_forms import ArticleIngestForm, MergeForm, SameStoryForm, size_limit_text
 from search.ingest import IngestError, current_gazetteer, reextract
-from search.models import Article, City, CopyDecision, Organisation
+from search.models import AlertSubscription, Article, City, CopyDecision, Organisation
 
 # Changing any of these by hand means the admin, not extraction, now owns the facets.
 FACET_FIELDS = ("published_date", "year", "cities", "organisations")
@@ -465,3 +465,11 @@ class ArticleAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         admin_ops.reindex(ids)
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("email", "query", "frequency", "confirmed_at", "last_sent_at", "next_due")
+    list_filter = ("frequency", ("confirmed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "query")
+    readonly_fields = ("created", "confirmed_at", "window_start", "last_sent_at")

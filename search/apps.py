@@ -7,4 +7,4 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from search import signals  # noqa: F401  (connects the index updates)
+        from search import checks, signals  # noqa: F401  (registers checks, connects index updates)

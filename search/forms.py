@@ -5,16 +5,35 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
-from search.engines.base import MAX_PER_PAGE, SORTS, SearchQuery
+from search.engines.base import MAX_PER_PAGE, SORTS, UNDATED, SearchQuery
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 10_000
 # Parameter name in URLs -> facet name in the search contract.
-FACET_PARAMS = {"year": "year", "city": "city", "org": "organisation"}
+FACET_PARAMS = {
+    "year": "year",
+    "city": "city",
+    "org": "organisation",
+    "source": "source",
+    "lang": "language",
+}
 
 
 def _year(value: str) -> bool:
-    return value.isdigit() and len(value) == 4
+    return (value.isdigit() and len(value) == 4) or value == UNDATED
+
+
+class ExportForm(forms.Form):
+    """How much of each article's text goes into a CSV or JSON export."""
+
+    text = forms.ChoiceField(
+        required=False,
+        choices=[("none", "none"), ("snippet", "snippet"), ("full", "full")],
+        error_messages={"invalid_choice": "text must be none, snippet or full, not %(value)s"},
+    )
+
+    def clean_text(self) -> str:
+        return self.cleaned_data.get("text") or "none"
 
 
 class SearchForm(forms.Form):
@@ -39,7 +58,9 @@ class SearchForm(forms.Form):
         cleaned = super().clean()
         bad = [v for v in self.facet_values["year"] if not _year(v)]
         if bad:
-            self.add_error(None, f"year must be a four-digit year, not {bad[0][:20]!r}")
+            self.add_error(
+                None, f"year must be a four-digit year or {UNDATED}, not {bad[0][:20]!r}"
+            )
         lo, hi = cleaned.get("year_from"), cleaned.get("year_to")
         if lo and hi and lo > hi:
             cleaned["year_from"], cleaned["year_to"] = hi, lo

@@ -1,7 +1,7 @@
 """Canonical search URLs: one SearchQuery, one readable URL, whatever order the form sent.
 
 A researcher pastes these into papers, so the same state must always print the same way:
-q, city, org, year, year_from, year_to, sort, copies, per_page, page, with defaults left out and the
+q, city, org, source, lang, year, year_from, year_to, sort, copies, per_page, page, with defaults left out and the
 values of each facet sorted.
 """
 
@@ -16,7 +16,7 @@ from search.engines.base import SearchQuery
 from search.forms import FACET_PARAMS
 
 # URL parameter order for facets (FACET_PARAMS maps param -> facet).
-FACET_ORDER = ("city", "org", "year")
+FACET_ORDER = ("city", "org", "source", "lang", "year")
 PARAM_OF_FACET = {facet: param for param, facet in FACET_PARAMS.items()}
 DEFAULT_PER_PAGE = SearchQuery().per_page
 

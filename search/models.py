@@ -153,3 +153,35 @@ class CopyDecision(models.Model):
         if self.kind == self.Kind.TOGETHER:
             return f"#{self.article_id} same story as #{self.other_id}"
         return f"#{self.article_id} kept apart"
+
+
+class AlertSubscription(models.Model):
+    """A search someone follows by email: confirmed by a signed link, then digests of the
+    articles added since the last one (by Article.created)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    email = models.EmailField(db_index=True)
+    # The search's canonical query string (links.query_params, without page/sort/per_page).
+    query = models.CharField(max_length=2000, blank=True)
+    frequency = models.CharField(max_length=6, choices=Frequency.choices, default="weekly")
+    created = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # Articles added after this go into the next digest; it moves to the start of each run.
+    window_start = models.DateTimeField(null=True, blank=True)
+    next_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "query", "frequency"], name="one_alert_per_search_and_frequency"
+            )
+        ]
+        ordering = ["email", "query"]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.query or 'all articles'} ({self.frequency})"

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from search import export as exporting
 from search.copies import attach_copies
-from search.engines.base import FacetCount, SearchBackend, SearchPage, SearchQuery
+from search.engines.base import UNDATED, FacetCount, SearchBackend, SearchPage, SearchQuery
+from search.feeds import feed_url
 from search.forms import SearchForm
 from search.links import (
     PARAM_OF_FACET,
@@ -25,9 +26,34 @@ from search.links import (
 
 # Values shown before "show more"; a filter box appears once a list is longer than this.
 FACET_TOP = 8
-FACET_LABELS = {"city": "City", "organisation": "Organisation", "year": "Year"}
+FACET_LABELS = {
+    "city": "City",
+    "organisation": "Organisation",
+    "source": "Source",
+    "language": "Language",
+    "year": "Year",
+}
+# Facet groups of the sidebar, in order (the year facet is the histogram above them).
+LIST_FACETS = ("city", "organisation", "source", "language")
+# Names for the language codes extraction gives (ISO 639-1, zh-Hans/zh-Hant); others show
+# as their code.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Chinese",
+    "zh-Hans": "Chinese (Simplified)",
+    "zh-Hant": "Chinese (Traditional)",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "it": "Italian",
+    "nl": "Dutch",
+}
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
-EXPORT_LABELS = {"csv": "CSV", "json": "JSON", "ris": "RIS", "bibtex": "BibTeX"}
 PAGE_WINDOW = 2
 
 
@@ -38,6 +64,10 @@ class FacetValue:
     selected: bool
     id: str
     url: str  # the search with this value toggled
+    label: str = ""  # what the reader sees, when it differs from the value
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.value
 
 
 @dataclass
@@ -83,6 +113,14 @@ def _dom_id(facet: str, value: str) -> str:
     return f"f-{facet}-{safe[:40]}-{zlib.crc32(value.encode()) % 100_000:05d}"
 
 
+def value_label(facet: str, value: str) -> str:
+    if facet == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    if facet == "year" and value == UNDATED:
+        return "Undated"
+    return value
+
+
 def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> FacetGroup:
     values = [
         FacetValue(
@@ -91,6 +129,7 @@ def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> Fac
             c.selected,
             _dom_id(facet, c.value),
             search_url(with_value(query, facet, c.value, not c.selected)),
+            value_label(facet, c.value),
         )
         for c in counts
     ]
@@ -122,13 +161,21 @@ def histogram(query: SearchQuery, counts: list[FacetCount]) -> list[Bar]:
     ]
 
 
+def undated_value(query: SearchQuery, counts: list[FacetCount]) -> FacetValue | None:
+    """The year facet's "Undated" choice, shown beside the histogram's bars."""
+    for c in counts:
+        if c.value == UNDATED:
+            url = search_url(with_value(query, "year", UNDATED, not c.selected))
+            return FacetValue(c.value, c.count, c.selected, "f-year-undated", url, "Undated")
+    return None
+
+
 def chips(query: SearchQuery) -> list[Chip]:
     out = []
-    for facet in ("city", "organisation", "year"):
+    for facet in (*LIST_FACETS, "year"):
         for value in query.selected(facet):
-            out.append(
-                Chip(FACET_LABELS[facet], value, search_url(with_value(query, facet, value, False)))
-            )
+            url = search_url(with_value(query, facet, value, False))
+            out.append(Chip(FACET_LABELS[facet], value_label(facet, value), url))
     if query.year_from is not None or query.year_to is not None:
         span = f"{query.year_from or '…'}–{query.year_to or '…'}"
         out.append(Chip("Years", span, search_url(with_range(query, None, None))))
@@ -177,9 +224,8 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
         "canonical": search_url(query),
         "errors": errors,
         "filtered": filtered,
-        "facet_groups": [
-            facet_group(query, f, page.facets.get(f, [])) for f in ("city", "organisation")
-        ],
+        "facet_groups": [facet_group(query, f, page.facets.get(f, [])) for f in LIST_FACETS],
+        "undated": undated_value(query, page.facets.get("year", [])),
         "bars": bars,
         "range_years": sorted(
             {b.year for b in bars} | {y for y in (query.year_from, query.year_to) if y is not None}
@@ -198,13 +244,16 @@ def search_context(backend: SearchBackend, form: SearchForm, query: SearchQuery)
         "last_hit": (query.page - 1) * query.per_page + len(page.hits),
         "exports": [
             (
-                EXPORT_LABELS[fmt],
+                spec.label,
                 reverse("search:export", args=[fmt])
                 + (f"?{export_params}" if export_params else ""),
             )
-            for fmt in exporting.FORMATS
+            for fmt, spec in exporting.FORMATS.items()
         ],
         "export_max": exporting.export_max(),
+        "export_max_text": f"{exporting.export_max():,}",
+        "feed_url": feed_url(query),
+        "alert_url": search_url(replace(query, page=1), reverse("search:alert-new")),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
         # The switch between one result per story and every copy, and what counts count.
         "counting": "articles" if query.all_copies else "stories",

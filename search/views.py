@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
+from search import citation
 from search import export as exporting
 from search.copies import attach_copies, copies_of
 from search.engines.base import SearchPage, get_backend
-from search.forms import SearchForm
+from search.forms import ExportForm, SearchForm
 from search.highlight import highlight_body, highlight_text
 from search.links import query_params, search_url
 from search.models import Article
@@ -32,9 +39,11 @@ def page_json(page: SearchPage) -> dict:
                 "id": h.id,
                 "title": h.title,
                 "url": h.url,
+                "source_url": h.source_url or None,
                 "date": h.date.isoformat() if h.date else None,
                 "year": h.year,
                 "source": h.source or None,
+                "language": h.language or None,
                 "cities": list(h.cities),
                 "organisations": list(h.organisations),
                 "snippet": h.snippet,
@@ -116,31 +125,35 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             if h.copy_group is None or h.copy_group != article.copy_group_id
         ][:5],
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
+        "citation_meta": citation.citation_meta(article),
+        "jsonld": citation.news_article_jsonld(article),
     }
     return render(request, "search/article.html", context)
 
 
 @require_safe
 def export_results(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The current result set, every page up to the stated cap, as a download."""
+    """The current result set, every match up to the stated cap, streamed as a download."""
     if fmt not in exporting.FORMATS:
         raise Http404("unknown export format")
     form = SearchForm(request.GET)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+    options = ExportForm(request.GET)
+    if not form.is_valid() or not options.is_valid():
+        errors = "; ".join(
+            str(e) for f in (form, options) for errs in f.errors.values() for e in errs
+        )
         return HttpResponse(
             f"Cannot export: {errors}\n", status=400, content_type="text/plain; charset=utf-8"
         )
     query = form.to_query()
-    limit = exporting.export_max()
-    total, records = exporting.collect(get_backend(), query, request.build_absolute_uri("/"), limit)
-    content_type, _ = exporting.FORMATS[fmt]
-    response = HttpResponse(
-        exporting.render(fmt, query, total, records, limit), content_type=content_type
+    matched = get_backend().all_ids(query, limit=exporting.export_max())
+    response = StreamingHttpResponse(
+        exporting.stream(fmt, query, matched.total, matched.ids, options.cleaned_data["text"]),
+        content_type=exporting.FORMATS[fmt].content_type,
     )
     response["Content-Disposition"] = f'attachment; filename="{exporting.filename(query, fmt)}"'
-    response["X-Total-Count"] = str(total)
-    response["X-Exported-Count"] = str(len(records))
+    response["X-Total-Count"] = str(matched.total)
+    response["X-Exported-Count"] = str(len(matched.ids))
     return response
 
 
@@ -149,6 +162,9 @@ ROBOTS = """User-agent: *
 Disallow: /?
 Disallow: /*?
 Disallow: /export/
+Disallow: /feed/
+Disallow: /suggest
+Disallow: /alerts/
 Disallow: /api/
 Disallow: /admin/
 Allow: /$

@@ -150,6 +150,23 @@ for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
 SEARCH_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica")]
 DATABASE_ROUTERS = ["smartcity.routers.PrimaryReplicaRouter"]
 
+# The public address of the site (scheme, host, any path prefix): exports, feeds, alert mails
+# and citation tags link to it, whatever host name a request came in on.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# An export streams every match up to this many articles.
+SEARCH_EXPORT_MAX = int(env_str("SEARCH_EXPORT_MAX", "100000"))
+
+# Mail (email alerts): Django's SMTP backend configured from the environment.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Smart City Search <alerts@localhost>")
+
 # Uploads and pasted articles larger than this are refused with a message.
 ARTICLE_MAX_BYTES = int(env_str("ARTICLE_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ARTICLE_MAX_BYTES + 1024 * 1024

@@ -21,7 +21,7 @@ def test_json_shape(corpus, client):
     hit = data["results"][0]
     assert set(hit) >= {"id", "title", "url", "date", "year", "source", "cities", "organisations", "snippet"}  # fmt: skip
     assert "<mark>" in hit["snippet"]
-    assert set(data["facets"]) == {"year", "city", "organisation"}
+    assert set(data["facets"]) == {"year", "city", "organisation", "source", "language"}
     assert set(data["facets"]["city"][0]) == {"value", "count", "selected"}
 
 

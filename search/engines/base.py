@@ -16,8 +16,13 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-FACETS = ("year", "city", "organisation")
-SORTS = ("relevance", "newest", "oldest")
+# Every engine counts and filters by these facets; year, source and language are one value
+# per article, city and organisation several.
+FACETS = ("year", "city", "organisation", "source", "language")
+# The year facet's value for articles without a year.
+UNDATED = "undated"
+# "added": the newest additions to the archive first (feeds and alerts follow a search so).
+SORTS = ("relevance", "newest", "oldest", "added")
 MAX_PER_PAGE = 100
 
 
@@ -53,6 +58,7 @@ class IndexDoc:
     organisations: tuple[str, ...]
     # False for a syndicated copy whose story is shown through another article.
     is_representative: bool = True
+    language: str = ""
 
 
 @dataclass
@@ -71,6 +77,8 @@ class Hit:
     copy_group: int | None = None
     # The story's other articles (search.copies.CopyRef), filled by search.copies.attach_copies.
     copies: tuple = ()
+    source_url: str = ""  # the original article on the web
+    language: str = ""
 
 
 def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
@@ -88,6 +96,8 @@ def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
         cities=tuple(c.name for c in article.cities.all()),
         organisations=tuple(o.name for o in article.organisations.all()),
         copy_group=article.copy_group_id,
+        source_url=article.source_url,
+        language=article.language,
     )
 
 
@@ -96,6 +106,28 @@ class FacetCount:
     value: str
     count: int
     selected: bool
+
+
+def ordered_counts(facet: str, counts: dict[str, int], selected: Iterable[str]) -> list[FacetCount]:
+    """A facet's values as every engine lists them: selected ones always (0 when nothing
+    matches), years newest first with "undated" last, other facets by count, then name."""
+    selected = set(selected)
+    counts = dict(counts)
+    for value in selected:
+        counts.setdefault(value, 0)
+    if facet == "year":
+        ordered = sorted(counts.items(), key=lambda kv: (kv[0] != UNDATED, kv[0]), reverse=True)
+    else:
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))
+    return [FacetCount(v, c, v in selected) for v, c in ordered]
+
+
+@dataclass(frozen=True)
+class MatchedIds:
+    """Every article matching a query, in the query's order, from one run of it."""
+
+    total: int
+    ids: Sequence[int]  # at most the limit asked for
 
 
 @dataclass
@@ -133,6 +165,12 @@ class SearchBackend(ABC):
     @abstractmethod
     def more_like_this(self, article_id: int, limit: int = 5) -> Sequence[Hit]: ...
 
+    @abstractmethod
+    def all_ids(self, query: SearchQuery, limit: int | None = None) -> MatchedIds:
+        """The ids of every match in the query's sort order (page and per_page ignored),
+        up to `limit`, and the total: exports and feeds read all of a result set this way
+        instead of re-running the query once per page."""
+
     def exists(self) -> bool:
         """Whether there is an index to search (engines inside the database always have one)."""
         return True
@@ -156,6 +194,7 @@ def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
             cities=tuple(c.name for c in a.cities.all()),
             organisations=tuple(o.name for o in a.organisations.all()),
             is_representative=a.is_representative,
+            language=a.language,
         )
 
 

@@ -2,9 +2,16 @@
 
 from django import template
 
+from search import citation
 from search.links import search_url, with_value
 
 register = template.Library()
+
+
+@register.simple_tag
+def coins(hit) -> str:
+    """A result's citation as an OpenURL ContextObject (COinS), escaped by the template."""
+    return citation.coins(hit)
 
 
 @register.simple_tag(takes_context=True)

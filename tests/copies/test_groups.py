@@ -115,11 +115,12 @@ def test_page_shows_also_published_by_and_the_switch(stories, client):
 
 def test_export_carries_group_and_copy_count(stories, client):
     response = client.get("/export/csv/", {"q": "Barcelona"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     gid = str(stories[STORY][0].copy_group_id)
     grouped = [r for r in rows if r["copy_group"] == gid]
     assert len(grouped) == 1 and grouped[0]["copies"] == str(len(stories[STORY]))
-    data = json.loads(client.get("/export/json/", {"q": "Barcelona", "copies": "all"}).content)
+    every = client.get("/export/json/", {"q": "Barcelona", "copies": "all"})
+    data = json.loads(b"".join(every.streaming_content))
     assert sum(1 for r in data["results"] if r["copy_group"] == int(gid)) == len(stories[STORY])
 
 

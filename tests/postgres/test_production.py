@@ -22,7 +22,7 @@ def _production_env(**extra) -> dict:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="search.example.org",
-        **extra,
+        **{"SITE_URL": "https://search.example.org", **extra},
     )
     return env
 
@@ -42,6 +42,11 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_site_url_is_left_at_localhost():
+    result = _check_deploy(SITE_URL="http://localhost:8000")
+    assert result.returncode != 0 and "search.W001" in result.stdout + result.stderr
 
 
 def test_check_deploy_notices_when_production_protections_are_switched_off():

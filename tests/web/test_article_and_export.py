@@ -95,30 +95,32 @@ def test_article_body_is_escaped(db, django_capture_on_commit_callbacks, client)
 # -- export ----------------------------------------------------------------------------
 
 
-def test_csv_export_has_every_page_and_names_the_file(corpus, client):
+def test_csv_export_has_every_page_and_names_the_file(corpus, client, settings):
+    settings.SITE_URL = "https://archive.example.org/smartcity"
     response = client.get("/export/csv/", {"q": "smart", "city": ["Wuxi", "Nanjing"], "page": 2})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == (
         'attachment; filename="smartcity-search_q-smart_city-nanjing-wuxi.csv"'
     )
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 3  # all matches, not page 2 of them
     wuxi = next(r for r in rows if r["title"] == WUXI)
     assert wuxi["date"] == "2017-03-03" and wuxi["cities"] == "Wuxi"
-    assert wuxi["url"].startswith("http://testserver/articles/")
+    # Absolute from SITE_URL, not from the host that served the export.
+    assert wuxi["archive_url"].startswith(settings.SITE_URL + "/articles/")
 
 
 def test_export_walks_pages_beyond_the_engine_page_size(corpus, client, settings):
     response = client.get("/export/json/", {"per_page": 2})
-    data = json.loads(response.content)
+    data = json.loads(b"".join(response.streaming_content))
     assert data["total"] == 12 and data["exported"] == 12
     assert len({r["id"] for r in data["results"]}) == 12
 
 
 def test_export_is_capped_and_the_cap_is_stated(corpus, client, settings):
     settings.SEARCH_EXPORT_MAX = 5
-    data = json.loads(client.get("/export/json/").content)
+    data = json.loads(b"".join(client.get("/export/json/").streaming_content))
     assert data["total"] == 12 and data["exported"] == 5 and data["limit"] == 5
     page = client.get("/").content.decode()
     assert "up to the first 5 articles of 12" in page
@@ -127,7 +129,7 @@ def test_export_is_capped_and_the_cap_is_stated(corpus, client, settings):
 def test_json_export_keeps_query_and_filters(corpus, client):
     response = client.get("/export/json/", {"q": "iot", "year": "2017", "sort": "oldest"})
     assert response["Content-Disposition"].endswith('q-iot_year-2017_sort-oldest.json"')
-    data = json.loads(response.content)
+    data = json.loads(b"".join(response.streaming_content))
     assert data["query"] == "iot" and data["filters"] == {"year": ["2017"]}
     assert [r["title"] for r in data["results"]] == [
         WUXI,
@@ -138,17 +140,18 @@ def test_json_export_keeps_query_and_filters(corpus, client):
 def test_ris_export(corpus, client):
     response = client.get("/export/ris/", {"q": "sensor", "city": "Wuxi"})
     assert response["Content-Disposition"].endswith('.ris"')
-    text = response.content.decode()
+    text = b"".join(response.streaming_content).decode()
     assert text.startswith("TY  - NEWS\r\n")
     assert f"TI  - {WUXI}\r\n" in text and "PY  - 2017\r\n" in text
     assert "DA  - 2017/03/03\r\n" in text and "T2  - China Daily\r\n" in text
     assert "KW  - Wuxi\r\n" in text and text.rstrip().endswith("ER  -")
+    assert "UR  - http://localhost:8000/articles/" in text
 
 
 def test_bibtex_export(corpus, client):
     response = client.get("/export/bibtex/", {"city": "Wuxi", "sort": "oldest"})
     assert response["Content-Disposition"].endswith('city-wuxi_sort-oldest.bib"')
-    text = response.content.decode()
+    text = b"".join(response.streaming_content).decode()
     assert text.count("@article{") == 2
     assert f"title = {{{{{WUXI}}}}}" in text
     assert "journal = {China Daily}" in text and "year = {2017}" in text
@@ -163,7 +166,9 @@ def test_csv_cells_cannot_become_formulas(db, django_capture_on_commit_callbacks
             "so that the cleaner keeps it as an article.\n\nAnother paragraph of words.",
             fmt="text",
         )
-    rows = list(csv.reader(io.StringIO(client.get("/export/csv/").content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(client.get("/export/csv/").streaming_content).decode()))
+    )
     assert all(not row[1].startswith("=") for row in rows[1:])
 
 
@@ -171,6 +176,8 @@ def test_export_of_bad_parameters_is_a_400_with_a_message(corpus, client):
     response = client.get("/export/csv/", {"year": "abc"})
     assert response.status_code == 400
     assert b"four-digit year" in response.content
+    response = client.get("/export/csv/", {"text": "everything"})
+    assert response.status_code == 400 and b"text" in response.content
 
 
 def test_unknown_export_format_is_a_404(corpus, client):

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.contrib.postgres.search import (
@@ -28,11 +29,13 @@ from search.engines.base import (
     FACETS,
     FacetCount,
     Hit,
+    MatchedIds,
     Progress,
     SearchBackend,
     SearchPage,
     SearchQuery,
     hit_for,
+    ordered_counts,
 )
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
@@ -54,6 +57,7 @@ _START, _STOP, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
 SNIPPET_CHARS = 300
 RANK_NORMALISATION = pg_sql.RANK_NORMALISATION
 SUGGEST_SIMILARITY = 0.3
+ALL_ROWS = 2**62  # a LIMIT that keeps every row
 MLT_TERMS = 12
 
 
@@ -182,7 +186,8 @@ class PostgresBackend(SearchBackend):
         with self._reading():
             return self._search(sq)
 
-    def _search(self, sq: SearchQuery) -> SearchPage:
+    def _prepare(self, sq: SearchQuery):
+        """(where, facet flags, tsquery, parsed fields, notes) of a query."""
         fq = split_fields(sq.q)
         notes = list(fq.notes)
         # Title words take part in ranking and highlighting as well as in the title filter.
@@ -196,7 +201,26 @@ class PostgresBackend(SearchBackend):
                 "showing every article that matches the rest."
             )
         where = pg_sql.match_where(tsquery, fq, sq)
-        flags = pg_sql.facet_flags(sq)
+        return where, pg_sql.facet_flags(sq), tsquery, fq, notes
+
+    def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
+        with self._reading():
+            where, flags, tsquery, _, _ = self._prepare(sq)
+            every = replace(sq, page=1, per_page=ALL_ROWS)
+            statement = pg_sql.page(where, flags, tsquery, every)
+            # The window counts every match while the outer LIMIT keeps only what is wanted:
+            # one run of the query gives both, in the inner ORDER BY's order.
+            sql = f"SELECT s.id, count(*) OVER () FROM ({statement.sql}) s LIMIT %s"
+            # At least one row, which carries the count.
+            wanted = ALL_ROWS if limit is None else max(limit, 1)
+            with self._connection().cursor() as cursor:
+                cursor.execute(sql, [*statement.params, wanted])
+                rows = cursor.fetchall()
+        total = int(rows[0][1]) if rows else 0
+        return MatchedIds(total, [int(pk) for pk, _ in rows[:limit]])
+
+    def _search(self, sq: SearchQuery) -> SearchPage:
+        where, flags, tsquery, fq, notes = self._prepare(sq)
         ranked = tsquery is not None and sq.sort == "relevance"
         total, facets, page_rows = self._counts(
             where, flags, sq, pg_sql.ranked_hits(tsquery, sq) if ranked else None
@@ -374,13 +398,4 @@ def _positions_sql(article_id: int) -> str:
 
 
 def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:
-    """Selected values always show (with 0 when nothing matches); years newest first,
-    other facets by count, then name."""
-    selected = set(sq.selected(facet))
-    for value in selected:
-        counts.setdefault(value, 0)
-    if facet == "year":
-        ordered = sorted(counts.items(), reverse=True)
-    else:
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [FacetCount(v, c, v in selected) for v, c in ordered]
+    return ordered_counts(facet, counts, sq.selected(facet))

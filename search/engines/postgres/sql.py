@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.engines.base import SearchQuery
+from search.engines.base import FACETS, UNDATED, SearchQuery
 from search.engines.postgres import schema as pg_schema
 from search.engines.query_fields import FieldQuery, TextQuery
 from search.models import Article, City, Organisation
@@ -32,6 +32,32 @@ ARTICLE_ORG = Article.organisations.through._meta.db_table
 class Sql:
     sql: str
     params: list
+
+
+@dataclass(frozen=True)
+class FacetColumn:
+    """A facet with one value per article: an expression over the article row (NULL: none)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    """A facet with several values per article, through a many-to-many table."""
+
+    link: str
+    table: str
+    fk: str
+
+
+FACET_SQL = {
+    "year": FacetColumn(f"coalesce(a.year::text, '{UNDATED}')"),
+    "city": FacetLink(ARTICLE_CITY, CITY, "city_id"),
+    "organisation": FacetLink(ARTICLE_ORG, ORG, "organisation_id"),
+    "source": FacetColumn("nullif(a.source_name, '')"),
+    "language": FacetColumn("nullif(a.language, '')"),
+}
+assert set(FACET_SQL) == set(FACETS), "every facet of the contract needs its SQL"
 
 
 def _has_value(link: str, value_table: str, fk: str, condition: str) -> str:
@@ -118,23 +144,27 @@ def match_where(tsquery: str | None, fq: FieldQuery, sq: SearchQuery) -> Sql:
 
 def facet_flags(sq: SearchQuery) -> dict[str, Sql]:
     """Per facet, whether an article passes that facet's selection (TRUE when none)."""
-    years = [int(v) for v in sq.selected("year") if v.isdigit()]
-    flags = {
-        "year": Sql("a.year = ANY(%s)", [years]) if sq.selected("year") else Sql("TRUE", []),
-        "city": Sql("TRUE", []),
-        "organisation": Sql("TRUE", []),
-    }
-    if sq.selected("city"):
-        flags["city"] = Sql(
-            _has_value(ARTICLE_CITY, CITY, "city_id", "v.name = ANY(%s)"),
-            [list(sq.selected("city"))],
-        )
-    if sq.selected("organisation"):
-        flags["organisation"] = Sql(
-            _has_value(ARTICLE_ORG, ORG, "organisation_id", "v.name = ANY(%s)"),
-            [list(sq.selected("organisation"))],
-        )
+    flags = {}
+    for facet in FACETS:
+        selected = list(sq.selected(facet))
+        spec = FACET_SQL[facet]
+        if not selected:
+            flags[facet] = Sql("TRUE", [])
+        elif isinstance(spec, FacetColumn):
+            flags[facet] = Sql(f"coalesce({spec.value} = ANY(%s::text[]), FALSE)", [selected])
+        else:
+            flags[facet] = Sql(
+                _has_value(spec.link, spec.table, spec.fk, "v.name = ANY(%s::text[])"), [selected]
+            )
     return flags
+
+
+def _flag(facet: str) -> str:
+    return f"f_{facet}"
+
+
+def _all_flags(but: str | None = None, table: str = "m") -> str:
+    return " AND ".join(f"{table}.{_flag(f)}" for f in FACETS if f != but) or "TRUE"
 
 
 def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) -> Sql:
@@ -142,30 +172,32 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
     counts, which apply every other facet's selection but not its own; with `ranked_page`
     (from ranked_hits) also the page's ('hit', id, NULL, score) rows, so the full-text match,
     the costly part for phrases, runs once for everything."""
-    fy, fc, fo = flags["year"], flags["city"], flags["organisation"]
+    columns = [f"{flags[f].sql} AS {_flag(f)}" for f in FACETS]
+    columns += [
+        f"{spec.value} AS v_{f}" for f, spec in FACET_SQL.items() if isinstance(spec, FacetColumn)
+    ]
+    branches = [f"SELECT 'total', NULL, count(*), NULL::real FROM m WHERE {_all_flags()}"]
+    for facet, spec in FACET_SQL.items():
+        if isinstance(spec, FacetColumn):
+            branches.append(
+                f"SELECT '{facet}', m.v_{facet}, count(*), NULL FROM m "
+                f"WHERE {_all_flags(facet)} AND m.v_{facet} IS NOT NULL GROUP BY m.v_{facet}"
+            )
+        else:
+            branches.append(
+                f"SELECT '{facet}', v.name, s.n, NULL FROM ("
+                f"SELECT l.{spec.fk}, count(*) AS n FROM m JOIN {spec.link} l "
+                f"ON l.article_id = m.id WHERE {_all_flags(facet)} GROUP BY l.{spec.fk}"
+                f") s JOIN {spec.table} v ON v.id = s.{spec.fk}"
+            )
     sql = f"""
         WITH m AS MATERIALIZED (
-            SELECT a.id, a.year, a.published_date,
-                   {fy.sql} AS fy, {fc.sql} AS fc, {fo.sql} AS fo
+            SELECT a.id, a.published_date, {", ".join(columns)}
             FROM {ARTICLE} a WHERE {where.sql}
         )
-        SELECT 'total', NULL, count(*), NULL::real FROM m WHERE fy AND fc AND fo
-        UNION ALL
-        SELECT 'year', m.year::text, count(*), NULL FROM m
-            WHERE fc AND fo AND m.year IS NOT NULL GROUP BY m.year
-        UNION ALL
-        SELECT 'city', v.name, s.n, NULL FROM (
-            SELECT l.city_id, count(*) AS n FROM m JOIN {ARTICLE_CITY} l ON l.article_id = m.id
-            WHERE fy AND fo GROUP BY l.city_id
-        ) s JOIN {CITY} v ON v.id = s.city_id
-        UNION ALL
-        SELECT 'organisation', v.name, s.n, NULL FROM (
-            SELECT l.organisation_id, count(*) AS n FROM m
-            JOIN {ARTICLE_ORG} l ON l.article_id = m.id
-            WHERE fy AND fc GROUP BY l.organisation_id
-        ) s JOIN {ORG} v ON v.id = s.organisation_id
+        {" UNION ALL ".join(branches)}
     """
-    params = [*fy.params, *fc.params, *fo.params, *where.params]
+    params = [p for f in FACETS for p in flags[f].params] + where.params
     if ranked_page is not None:
         sql += f"UNION ALL ({ranked_page.sql})"
         params += ranked_page.params
@@ -179,7 +211,7 @@ def ranked_hits(tsquery: str, sq: SearchQuery) -> Sql:
         SELECT 'hit', m.id::text, NULL,
                ts_rank_cd(a.{pg_schema.VECTOR_COLUMN}, %s::tsquery, {RANK_NORMALISATION}) AS score
         FROM m JOIN {ARTICLE} a ON a.id = m.id
-        WHERE m.fy AND m.fc AND m.fo
+        WHERE {_all_flags()}
         ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
     """
     return Sql(sql, [tsquery, sq.per_page, (sq.page - 1) * sq.per_page])
@@ -192,6 +224,8 @@ def page(where: Sql, flags: dict[str, Sql], tsquery: str | None, sq: SearchQuery
     newest = "a.published_date DESC NULLS LAST, a.id DESC"
     if sq.sort == "oldest":
         order, score = "a.published_date ASC NULLS LAST, a.id ASC", "0"
+    elif sq.sort == "added":  # ids grow as articles are added
+        order, score = "a.id DESC", "0"
     elif sq.sort == "newest" or not tsquery:
         order, score = newest, "0"
     else:

@@ -31,12 +31,14 @@ from search.engines.base import (
     FacetCount,
     Hit,
     IndexDoc,
+    MatchedIds,
     Progress,
     SearchBackend,
     SearchPage,
     SearchQuery,
     documents,
     hit_for,
+    ordered_counts,
 )
 from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.highlight import Highlighter
@@ -59,6 +61,7 @@ SCHEMA = Schema(
     # suggestions come from the stems and a matching article's words instead (_suggest).
     body=TEXT(analyzer=ANALYZER),
     source=ID(),
+    language=ID(),
     date=NUMERIC(int, bits=32, sortable=True),  # proleptic ordinal, for sorting by date
     year=NUMERIC(int, bits=32, sortable=True),
     city=KEYWORD(commas=True, lowercase=False, scorable=False),
@@ -81,6 +84,7 @@ def index_fields(doc: IndexDoc) -> dict:
         "title": doc.title,
         "body": doc.body,
         "source": doc.source or None,
+        "language": doc.language or None,
         "date": doc.date.toordinal() if doc.date else None,
         "year": doc.year,
         "city": _join(doc.cities),
@@ -231,26 +235,43 @@ class WhooshBackend(SearchBackend):
 
     # -- search --------------------------------------------------------------------------
 
+    @staticmethod
+    def _masks(state, match, sq: SearchQuery) -> tuple[np.ndarray, dict, np.ndarray]:
+        """(matches before facet filters, each facet filter's mask, matches after them)."""
+        base = match.mask & state.live
+        if not sq.all_copies:
+            base &= state.representative
+        if sq.year_from is not None or sq.year_to is not None:
+            lo, hi = sq.year_from or 0, sq.year_to or 10_000
+            base &= (state.years >= lo) & (state.years <= hi)
+        filters = {
+            facet: state.facets[facet].mask(sq.selected(facet))
+            for facet in FACETS
+            if sq.selected(facet)
+        }
+        final = base.copy()
+        for mask in filters.values():
+            final &= mask
+        return base, filters, final
+
+    def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
+        with self._lock:
+            state = self.state()
+            q, _ = self._parser.parse(sq.q)
+            match = Evaluator(state)(q)
+            _, _, final = self._masks(state, match, sq)
+            total = int(final.sum())
+            k = total if limit is None else min(limit, total)
+            docnums = self._ranked(state, final, match.score, sq, k)
+            return MatchedIds(total, state.article_ids[docnums].tolist())
+
     def search(self, sq: SearchQuery) -> SearchPage:
         with self._lock:
             state = self.state()
             q, notes = self._parser.parse(sq.q)
             evaluator = Evaluator(state)
             match = evaluator(q)
-            base = match.mask & state.live
-            if not sq.all_copies:
-                base &= state.representative
-            if sq.year_from is not None or sq.year_to is not None:
-                lo, hi = sq.year_from or 0, sq.year_to or 10_000
-                base &= (state.years >= lo) & (state.years <= hi)
-            filters = {
-                facet: state.facets[facet].mask(sq.selected(facet))
-                for facet in FACETS
-                if sq.selected(facet)
-            }
-            final = base.copy()
-            for mask in filters.values():
-                final &= mask
+            base, filters, final = self._masks(state, match, sq)
             total = int(final.sum())
             facets = {}
             for facet in FACETS:
@@ -280,6 +301,8 @@ class WhooshBackend(SearchBackend):
             key = -score[candidates].astype(np.float64)
         elif sort == "newest":
             key = -state.dates[candidates].astype(np.float64)
+        elif sort == "added":  # ids grow as articles are added
+            key = -state.article_ids[candidates].astype(np.float64)
         else:  # oldest; undated articles last
             dates = state.dates[candidates].astype(np.float64)
             key = np.where(dates > 0, dates, np.inf)
@@ -293,14 +316,8 @@ class WhooshBackend(SearchBackend):
         for value in selected:
             ordinal = fi.ordinal(value)
             chosen[fi.names[ordinal] if ordinal is not None else value] = ordinal
-        rows = [(fi.names[i], int(counts[i])) for i in np.flatnonzero(counts)]
-        listed = {name for name, _ in rows}
-        rows += [(name, 0) for name in chosen if name not in listed]
-        if facet == "year":
-            rows.sort(key=lambda r: r[0], reverse=True)
-        else:
-            rows.sort(key=lambda r: (-r[1], r[0].casefold()))
-        return [FacetCount(name, count, name in chosen) for name, count in rows]
+        rows = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        return ordered_counts(facet, rows, chosen)
 
     def _hits(self, ranked: list[tuple[int, float]], terms: set) -> list[Hit]:
         from search.models import Article

@@ -22,8 +22,10 @@ from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-# Index field of each facet of the contract.
-FACET_FIELDS = {"year": "year", "city": "city", "organisation": "organisation"}
+from search.engines.base import FACETS, UNDATED
+
+# Index field of each facet of the contract (one field each, named as the facet).
+FACET_FIELDS = {facet: facet for facet in FACETS}
 SCORED_FIELDS = ("title", "body")
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
@@ -213,10 +215,14 @@ def _facet_from_terms(leaves, fieldname: str, size: int, decode=None) -> FacetIn
     return FacetIndex(list(names), doc_of, val_of, size)
 
 
-def _year_facet(years: np.ndarray) -> FacetIndex:
+def _year_facet(years: np.ndarray, live: np.ndarray) -> FacetIndex:
     has = np.flatnonzero(years > 0)
     distinct, inverse = np.unique(years[has], return_inverse=True)
-    return FacetIndex([str(int(y)) for y in distinct], has, inverse.astype(np.int32), len(years))
+    names = [str(int(y)) for y in distinct]
+    undated = np.flatnonzero((years <= 0) & live)
+    doc_of = np.concatenate([has, undated])
+    val_of = np.concatenate([inverse.astype(np.int32), np.full(len(undated), len(names), np.int32)])
+    return FacetIndex([*names, UNDATED], doc_of, val_of, len(years))
 
 
 class SearchState:
@@ -257,13 +263,12 @@ class SearchState:
         }
         self.avg_length = {f: searcher.avg_field_length(f) or 1.0 for f in SCORED_FIELDS}
         self.doc_count_all = self.size
-        self.facets = {
-            "year": _year_facet(self.years),
-            "city": _facet_from_terms(self.leaves, "city", self.size),
-            "organisation": _facet_from_terms(self.leaves, "organisation", self.size),
-        }
+        self.facets = {"year": _year_facet(self.years, self.live)}
+        for facet in FACETS:
+            if facet != "year":
+                self.facets[facet] = _facet_from_terms(self.leaves, FACET_FIELDS[facet], self.size)
         # Deleted documents stay in the postings until a merge: drop them from the pairs.
-        for facet in ("city", "organisation"):
+        for facet in FACETS:
             fi = self.facets[facet]
             keep = self.live[fi.doc_of]
             fi.doc_of, fi.val_of = fi.doc_of[keep], fi.val_of[keep]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('search', '0003_article_language'),
+        ('search', '0004_alert_subscriptions'),
     ]
 
     operations = [
