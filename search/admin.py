@@ -17,7 +17,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from search import admin_ops
-from search.admin_forms import ArticleIngestForm, MergeForm, size_limit_text
+from search import copies as copy_groups
+from search.admin_forms import ArticleIngestForm, MergeForm, SameStoryForm, size_limit_text
 from search.admin_index import (
     ArticleChangeForm,
     IndexNoticeMixin,
@@ -26,7 +27,7 @@ from search.admin_index import (
     with_waiting,
 )
 from search.ingest import IngestError, current_gazetteer, reextract
-from search.models import AlertSubscription, Article, City, Organisation
+from search.models import AlertSubscription, Article, City, CopyDecision, Organisation
 
 # Changing any of these by hand means the admin, not extraction, now owns the facets.
 FACET_FIELDS = ("published_date", "year", "cities", "organisations")
@@ -164,10 +165,18 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
     search_fields = ["title", "body"]
     date_hierarchy = "published_date"
     autocomplete_fields = ["cities", "organisations"]
-    actions = ["reextract_facets", "reindex_articles"]
-    readonly_fields = ["raw_content_shown", "raw_format", "content_hash", "created", "updated"]
+    actions = ["reextract_facets", "reindex_articles", "merge_stories"]
+    readonly_fields = [
+        "raw_content_shown",
+        "raw_format",
+        "content_hash",
+        "created",
+        "updated",
+        "copies_shown",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "body", "seen_version"]}),
+        ("Copies of this story", {"fields": ["copies_shown"]}),
         (
             "Facets",
             {
@@ -192,6 +201,7 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
         ),
     ]
     change_form_template = "admin/search/article/change_form.html"
+    copies_template = "admin/search/article/copies.html"
     ingest_template = "admin/search/article/ingest.html"
     preview_template = "admin/search/article/_preview.html"
 
@@ -216,6 +226,44 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
     @admin.display(description="organisations")
     def organisations_shown(self, obj: Article) -> str:
         return _names(obj.organisations.all(), LIST_NAMES)
+
+    @admin.display(description="copies")
+    def copies_shown(self, obj: Article) -> str:
+        manage = reverse("admin:search_article_copies", args=[obj.pk]) if obj.pk else ""
+        if obj.pk is None:
+            return "—"
+        if obj.copy_group_id is None:
+            apart = obj.copy_decisions.filter(kind=CopyDecision.Kind.SEPARATE).exists()
+            return format_html(
+                "{} <a href='{}'>Merge with another story…</a>",
+                "Kept apart from other articles by an admin."
+                if apart
+                else "No copies of this article are known.",
+                manage,
+            )
+        members = obj.copy_group.articles.order_by("published_date", "id")
+        rows = format_html_join(
+            "",
+            "<li><a href='{}'>{}</a> — {} {}{}</li>",
+            (
+                (
+                    self._change_url(a),
+                    a.title,
+                    a.source_name or "no source",
+                    a.published_date or "undated",
+                    " (shown in search)" if a.is_representative else "",
+                )
+                for a in members
+            ),
+        )
+        return format_html(
+            "<p>One story published {} times (group {}):</p><ul class='copy-list'>{}</ul>"
+            "<p><a href='{}'>Split this article out or merge with another story…</a></p>",
+            obj.copy_group.size,
+            obj.copy_group_id,
+            rows,
+            manage,
+        )
 
     @admin.display(description="raw content")
     def raw_content_shown(self, obj: Article) -> str:
@@ -261,6 +309,7 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
                 wrap(self.reextract_view),
                 name=f"{prefix}_reextract",
             ),
+            path("<int:object_id>/copies/", wrap(self.copies_view), name=f"{prefix}_copies"),
             *super().get_urls(),
         ]
 
@@ -378,6 +427,8 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
         if change and any(f in form.changed_data for f in FACET_FIELDS):
             obj.facets_manual = True
         super().save_model(request, obj, form, change)
+        if change and "body" in form.changed_data:
+            copy_groups.place(obj)  # another text may make it another story's copy
 
     def _reextract(self, request, articles) -> None:
         gazetteer = current_gazetteer()
@@ -430,6 +481,67 @@ class ArticleAdmin(IndexNoticeMixin, admin.ModelAdmin):
             raise PermissionDenied
         self._reextract(request, [article])
         return HttpResponseRedirect(self._change_url(article))
+
+    # -- copies of one story ----------------------------------------------------------------
+
+    def copies_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The article's story: its copies, "split this article out", "same story as …"."""
+        article = get_object_or_404(Article.objects.select_related("copy_group"), pk=object_id)
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        form = SameStoryForm(article, request.POST if "merge" in request.POST else None)
+        if request.method == "POST":
+            if not self.has_change_permission(request, article):
+                raise PermissionDenied
+            who = request.user.get_username()
+            if "split" in request.POST:
+                copy_groups.split_out(article.pk, by=who)
+                self.message_user(
+                    request,
+                    "Split out: this article is now a story of its own, and rebuilds keep "
+                    "it apart.",
+                )
+                return HttpResponseRedirect(request.path)
+            if form.is_valid():
+                other = form.cleaned_data["other"]
+                copy_groups.merge_articles(article.pk, other.pk, by=who)
+                self.message_user(
+                    request, format_html("Merged with the story of “{}”.", other.title)
+                )
+                return HttpResponseRedirect(request.path)
+        article.refresh_from_db()
+        members = (
+            article.copy_group.articles.order_by("published_date", "id")
+            if article.copy_group_id
+            else Article.objects.filter(pk=article.pk)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Copies of “{article.title}”",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": article,
+            "members": members,
+            "decisions": CopyDecision.objects.filter(
+                Q(article=article) | Q(other=article)
+            ).select_related("article", "other"),
+            "form": form,
+            "has_change_permission": self.has_change_permission(request, article),
+        }
+        return TemplateResponse(request, self.copies_template, context)
+
+    @admin.action(description="Merge the selected articles' stories into one")
+    def merge_stories(self, request, queryset) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = sorted(queryset.values_list("pk", flat=True))
+        if len(ids) < 2:
+            self.message_user(request, "Select at least two articles.", messages.WARNING)
+            return
+        who = request.user.get_username()
+        for other in ids[1:]:
+            copy_groups.merge_articles(ids[0], other, by=who)
+        self.message_user(request, f"Merged {len(ids)} articles into one story.")
 
     def delete_queryset(self, request, queryset) -> None:
         # Deleting through a queryset is not a reliable source of one post_delete per row;

@@ -87,3 +87,30 @@ class MergeForm(forms.Form):
     def __init__(self, *args, queryset, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = queryset
+
+
+class SameStoryForm(forms.Form):
+    """ "This article is the same story as article #N": merges the two stories."""
+
+    other = forms.IntegerField(
+        label="Same story as article number",
+        min_value=1,
+        help_text="The number in the other article's admin address (…/article/NUMBER/change/).",
+    )
+
+    def __init__(self, article, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.article = article
+
+    def clean_other(self):
+        from search.models import Article
+
+        pk = self.cleaned_data["other"]
+        if pk == self.article.pk:
+            raise forms.ValidationError("That is this article.")
+        other = Article.objects.filter(pk=pk).first()
+        if other is None:
+            raise forms.ValidationError(f"There is no article number {pk}.")
+        if other.copy_group_id and other.copy_group_id == self.article.copy_group_id:
+            raise forms.ValidationError("That article is already a copy of this story.")
+        return other

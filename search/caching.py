@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 
 from django.conf import settings
@@ -57,9 +57,9 @@ def index_version(backend: SearchBackend | None = None) -> IndexVersion:
 
 
 def _key(version: IndexVersion, query: SearchQuery) -> str:
+    # The whole query (a frozen dataclass), so a field added to it can never share a key.
     filters = sorted((f, tuple(sorted(v))) for f, v in query.filters.items())
-    parts = (version.token, query.q, filters, query.year_from, query.year_to, query.sort,
-             query.page, query.per_page)  # fmt: skip
+    parts = (version.token, repr(replace(query, filters={})), filters)
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

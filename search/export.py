@@ -68,6 +68,8 @@ class Record:
     cities: tuple[str, ...]
     organisations: tuple[str, ...]
     text: str | None  # snippet or full text when asked for, else None
+    copy_group: int | None = None  # the story's copy group (None: no copies known)
+    copies: int = 1  # articles in that story, this one included
 
 
 def snippet(body: str, limit: int = SNIPPET_CHARS) -> str:
@@ -93,7 +95,7 @@ def records(ids: Sequence[int], text: str = "none") -> Iterator[Record]:
     base = site_url()
     fields = ["id", "title", "slug", "published_date", "year", "source_name", "language"]
     # The body only when asked for; otherwise a second id keeps every row nine columns wide.
-    fields += ["source_url", "body" if text != "none" else "id"]
+    fields += ["source_url", "body" if text != "none" else "id", "copy_group", "copy_group__size"]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         by_id = {row[0]: row for row in Article.objects.filter(id__in=chunk).values_list(*fields)}
@@ -103,7 +105,7 @@ def records(ids: Sequence[int], text: str = "none") -> Iterator[Record]:
             row = by_id.get(pk)
             if row is None:
                 continue
-            _, title, slug, date, year, source, language, source_url, body = row
+            _, title, slug, date, year, source, language, source_url, body, group, size = row
             if text == "snippet":
                 body = snippet(body)
             path = reverse("search:article", kwargs={"pk": pk, "slug": slug or "article"})
@@ -119,6 +121,8 @@ def records(ids: Sequence[int], text: str = "none") -> Iterator[Record]:
                 cities=tuple(cities.get(pk, ())),
                 organisations=tuple(orgs.get(pk, ())),
                 text=body if text != "none" else None,
+                copy_group=group,
+                copies=size or 1,
             )
 
 
@@ -137,7 +141,7 @@ def filename(query: SearchQuery, fmt: str) -> str:
 
 CSV_COLUMNS = [
     "id", "title", "date", "year", "source", "language", "cities", "organisations",
-    "source_url", "archive_url",
+    "source_url", "archive_url", "copy_group", "copies",
 ]  # fmt: skip
 LIST_SEPARATOR = "; "
 # A cell starting with one of these is read as a formula (or DDE call) by Excel, LibreOffice
@@ -165,7 +169,7 @@ def to_csv(rows: Iterable[Record], text: str = "none") -> Iterator[str]:
         cells = [
             r.id, r.title, r.date, r.year, r.source, r.language,
             LIST_SEPARATOR.join(r.cities), LIST_SEPARATOR.join(r.organisations),
-            r.source_url, r.archive_url,
+            r.source_url, r.archive_url, r.copy_group, r.copies,
         ]  # fmt: skip
         if text != "none":
             cells.append(r.text)
@@ -187,6 +191,8 @@ def _json_item(r: Record) -> dict:
         "organisations": list(r.organisations),
         "source_url": r.source_url or None,
         "archive_url": r.archive_url,
+        "copy_group": r.copy_group,
+        "copies": r.copies,
     }
     if r.text is not None:
         item["text"] = r.text
@@ -205,6 +211,7 @@ def to_json(query: SearchQuery, total: int, limit: int, rows: Iterable[Record]) 
         "year_from": query.year_from,
         "year_to": query.year_to,
         "sort": query.sort,
+        "copies": "all" if query.all_copies else "one per story",
         "total": total,
         "limit": limit,
     }

@@ -47,6 +47,8 @@ class SearchForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS])
     page = forms.IntegerField(required=False, min_value=1)
     per_page = forms.IntegerField(required=False, min_value=1)
+    # "all": every syndicated copy is a result; absent: one result per story.
+    copies = forms.ChoiceField(required=False, choices=[("", "one per story"), ("all", "all")])
 
     def __init__(self, data: QueryDict, *args, **kwargs) -> None:
         super().__init__(data, *args, **kwargs)
@@ -84,4 +86,5 @@ class SearchForm(forms.Form):
             sort=data.get("sort") or "relevance",
             page=min(data.get("page") or 1, MAX_PAGE),
             per_page=min(data.get("per_page") or 10, MAX_PER_PAGE),
+            all_copies=data.get("copies") == "all",
         )

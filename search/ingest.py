@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
+from search import copies
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import (
     FORMATS,
@@ -200,6 +201,8 @@ def ingest(
                 is_synthetic=is_synthetic,
             )
             apply_facets(article, facets)
+            # In the same transaction: the article is never searchable outside its story.
+            copies.place(article)
     except IntegrityError:
         # The same content saved by another request between the check above and this insert.
         existing = Article.objects.filter(content_hash=digest).first()

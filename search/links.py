@@ -1,7 +1,7 @@
 """Canonical search URLs: one SearchQuery, one readable URL, whatever order the form sent.
 
 A researcher pastes these into papers, so the same state must always print the same way:
-q, city, org, source, lang, year, year_from, year_to, sort, per_page, page, with defaults left out and the
+q, city, org, source, lang, year, year_from, year_to, sort, copies, per_page, page, with defaults left out and the
 values of each facet sorted.
 """
 
@@ -37,6 +37,8 @@ def query_params(query: SearchQuery) -> QueryDict:
         params["year_to"] = str(query.year_to)
     if query.sort != "relevance":
         params["sort"] = query.sort
+    if query.all_copies:
+        params["copies"] = "all"
     if query.per_page != DEFAULT_PER_PAGE:
         params["per_page"] = str(query.per_page)
     if query.page > 1:

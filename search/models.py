@@ -141,6 +141,13 @@ class Article(models.Model):
     is_synthetic = models.BooleanField(
         default=False, help_text="Generated for benchmarks, not a real article."
     )
+    # Syndicated copies (search/copies.py): the story's group, and whether this article is
+    # the one shown for it. Articles that are nobody's copy have no group and represent
+    # themselves.
+    copy_group = models.ForeignKey(
+        "CopyGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    is_representative = models.BooleanField(default=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     # Bumped by every save: the admin refuses a change made to an older version (two admins
@@ -193,6 +200,72 @@ class IndexJournal(models.Model):
 
     def __str__(self) -> str:
         return f"article {self.article_id} (queued {self.queued:%Y-%m-%d %H:%M:%S})"
+
+
+class CopyGroup(models.Model):
+    """One story published in several places: its articles are copies of each other.
+
+    Articles that are nobody's copy have no group. Derived from the bodies (search/copies.py,
+    `manage.py rebuild_duplicates`) and from admins' CopyDecisions, which win.
+    """
+
+    representative = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    size = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        title = self.representative.title if self.representative else "?"
+        return f"{title} ({self.size} copies)"
+
+
+class CopyBand(models.Model):
+    """One LSH band key of an article's fingerprint: articles sharing keys are candidates.
+
+    In the database, not in process memory, so every server and worker that ingests sees the
+    same candidates, and the table follows the articles through backups and replicas.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="copy_bands")
+    key = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="copy_band_article_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.article_id}: {self.key}"
+
+
+class CopyDecision(models.Model):
+    """An admin's word on copies; rebuilds and re-extraction apply it over what the
+    fingerprints say. SEPARATE: this article is nobody's copy. TOGETHER: these two articles
+    are the same story."""
+
+    class Kind(models.TextChoices):
+        SEPARATE = "separate", "kept apart from every other article"
+        TOGETHER = "together", "same story as"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="copy_decisions")
+    other = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    decided_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.TOGETHER:
+            return f"#{self.article_id} same story as #{self.other_id}"
+        return f"#{self.article_id} kept apart"
 
 
 class AlertSubscription(models.Model):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from search import export as exporting
 from search.caching import IndexVersion, cached_search
+from search.copies import attach_copies
 from search.engines.base import UNDATED, FacetCount, SearchBackend, SearchPage, SearchQuery
 from search.feeds import feed_url
 from search.forms import SearchForm
@@ -252,6 +253,7 @@ def search_context(
     version: IndexVersion | None = None,
 ) -> dict:
     page = cached_search(query, backend, version)
+    attach_copies(page.hits)
     year_counts = page.facets.get("year", [])
     if query.year_from is not None or query.year_to is not None:
         # The histogram shows every year, so a range can be widened from where it is.
@@ -302,4 +304,6 @@ def search_context(
         "feed_url": feed_url(query),
         "alert_url": search_url(replace(query, page=1), reverse("search:alert-new")),
         "hit_suffix": f"?{params.urlencode()}" if params else "",
+        # The switch between one result per story and every copy, and what counts count.
+        "counting": "articles" if query.all_copies else "stories",
     }

@@ -21,6 +21,7 @@ from django_htmx.http import push_url
 from search import citation
 from search import export as exporting
 from search.caching import cached_more_like_this, cached_search, conditional
+from search.copies import attach_copies, copies_of
 from search.engines import highlight
 from search.engines.base import SearchPage, get_backend
 from search.engines.query import cut
@@ -32,9 +33,12 @@ from smartcity import error_pages
 
 
 def page_json(page: SearchPage) -> dict:
+    attach_copies(page.hits)
     return {
         # The text as the parser read it (cut at a word boundary when too long).
         "query": cut(page.query.q)[0],
+        # What total and facet counts count: "stories" (copies folded) or "articles".
+        "counts": "articles" if page.query.all_copies else "stories",
         "total": page.total,
         "page": page.query.page,
         "pages": page.pages,
@@ -51,6 +55,11 @@ def page_json(page: SearchPage) -> dict:
                 "cities": list(h.cities),
                 "organisations": list(h.organisations),
                 "snippet": h.snippet,
+                "copy_group": h.copy_group,
+                "copies": [
+                    {"id": c.id, "title": c.title, "source": c.source or None, "url": c.url}
+                    for c in h.copies
+                ],
             }
             for h in page.hits
         ],
@@ -163,7 +172,17 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "title_html": mark_safe(highlight.title_html(article.title, marks)),  # noqa: S308
         "marked": marked,
         "back_url": search_url(query) if from_search else None,
-        "more": cached_more_like_this(article.pk, 5, request.index_version),
+        # The same story elsewhere is listed as its copies, not as "more like this".
+        "copies": [
+            c
+            for c in copies_of([article.copy_group_id]).get(article.copy_group_id, [])
+            if c.id != article.pk
+        ],
+        "more": [
+            h
+            for h in cached_more_like_this(article.pk, 10, request.index_version)
+            if h.copy_group is None or h.copy_group != article.copy_group_id
+        ][:5],
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
         "citation_meta": citation.citation_meta(article),
         "jsonld": citation.news_article_jsonld(article),

@@ -36,6 +36,9 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    # False: one result per story (copies of it hidden; counts count stories). True: every
+    # copy is a result and counts count copies.
+    all_copies: bool = False
 
     def selected(self, facet: str) -> tuple[str, ...]:
         return self.filters.get(facet, ())
@@ -53,6 +56,8 @@ class IndexDoc:
     year: int | None
     cities: tuple[str, ...]
     organisations: tuple[str, ...]
+    # False for a syndicated copy whose story is shown through another article.
+    is_representative: bool = True
     language: str = ""
 
 
@@ -69,6 +74,9 @@ class Hit:
     source: str
     cities: tuple[str, ...]
     organisations: tuple[str, ...]
+    copy_group: int | None = None
+    # The story's other articles (search.copies.CopyRef), filled by search.copies.attach_copies.
+    copies: tuple = ()
     source_url: str = ""  # the original article on the web
     language: str = ""
 
@@ -87,6 +95,7 @@ def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
         source=article.source_name,
         cities=tuple(c.name for c in article.cities.all()),
         organisations=tuple(o.name for o in article.organisations.all()),
+        copy_group=article.copy_group_id,
         source_url=article.source_url,
         language=article.language,
     )
@@ -286,6 +295,7 @@ def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
             year=a.year,
             cities=tuple(c.name for c in a.cities.all()),
             organisations=tuple(o.name for o in a.organisations.all()),
+            is_representative=a.is_representative,
             language=a.language,
         )
 

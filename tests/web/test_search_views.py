@@ -284,7 +284,18 @@ def test_page_without_javascript_is_a_plain_get_form(corpus, client):
     # Every control the htmx version uses is a named field of the same form.
     names = {el.get("name") for el in form.select("input, select") if el.get("name")}
     # (No "lang": this corpus has no languages, so that facet has no values to tick.)
-    assert names == {"q", "city", "org", "source", "lang", "year", "year_from", "year_to", "sort"}
+    assert names == {
+        "q",
+        "city",
+        "org",
+        "source",
+        "lang",
+        "year",
+        "year_from",
+        "year_to",
+        "sort",
+        "copies",
+    }
     assert form.select_one("button.nojs-only[type=submit]").get_text() == "Apply filters"
     # Every link works as a plain link: hx-get always has the same href beside it.
     for a in doc.select("a[hx-get]"):

@@ -145,8 +145,11 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str]) -> Sql:
 
 
 def match_where(cond: Sql, sq: SearchQuery) -> Sql:
-    """What every count shares: the query's condition and the year range."""
+    """What every count shares: the query's condition, the year range and, unless every copy
+    is asked for, one row per story (copies are left out of rows and counts)."""
     clauses, params = [cond.sql], list(cond.params)
+    if not sq.all_copies:
+        clauses.append("a.is_representative")
     if sq.year_from is not None:
         clauses.append("a.year >= %s")
         params.append(sq.year_from)

@@ -85,6 +85,10 @@ SCHEMA = Schema(
     year=NUMERIC(int, bits=32, sortable=True),
     city=NameList(),
     organisation=NameList(),
+    # 1: the article shown for its story; 2: a copy shown only with copies=all. (Not 0/1:
+    # a sortable column reads its default value as missing, and missing means shown, so
+    # that an index built before copy groups shows every article.)
+    copy=NUMERIC(int, bits=8, sortable=True, signed=False),
 )
 
 
@@ -104,6 +108,7 @@ def index_fields(doc: IndexDoc) -> dict:
         "year": doc.year,
         "city": _join(doc.cities),
         "organisation": _join(doc.organisations),
+        "copy": 1 if doc.is_representative else 2,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -288,6 +293,8 @@ class WhooshBackend(SearchBackend):
     def _masks(state, match, sq: SearchQuery) -> tuple[np.ndarray, dict, np.ndarray]:
         """(matches before facet filters, each facet filter's mask, matches after them)."""
         base = match.mask & state.live
+        if not sq.all_copies:
+            base &= state.representative
         if sq.year_from is not None or sq.year_to is not None:
             lo, hi = sq.year_from or 0, sq.year_to or 10_000
             base &= (state.years >= lo) & (state.years <= hi)

@@ -141,7 +141,7 @@ class SearchState:
         self.leaf_searchers = [(s, o) for s, o in searcher.leaf_searchers() if s.doc_count_all()]
         self.size = reader.doc_count_all()
         self.live = np.zeros(self.size, dtype=bool)
-        ids, years, dates = [], [], []
+        ids, years, dates, copies = [], [], [], []
         self.lengths = {f: [] for f in SCORED_FIELDS}
         for leaf, offset in self.leaves:
             n = leaf.doc_count_all()
@@ -152,6 +152,7 @@ class SearchState:
             ids.append(numeric_column(leaf, "id", np.int64, -1))
             years.append(numeric_column(leaf, "year", np.int64, 0))
             dates.append(numeric_column(leaf, "date", np.int64, 0))
+            copies.append(numeric_column(leaf, "copy", np.int64, 1))
             for f in SCORED_FIELDS:
                 self.lengths[f].append(field_lengths(leaf, f))
         self.article_ids = np.concatenate(ids) if ids else np.empty(0, np.int64)
@@ -160,6 +161,8 @@ class SearchState:
         self.dates = np.concatenate(dates) if dates else np.empty(0, np.int64)
         self.months = month_numbers(self.dates)
         self.archive_timeline = None  # set by the backend on first use
+        # Articles shown when copies are folded into their story (see the "copy" field).
+        self.representative = np.concatenate(copies) != 2 if copies else np.empty(0, dtype=bool)
         self.lengths = {
             f: np.concatenate(parts) if parts else np.empty(0, np.float32)
             for f, parts in self.lengths.items()
