@@ -156,18 +156,31 @@ class KillOutcome:
     detail: str = ""
 
 
-def kill_at_random(site: Site, args: list[str], rng: random.Random, low: float, high: float):
-    """Start `manage.py ARGS`, SIGKILL it after a random delay, then replay and compare."""
+def kill_at_random(
+    site: Site, args: list[str], rng: random.Random, low: float, high: float, prepare=None
+):
+    """Start `manage.py ARGS`, SIGKILL it after a random delay, then replay and compare.
+
+    A command that finishes before its kill proves nothing, so it is run again (after
+    `prepare()`, which restores the state it changed) with the delay drawn below the time it
+    took: the kill lands inside the run on a fast machine as on a loaded one."""
     marker = uuid.uuid4().hex
-    proc = site.popen(*args, env={"FAULT_RUN": marker})
-    delay = rng.uniform(low, high)
-    try:
-        proc.wait(timeout=delay)
-        killed = False
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        killed = True
+    for _attempt in range(4):
+        if prepare is not None:
+            prepare()
+        started = time.monotonic()
+        proc = site.popen(*args, env={"FAULT_RUN": marker})
+        delay = rng.uniform(low, high)
+        try:
+            proc.wait(timeout=delay)
+            killed = False
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            killed = True
+            break
+        took = time.monotonic() - started
+        low, high = took * 0.3, took * 0.8
     # Children forked by the killed process (Whoosh's analysers) must die with it.
     deadline = time.monotonic() + 10
     while (children := marked_processes(marker)) and time.monotonic() < deadline:

@@ -74,7 +74,7 @@ def _messages(response) -> list[str]:
 
 
 def _found(word: str) -> set[int]:
-    return {h.id for h in base.get_backend().search(SearchQuery(q=word)).hits}
+    return {h.id for h in base.get_backend().search(SearchQuery(q=word, all_copies=True)).hits}
 
 
 def test_full_disk_admin_names_the_cause_keeps_the_article_and_recovers(admin_client, disk):

@@ -33,7 +33,7 @@ def engine(settings, index_dir):
 
 
 def found(word: str) -> set[int]:
-    return {h.id for h in base.get_backend().search(SearchQuery(q=word)).hits}
+    return {h.id for h in base.get_backend().search(SearchQuery(q=word, all_copies=True)).hits}
 
 
 # -- the journal ---------------------------------------------------------------------------

@@ -121,6 +121,10 @@ HANDLED = [
     "manage.py collectstatic",
     "manage.py check --deploy",
     "manage.py send_alerts",
+    "manage.py run_indexer",
+    ".venv/bin/python manage.py run_indexer",
+    "manage.py index_status",
+    "manage.py rebuild_index --if-missing",
 ]
 
 
@@ -163,6 +167,9 @@ def test_readme_commands_work_as_written_on_a_fresh_clone(clone):
     assert "5 updated" in ok(run(clone, f"{py} reextract --all"))
     assert "5 updated" in ok(run(clone, f"{py} reextract 1 2 3 4 5"))
     assert "index built: 5 article(s)" in ok(run(clone, f"{py} rebuild_index"))
+    assert "index present with all 5" in ok(run(clone, f"{py} rebuild_index --if-missing"))
+    ok(run(clone, f"{py} run_indexer --once"))  # drains the journal once and stops
+    assert "5" in ok(run(clone, f"{py} index_status"))
 
     # The benchmark corpus generator refuses the archive a user runs.
     refused = run(clone, f"{py} generate_corpus 20 --seed 3")

@@ -77,16 +77,16 @@ def _row(site, title_word: str) -> dict:
 def test_a_running_server_sees_a_rebuilt_index_on_its_next_search(site, server):
     # Warm both workers on the current build.
     for _ in range(6):
-        assert get_json(f"{server}/api/search", q="pickupword")["total"] == 1
-    before = get_json(f"{server}/api/search", q="pickupword")
+        assert get_json(f"{server}/api/search", q="pickupword", copies="all")["total"] == 1
+    before = get_json(f"{server}/api/search", q="pickupword", copies="all")
     # Change the database behind the index's back (no journal): only a rebuild shows it.
     with sqlite3.connect(site.db_path) as db:
         db.execute("UPDATE search_article SET title='Wallaby tram' WHERE title LIKE '%pickupword%'")
-    assert get_json(f"{server}/api/search", q="wallaby")["total"] == 0
+    assert get_json(f"{server}/api/search", q="wallaby", copies="all")["total"] == 0
     site.manage("rebuild_index", "-v0")
     # Every request, whichever worker answers it, now reads the new build.
     for _ in range(8):
-        assert get_json(f"{server}/api/search", q="wallaby")["total"] == 1
+        assert get_json(f"{server}/api/search", q="wallaby", copies="all")["total"] == 1
     assert before["total"] == 1
 
 
@@ -154,11 +154,11 @@ def test_a_save_is_searchable_in_a_moment_through_the_indexer(site, server):
     _, listing = alice.get("/admin/search/article/?index=waiting")
     assert "momentword" in listing.casefold()  # saved, waiting for the indexer
     assert "searchable in a moment" in listing
-    assert get_json(f"{server}/api/search", q="momentword")["total"] == 0
+    assert get_json(f"{server}/api/search", q="momentword", copies="all")["total"] == 0
     indexer = site.popen("run_indexer", "-v0")
     try:
         deadline = time.monotonic() + 60
-        while get_json(f"{server}/api/search", q="momentword")["total"] == 0:
+        while get_json(f"{server}/api/search", q="momentword", copies="all")["total"] == 0:
             assert time.monotonic() < deadline, "the indexer did not index the saved article"
             time.sleep(0.2)
     finally:

@@ -484,7 +484,7 @@ class PostgresBackend(SearchBackend):
 
     def timeline(self, sq: SearchQuery) -> Timeline:
         with self._reading():
-            where, flags, *_ = self._prepare(sq)
+            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
             rows = self._rows(pg_aggregate.timeline(where, flags))
         total, years, months = 0, {}, {}
         for kind, period, n in rows:
@@ -500,7 +500,7 @@ class PostgresBackend(SearchBackend):
         if facet not in TALLY_FACETS:
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
         with self._reading():
-            where, flags, *_ = self._prepare(sq)
+            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
 
@@ -511,7 +511,7 @@ class PostgresBackend(SearchBackend):
             raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
         limit = max(0, min(limit, MAX_PAIR_VALUES))
         with self._reading():
-            where, flags, *_ = self._prepare(sq)
+            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
             rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
         total, top, cells = 0, {"row": {}, "col": {}}, {}
         for kind, a, b, n in rows:
