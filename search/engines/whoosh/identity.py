@@ -36,7 +36,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import whoosh.multiproc
-from whoosh import index
 
 from search.engines.base import IndexUnavailable
 
@@ -106,7 +105,7 @@ class BuildStore:
         try:
             name = self.pointer.read_text(encoding="ascii").strip()
         except FileNotFoundError:
-            return LEGACY if index.exists_in(self.root) else None
+            return LEGACY if has_index(self.root) else None
         return name or None
 
     def folder(self, build: str) -> Path:
@@ -118,7 +117,7 @@ class BuildStore:
         if build is None:
             return None
         folder = self.folder(build)
-        return (build, folder) if index.exists_in(folder) else None
+        return (build, folder) if has_index(folder) else None
 
     def broken_pointer(self) -> str | None:
         """A description of the problem when CURRENT names a build that is not there."""
@@ -126,7 +125,7 @@ class BuildStore:
         if build is None or build == LEGACY:
             return None
         folder = self.folder(build)
-        if not index.exists_in(folder):
+        if not has_index(folder):
             return f"{self.pointer} names build {build!r}, but {folder} holds no index"
         return None
 
@@ -272,6 +271,13 @@ class BuildStore:
                 f"{_mb(needed)} free (2.3 x the index), and {_mb(free)} is free. Free some "
                 "space or point SEARCH_INDEX_DIR at a larger disk; the live index keeps serving",
             )
+
+
+def has_index(folder: Path) -> bool:
+    """Whether a folder holds a Whoosh index, without opening it: `whoosh.index.exists_in`
+    reads the newest table of contents, which a concurrent commit may delete meanwhile (a
+    search then failed with FileNotFoundError under a load of saves)."""
+    return any(Path(folder).glob("_MAIN_*.toc"))
 
 
 def _fsync_dir(path: Path) -> None:
