@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = 1
+from bench import _corpus
+
+SEED = _corpus.SEED
 ROUNDS = 2
 
 
@@ -108,31 +105,15 @@ def phase_pages() -> dict:
 
 
 def child() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcity.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    _corpus.child_setup()
     print("RESULT " + json.dumps(phase_pages()), flush=True)
 
 
 # -- the parent -----------------------------------------------------------------------------
 
 
-def _run(args: list[str], env: dict) -> dict | None:
-    out = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
-    if out.returncode:
-        sys.stderr.write(out.stdout[-3000:] + out.stderr[-3000:])
-        raise SystemExit(f"bench step failed: {' '.join(args)}")
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    return None
-
-
 def _ms(times: list[float], p: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+    return _corpus.pct(times, p)
 
 
 def _report(size: int, engine: str, r: dict) -> None:
@@ -154,34 +135,19 @@ def _report(size: int, engine: str, r: dict) -> None:
 
 
 def _build(py: str, size: int, env: dict) -> None:
-    _run([py, "manage.py", "migrate", "--noinput", "-v0"], env)
     start = time.perf_counter()
-    _run([py, "manage.py", "generate_corpus", str(size), f"--seed={SEED}", "--no-index", "-v0"], env)  # fmt: skip
-    _run([py, "manage.py", "rebuild_index", "-v0"], env)
+    _corpus.generate(size, env)
+    _corpus.run([py, "manage.py", "rebuild_index", "-v0"], env)
     print(f"{size:>7} {env['SEARCH_BACKEND']:<8} corpus built and indexed in {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
 
 
 def run_whoosh(size: int) -> None:
-    keep = os.environ.get("BENCH_DIR")
-    work = Path(keep) / f"entities-{size}" if keep else Path(tempfile.mkdtemp(prefix="bench-ent-"))
-    work.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="smartcity.settings",
-        DEBUG="1",
-        VAR_DIR=str(work),
-        DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
-        SEARCH_INDEX_DIR=str(work / "index"),
-        SEARCH_BACKEND="whoosh",
-    )
-    py = sys.executable
-    try:
+    with _corpus.workdir(f"entities-{size}") as work:
+        env = _corpus.sqlite_env(work)
+        py = sys.executable
         if not (work / "index").exists():
             _build(py, size, env)
-        _report(size, "whoosh", _run([py, "-m", "bench.entities", "pages"], env))
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
+        _report(size, "whoosh", _corpus.run([py, "-m", "bench.entities", "pages"], env))
 
 
 def run_postgres(size: int, server: str) -> None:
@@ -202,7 +168,7 @@ def run_postgres(size: int, server: str) -> None:
         )
         py = sys.executable
         _build(py, size, env)
-        _report(size, "postgres", _run([py, "-m", "bench.entities", "pages"], env))
+        _report(size, "postgres", _corpus.run([py, "-m", "bench.entities", "pages"], env))
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.close()

@@ -1,14 +1,19 @@
-"""Search engine benchmark: index rate, index size, query latency and peak memory.
+"""Search engine benchmark: index rate and size, query latency and peak memory, beside
+tantivy (Rust) built from the same corpus in the same run.
 
 For each corpus size in BENCH_SIZES (default "10000,100000"; e.g. BENCH_SIZES=2000 while
-developing) a fresh database and index are made in a temp dir (BENCH_DIR keeps and reuses
-them), and each phase runs in its own process so that its peak memory is its own:
+developing) a fresh database and index are made (bench/_corpus.py; BENCH_DIR keeps and
+reuses them), and each phase runs in its own process so that its peak memory is its own:
 
   generate   manage.py generate_corpus N --seed 1 --no-index (bulk insert)
-  index      the engine's rebuild (both cores): articles/s and index size
-  contract   50 mixed queries through the search contract: top 10 with highlights and
-             disjunctive counts for year, city and organisation; p50/p95 and peak RSS
-  groupedby  the same queries the idiomatic Whoosh way (groupedby FieldFacets), as baseline
+  index      the engine's rebuild (both cores): articles/s, CPU s, bytes per article
+  contract   the query set (queries()) through the search contract: top 10 with highlights
+             and disjunctive counts for year, city and organisation; wall and CPU per query
+  tantivy    the same corpus indexed by tantivy (BM25 over title and body, 2 threads) and
+             the same query set through its own query parser: top 10 with snippets, counts
+             by its terms aggregations. The ratio of the two is the figure to follow: on a
+             machine shared with other work, absolute times move with the load.
+  groupedby  (BENCH_GROUPEDBY=1) the queries the idiomatic Whoosh way, as a baseline
 
 Each query runs once (cold for its query; the per-searcher arrays are built before timing
 and reported as "open"). BENCH_PROFILE=1 prints a cProfile of the contract phase.
@@ -27,12 +32,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = 1
+from bench import _corpus
+
+SEED = _corpus.SEED
+# Words people put around what they ask about (the analyzer drops most as stop words).
+_QUESTION_STARTS = ["what are", "how do", "which", "why is", "is there", "where can i find"]
+_FILLERS = ["the", "of", "and", "in", "for", "to", "with", "about", "on", "their", "new"]
 
 
 def queries() -> list[dict]:
-    """50 queries of mixed selectivity from the synthetic corpus' own words and names."""
+    """The 50 mixed queries, then what people type besides (typed_queries)."""
     from search import synthetic
 
     v = synthetic.vocabulary()
@@ -61,6 +70,43 @@ def queries() -> list[dict]:
     qs += [{"q": "smrt citty"}, {"q": '"unclosed phrase'}, {"q": "AND OR"}]
     qs += [{"q": f"{v[h + 25000]} {v[h + 25001]}"}]
     assert len(qs) == 50, len(qs)
+    return qs + typed_queries()
+
+
+def typed_queries() -> list[dict]:
+    """What people type besides: questions of 10-20 words (as in the relevance collection),
+    phrases of common words, prefixes and misspellings, and browsing by facets alone.
+    Deterministic: drawn with a fixed seed from the corpus's own words and names."""
+    import random
+
+    from search import synthetic
+
+    v = synthetic.vocabulary()
+    c = synthetic.cities()
+    o = synthetic.organisations()
+    h = len(synthetic.HEAD_WORDS)
+    rng = random.Random(SEED)
+    qs = []
+    for _ in range(12):
+        # Mostly the corpus's common words, some of its rarer ones, as questions mix them.
+        content = [v[rng.randrange(h)] for _ in range(rng.randint(4, 7))]
+        content += [v[h + rng.randrange(5000)] for _ in range(rng.randint(1, 3))]
+        rng.shuffle(content)
+        words = rng.choice(_QUESTION_STARTS).split()
+        for word in content:
+            words += [word] + ([rng.choice(_FILLERS)] if rng.random() < 0.6 else [])
+        if rng.random() < 0.5:
+            words += ["in", rng.choice(c[:40])]
+        qs.append({"q": " ".join(words[:20]) + "?", "kind": "question"})
+    qs += [{"q": f'"{a} {b}"', "kind": "phrase"} for a, b in [(v[0], v[1]), (v[1], v[0])]]
+    qs += [{"q": f'"{v[6]} {v[7]}"', "kind": "phrase"}, {"q": f'"{v[3]} {v[6]}"', "kind": "phrase"}]
+    qs += [{"q": f'"{v[1]} {v[0]} {v[11]}"', "kind": "phrase"}]
+    qs += [{"q": f'"{v[2]} {v[4]}" {v[14]}', "kind": "phrase"}]
+    qs += [{"q": q, "kind": "prefix"} for q in ("gov*", "dat*", "inform*", f"{v[h + 7][:4]}*")]
+    qs += [{"q": q, "kind": "fuzzy"} for q in ("platfrom~", "infrastructre~", "energi~")]
+    qs += [{"q": "", "kind": "browse"}, {"q": "", "year": ["2020"], "kind": "browse"}]
+    qs += [{"q": "", "city": [c[1]], "org": [o[0]], "kind": "browse"}]
+    qs += [{"q": "", "year_from": 2016, "year_to": 2019, "sort": "oldest", "kind": "browse"}]
     return qs
 
 

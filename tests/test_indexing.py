@@ -7,7 +7,6 @@ import io
 
 import numpy as np
 import pytest
-import whoosh.multiproc
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +14,6 @@ from django.urls import reverse
 from search import indexing
 from search.engines import base
 from search.engines.base import SearchQuery
-from search.engines.whoosh import identity as whoosh_identity
 from search.engines.whoosh.backend import SCHEMA, WhooshBackend
 from search.engines.whoosh.state import MASK_CACHE_SIZE, FacetIndex
 from search.ingest import decode_upload, ingest
@@ -176,16 +174,6 @@ def test_an_index_of_the_old_layout_is_served_and_replaced_by_a_rebuild(engine, 
     assert not legacy.identity().startswith("legacy")
     assert not any(p.name.endswith(".toc") for p in index_dir.iterdir())
     assert {h.id for h in legacy.search(SearchQuery(q="legacyword")).hits} == {article.pk}
-
-
-def test_whoosh_still_looks_up_its_subprocess_class_where_we_replace_it():
-    """dying_children relies on MpWriter._new_task reading multiproc.SubWriterTask."""
-    import inspect
-
-    source = inspect.getsource(whoosh.multiproc.MpWriter._new_task)
-    assert "SubWriterTask(" in source
-    whoosh_identity.dying_children()
-    assert whoosh.multiproc.SubWriterTask is whoosh_identity._DyingSubWriterTask
 
 
 # -- smaller rules -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.conf import settings
@@ -270,6 +270,17 @@ class SearchBackend(ABC):
     def identity(self) -> str:
         """What a reader sees now: changes with every index commit and every rebuild, so
         it can key caches and ETags. Cheap enough to call once per request."""
+
+    def suggestion_count(self, sq: SearchQuery, text: str) -> int:
+        """How many articles a suggested query text finds with the searcher's filters: for a
+        ranked query, those holding every word (what suggest.suggest compares).
+
+        Engines with a suggestion define `_search(sq, parsed, with_suggestion)` returning
+        (the page, how many hold every word or None)."""
+        page, complete = self._search(
+            replace(sq, q=text, page=1, per_page=1), parse_query(text), with_suggestion=False
+        )
+        return complete if complete is not None else page.total
 
     def marks(self, q: str):
         """What the query matches in a text, for highlight.title_html / body_html."""

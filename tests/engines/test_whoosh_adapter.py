@@ -85,3 +85,17 @@ def test_adapter_reads_what_the_public_api_reads(leaf):
     assert sorted(adapter.expand(wq.Prefix("body", "sma"), reader)) == [b"smart"]
     keys = adapter.leaf_positions(reader, "body", "smart", np.ones(3, dtype=bool))
     assert sorted((int(k >> 32), int(k & 0xFFFFFFFF)) for k in keys) == [(0, 0), (1, 0), (1, 1)]
+
+
+def test_whoosh_still_looks_up_its_subprocess_class_where_we_replace_it():
+    """dying_children relies on MpWriter._new_task reading multiproc.SubWriterTask."""
+    import whoosh.multiproc
+
+    for dotted, call in adapter.REPLACED_NAMES.items():
+        assert call in inspect.getsource(_resolve(dotted)), f"{dotted} no longer calls {call}"
+    original = whoosh.multiproc.SubWriterTask
+    try:
+        adapter.dying_children()
+        assert whoosh.multiproc.SubWriterTask is adapter._DyingSubWriterTask
+    finally:
+        whoosh.multiproc.SubWriterTask = original

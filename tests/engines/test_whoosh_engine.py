@@ -211,3 +211,87 @@ def test_writers_starting_together_on_a_fresh_directory_create_one_index(tmp_pat
         builds = [p for p in path.iterdir() if p.is_dir()]
         assert len(builds) == 1
         assert index.open_dir(builds[0]).doc_count() == 0
+
+
+CONCURRENT_QUERIES = ["smart city", '"smart city"', "data -transport", "gov*", "trafic~", ""]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_search_at_once_and_agree_with_one_thread(engine):
+    """Searches of several threads run side by side (each through its own searcher of the
+    same commit) and find what one thread alone finds."""
+    call_command("generate_corpus", 120, seed=5, no_index=True, verbosity=0)
+    engine.rebuild()
+    specs = [SearchQuery(q=q, per_page=20) for q in CONCURRENT_QUERIES]
+    alone = [_answer(engine.search(sq)) for sq in specs]
+    assert all(total > 0 for total, _, _ in alone)
+    start, errors, found = threading.Barrier(6), [], {}
+
+    def work(n: int) -> None:
+        try:
+            start.wait(10)
+            for round_ in range(4):
+                sq = specs[(n + round_) % len(specs)]
+                found[(n, round_)] = (specs.index(sq), _answer(engine.search(sq)))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert len(found) == 24
+    assert all(answer == alone[i] for i, answer in found.values())
+
+
+def _answer(page):
+    counts = {f: [(c.value, c.count) for c in v] for f, v in page.facets.items()}
+    return page.total, [h.id for h in page.hits], counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_is_not_held_up_by_another_in_progress(engine):
+    """No lock serialises searches: while one thread is in the middle of reading the index,
+    another thread's search completes; a commit meanwhile is seen by new searches, and the
+    replaced searcher stays readable until the search using it is done."""
+    call_command("generate_corpus", 60, seed=5, no_index=True, verbosity=0)
+    engine.rebuild()
+    reading, done, errors = threading.Event(), threading.Event(), []
+
+    def slow_reader() -> None:
+        try:
+            with engine._reading() as state:
+                reading.set()
+                done.wait(60)
+                # Still readable after the commit below replaced this state.
+                ids, _ = state.postings("body", "smart")
+                assert len(ids) > 0
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    thread = threading.Thread(target=slow_reader)
+    thread.start()
+    try:
+        assert reading.wait(30)
+        before = engine.search(SearchQuery(q="smart"))
+        assert before.total > 0
+        article = Article.objects.order_by("id").first()
+        Article.objects.filter(id=article.id).update(title="Quokka parliament")
+        engine.update([article.id])
+        assert [h.id for h in engine.search(SearchQuery(q="quokka")).hits] == [article.id]
+    finally:
+        done.set()
+        thread.join(60)
+    assert errors == []
+
+
+@pytest.mark.django_db
+def test_aggregates_past_their_time_limit_count_nothing(corpus, settings):
+    query = SearchQuery(q="smart* OR cit* OR gov* OR data OR park")
+    assert corpus.timeline(query).total > 0
+    settings.SEARCH_TIMEOUT_MS = 0
+    assert corpus.timeline(query).total == 0
+    assert corpus.value_counts(query, "city", 10) == []
+    assert corpus.cooccurrence(query, "city", "organisation", 10).total == 0

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery as TsQuery
@@ -558,14 +559,9 @@ class PostgresBackend(SearchBackend):
                 )
                 return cursor.fetchall()
 
-        def count(text: str) -> int:
-            again = parse_query(text)
-            page, complete = self._search(
-                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
-            )
-            return complete if complete is not None else page.total
-
-        return suggest.suggest(parsed, found, known=known, near=near, count=count)
+        return suggest.suggest(
+            parsed, found, known=known, near=near, count=partial(self.suggestion_count, sq)
+        )
 
     # -- more like this -------------------------------------------------------------------
 

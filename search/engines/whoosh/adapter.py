@@ -8,10 +8,14 @@ tests/engines/test_whoosh_adapter.py fails loudly when the installed Whoosh chan
 
 from __future__ import annotations
 
+import ctypes
+import os
 import pickle
+import signal
 from itertools import chain
 
 import numpy as np
+import whoosh.multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.filedb.structfile import BufferFile
@@ -49,6 +53,8 @@ PRIVATE_NAMES = {
     "whoosh.filedb.compound.SubFile": ("_file", "_offset"),
     "whoosh.query.MultiTerm": ("_btexts",),
 }
+# Module attributes Whoosh looks up at call time, which dying_children replaces (tested).
+REPLACED_NAMES = {"whoosh.multiproc.MpWriter._new_task": "SubWriterTask("}
 
 
 def deleted_docs(leaf) -> list[int]:
@@ -184,3 +190,40 @@ def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray
     before = np.concatenate(([0], positions))[starts]
     positions -= np.repeat(before, counts)
     return (doc_of << 32) | positions
+
+
+# -- children that die with their parent ---------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+class _DyingSubWriterTask(whoosh.multiproc.SubWriterTask):
+    """Whoosh's document-analysing subprocess, which otherwise outlives a killed rebuild
+    blocked forever on its job queue (holding hundreds of MB)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent_pid = os.getpid()
+
+    def run(self) -> None:
+        _die_with_parent(self._parent_pid)
+        super().run()
+
+
+def dying_children() -> None:
+    """Make Whoosh's multi-process writer fork children that die with the rebuild.
+
+    whoosh.multiproc.MpWriter._new_task looks SubWriterTask up in its module at call
+    time; tests/engines/test_whoosh_adapter.py fails if a Whoosh release changes that."""
+    whoosh.multiproc.SubWriterTask = _DyingSubWriterTask

@@ -14,7 +14,8 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +53,11 @@ from search.engines.base import (
 )
 from search.engines.highlight import ANALYZER, HIGHLIGHTER
 from search.engines.whoosh import write as whoosh_write
-from search.engines.whoosh.identity import BuildStore, IndexMissing, dying_children
+from search.engines.whoosh.adapter import dying_children
+from search.engines.whoosh.identity import BuildStore, IndexMissing
 from search.engines.whoosh.identity import identity as build_identity
 from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
-from search.engines.whoosh.state import SearchState
+from search.engines.whoosh.state import SearchState, StaleState
 
 SNIPPET_CHARS = 300
 NEAR_STEMS = 3  # vocabulary stems a misspelt word is compared with (the most frequent)
@@ -172,8 +174,44 @@ class WhooshBackend(SearchBackend):
 
     def _close(self) -> None:
         if self._state is not None:
-            self._state.searcher.close()
+            self._retire(self._state)
         self._state, self._ix = None, None
+
+    def _retire(self, state: SearchState) -> None:
+        """A replaced state's searchers close once no search reads them (caller holds the
+        lock)."""
+        state.retired = True
+        if not state.users:
+            state.close()
+
+    @contextmanager
+    def _reading(self):
+        """The current state, for one search in this thread. The lock is held only to pick
+        the state: searches of several threads run side by side, each through its own
+        searcher of the state (SearchState.searcher), and a state replaced meanwhile by a
+        newer commit stays open until its last reader is done."""
+        for attempt in range(3):
+            with self._lock:
+                state = self.state()
+                state.users += 1
+            try:
+                state.searcher  # noqa: B018 - opens this thread's searcher of the same commit
+            except StaleState:
+                self._release(state)
+                if attempt == 2:
+                    raise
+                continue
+            break
+        try:
+            yield state
+        finally:
+            self._release(state)
+
+    def _release(self, state: SearchState) -> None:
+        with self._lock:
+            state.users -= 1
+            if state.retired and not state.users:
+                state.close()
 
     def count(self) -> int:
         with self._lock:
@@ -201,7 +239,7 @@ class WhooshBackend(SearchBackend):
             key = build_identity(self._build, generation)
             if self._state is None or self._state.generation != key:
                 if self._state is not None:
-                    self._state.searcher.close()
+                    self._retire(self._state)
                     self._state = None
                 try:
                     searcher = ix.searcher()
@@ -210,7 +248,7 @@ class WhooshBackend(SearchBackend):
                     ix = self._index()
                     key = build_identity(self._build, ix.latest_generation())
                     searcher = ix.searcher()
-                self._state = SearchState(searcher, key)
+                self._state = SearchState(searcher, key, opener=ix.searcher)
             return self._state
 
     def update(self, article_ids: Iterable[int], wait: float | None = None) -> bool:
@@ -311,8 +349,7 @@ class WhooshBackend(SearchBackend):
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
         parsed = parse_query(sq.q)
         deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
             try:
                 match, _ = self._match(evaluator, parsed)
@@ -351,8 +388,7 @@ class WhooshBackend(SearchBackend):
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
         deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
             match, n_all = self._match(evaluator, parsed)
             base, filters, final = self._masks(state, match, sq)
@@ -387,14 +423,18 @@ class WhooshBackend(SearchBackend):
         parsed = parse_query(sq.q)
         deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
         evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
-        match, _ = self._match(evaluator, parsed)
+        try:
+            match, _ = self._match(evaluator, parsed)
+        except QueryTimeout:
+            # Bounded like search(), which answers a query past its time with nothing found:
+            # the aggregates of entity, compare and pair pages then count nothing.
+            return np.zeros(state.size, dtype=bool)
         return self._masks(state, match, sq)[2]
 
     # -- aggregates (see the contract) ----------------------------------------------------
 
     def timeline(self, sq: SearchQuery) -> Timeline:
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             if sq == SearchQuery():  # the archive's, beside every chart: once per generation
                 if state.archive_timeline is None:
                     state.archive_timeline = self._timeline(state, sq)
@@ -418,8 +458,7 @@ class WhooshBackend(SearchBackend):
     def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
         if facet not in TALLY_FACETS:
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             fi = state.facet(facet)
             counts = fi.counts(self._matches(state, sq))
         found = {fi.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
@@ -431,8 +470,7 @@ class WhooshBackend(SearchBackend):
         if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
             raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
         limit = max(0, min(limit, MAX_PAIR_VALUES))
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             final = self._matches(state, sq)
             total = int(final.sum())
             sides = []
@@ -510,18 +548,18 @@ class WhooshBackend(SearchBackend):
             return None
 
         def known(word: str) -> bool:
-            reader = self.state().searcher.reader()
             stems = [t.text for t in ANALYZER(word)]
-            return bool(stems) and all(
-                ("body", s) in reader or ("title", s) in reader for s in stems
-            )
+            with self._reading() as state:
+                reader = state.searcher.reader()
+                return bool(stems) and all(
+                    ("body", s) in reader or ("title", s) in reader for s in stems
+                )
 
         def near(word: str) -> list[tuple[str, int]]:
             stem = _stem(word)
             if stem is None:
                 return []
-            with self._lock:
-                state = self.state()
+            with self._reading() as state:
                 reader = state.searcher.reader()
                 # Per segment: see Evaluator._expanded.
                 stems = {
@@ -543,14 +581,9 @@ class WhooshBackend(SearchBackend):
                     out.append((surface, freq))
             return out
 
-        def count(text: str) -> int:
-            again = parse_query(text)
-            page, complete = self._search(
-                replace(sq, q=text, page=1, per_page=1), again, with_suggestion=False
-            )
-            return complete if complete is not None else page.total
-
-        return suggest.suggest(parsed, found, known=known, near=near, count=count)
+        return suggest.suggest(
+            parsed, found, known=known, near=near, count=partial(self.suggestion_count, sq)
+        )
 
     def more_like_this(self, article_id: int, limit: int = 5) -> Sequence[Hit]:
         from search.models import Article
@@ -558,8 +591,7 @@ class WhooshBackend(SearchBackend):
         body = Article.objects.filter(id=article_id).values_list("body", flat=True).first()
         if body is None:
             return []
-        with self._lock:
-            state = self.state()
+        with self._reading() as state:
             docnum = state.docnums_of([article_id]).get(article_id)
             if docnum is None:
                 return []

@@ -16,7 +16,7 @@ name plus the generation within it (`identity`).
 A rebuild writes a new folder and only then swaps the pointer, so a rebuild that fails or is
 killed leaves the live build serving; its folder is removed by the next rebuild (or health
 check), under the rebuild lock, so never while a live rebuild uses it. The processes Whoosh
-forks to analyse documents die with their parent (`dying_children`).
+forks to analyse documents die with their parent (`adapter.dying_children`).
 
 An index laid out by earlier versions (Whoosh files directly in SEARCH_INDEX_DIR) is served
 as the build "legacy" until the next rebuild replaces it.
@@ -24,18 +24,14 @@ as the build "legacy" until the next rebuild replaces it.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
 import secrets
 import shutil
-import signal
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
-
-import whoosh.multiproc
 
 from search.engines.base import IndexUnavailable
 
@@ -291,40 +287,3 @@ def _fsync_dir(path: Path) -> None:
 def identity(build: str, generation: int) -> str:
     """What a reader sees: the build and the commit within it (changes on every commit)."""
     return f"{build}.{generation}"
-
-
-# -- children that die with their parent ---------------------------------------------------
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-class _DyingSubWriterTask(whoosh.multiproc.SubWriterTask):
-    """Whoosh's document-analysing subprocess, which otherwise outlives a killed rebuild
-    blocked forever on its job queue (holding hundreds of MB)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._parent_pid = os.getpid()
-
-    def run(self) -> None:
-        _die_with_parent(self._parent_pid)
-        super().run()
-
-
-def dying_children() -> None:
-    """Make Whoosh's multi-process writer fork children that die with the rebuild.
-
-    whoosh.multiproc.MpWriter._new_task looks SubWriterTask up in its module at call
-    time; tests/engines/test_identity.py fails if a Whoosh release changes that."""
-    whoosh.multiproc.SubWriterTask = _DyingSubWriterTask

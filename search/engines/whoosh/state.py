@@ -122,6 +122,10 @@ def _year_facet(years: np.ndarray, live: np.ndarray) -> FacetIndex:
     return FacetIndex([*names, UNDATED], doc_of, val_of, len(years))
 
 
+class StaleState(Exception):
+    """The index has a newer commit than the state a thread was about to read."""
+
+
 class SearchState:
     """Everything a query needs besides the postings, for one opened searcher."""
 
@@ -129,16 +133,22 @@ class SearchState:
     # ("smart", "city") were unpickled block by block on every request, a third of a search.
     POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
 
-    def __init__(self, searcher, generation: int) -> None:
+    def __init__(self, searcher, generation, opener=None) -> None:
+        """`searcher` is the creating thread's; `opener()` opens another on the same index
+        for each other thread that uses this state (without one, they share `searcher`)."""
         self._postings: OrderedDict = OrderedDict()
         self._postings_bytes = 0
         self._postings_lock = threading.Lock()
-        self.searcher = searcher
         self.generation = generation
+        self._opener = opener
+        self._local = threading.local()
+        self._searchers = [searcher]  # every thread's, closed together by close()
+        self._searchers_lock = threading.Lock()
+        self._whoosh_generation = searcher.reader().generation()
+        self._local.searcher = searcher
+        self.users = 0  # searches reading this state now (the backend counts them)
+        self.retired = False  # a newer state replaced this one
         reader = searcher.reader()
-        # An empty index has one EmptyReader leaf, which has no columns to read.
-        self.leaves = [(r, o) for r, o in reader.leaf_readers() if r.doc_count_all()]
-        self.leaf_searchers = [(s, o) for s, o in searcher.leaf_searchers() if s.doc_count_all()]
         self.size = reader.doc_count_all()
         self.live = np.zeros(self.size, dtype=bool)
         ids, years, dates, copies = [], [], [], []
@@ -178,6 +188,48 @@ class SearchState:
             fi = self.facets[facet]
             keep = self.live[fi.doc_of]
             fi.doc_of, fi.val_of = fi.doc_of[keep], fi.val_of[keep]
+
+    # -- one Whoosh searcher per thread ----------------------------------------------------
+    # A Whoosh searcher is not safe to share between threads: its segment files are read
+    # with seek() then read() on shared file objects. The arrays above are shared (read
+    # only); each thread reads postings and positions through a searcher of its own, of
+    # the same commit, so searches of several threads run side by side.
+
+    @property
+    def searcher(self):
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._open_for_thread()
+        return searcher
+
+    def _open_for_thread(self):
+        if self._opener is None:
+            return self._searchers[0]
+        searcher = self._opener()
+        if searcher.reader().generation() != self._whoosh_generation:
+            # A commit landed since this state was built: its doc numbers may differ.
+            searcher.close()
+            raise StaleState
+        with self._searchers_lock:
+            self._searchers.append(searcher)
+        self._local.searcher = searcher
+        return searcher
+
+    @property
+    def leaves(self) -> list:
+        """This thread's segment readers and their doc number offsets (non-empty ones: an
+        empty index has one EmptyReader leaf, which has no columns to read)."""
+        return [(r, o) for r, o in self.searcher.reader().leaf_readers() if r.doc_count_all()]
+
+    @property
+    def leaf_searchers(self) -> list:
+        return [(s, o) for s, o in self.searcher.leaf_searchers() if s.doc_count_all()]
+
+    def close(self) -> None:
+        with self._searchers_lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            searcher.close()
 
     def facet(self, name: str) -> FacetIndex:
         """A facet's index; fields the search page does not count (source) are read on first
