@@ -25,10 +25,7 @@ import json
 import os
 import resource
 import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -134,13 +131,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_all() -> float:
+    """CPU seconds of this process and its (waited-for) children: the index writers."""
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def phase_index() -> dict:
     from search.engines.base import get_backend
 
     start = time.perf_counter()
     count = get_backend().rebuild()
     seconds = time.perf_counter() - start
-    return {"count": count, "seconds": seconds, "peak_mb": _peak_mb()}
+    return {"count": count, "seconds": seconds, "cpu": _cpu_all(), "peak_mb": _peak_mb()}
 
 
 def phase_contract() -> dict:
@@ -158,17 +161,19 @@ def phase_contract() -> dict:
 
         profile = cProfile.Profile()
         profile.enable()
+    cpu = []
     for spec in specs:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         page = backend.search(to_query(spec))
-        assert len(page.hits) <= 10 and set(page.facets) == {"year", "city", "organisation"}
+        assert len(page.hits) <= 10 and {"year", "city", "organisation"} <= set(page.facets)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     if profile:
         import pstats
 
         profile.disable()
         pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
-    return {"open": opened, "times": times, "peak_mb": _peak_mb()}
+    return {"open": opened, "times": times, "cpu": cpu, "peak_mb": _peak_mb()}
 
 
 def phase_groupedby() -> dict:
@@ -227,94 +232,259 @@ def phase_groupedby() -> dict:
     return {"open": opened, "times": times, "peak_mb": _peak_mb()}
 
 
-PHASES = {"index": phase_index, "contract": phase_contract, "groupedby": phase_groupedby}
+# -- tantivy, the reference ------------------------------------------------------------------
+
+# Our query syntax's field names in tantivy's.
+_TANTIVY_FIELDS = {"org:": "organisation:", "city:": "city:", "year:": "year:"}
+_TANTIVY_FACETS = {"year": "year", "city": "city", "organisation": "organisation"}
+
+
+def _tantivy_index(path: Path):
+    import tantivy
+
+    schema = tantivy.SchemaBuilder()
+    schema.add_integer_field("id", stored=True, indexed=True, fast=True)
+    # Stored: tantivy makes the shown hits' snippets from its own copy of the text.
+    schema.add_text_field("title", stored=True, tokenizer_name="en_words")
+    schema.add_text_field("body", stored=True, tokenizer_name="en_words")
+    for name in ("city", "organisation", "source"):
+        schema.add_text_field(name, tokenizer_name="raw", fast=True)
+    schema.add_integer_field("year", indexed=True, fast=True)
+    schema.add_integer_field("date", indexed=True, fast=True)
+    schema.add_integer_field("copy", indexed=True, fast=True)
+    index = tantivy.Index(schema.build(), path=str(path))
+    # As our analyzer: words, lower case, English stop words dropped, Porter-style stems.
+    analyzer = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("english"))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+    index.register_tokenizer("en_words", analyzer)
+    return index
+
+
+def phase_tantivy_index() -> dict:
+    import tantivy
+
+    from search.engines.base import documents
+
+    path = Path(os.environ["BENCH_TANTIVY_DIR"])
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    index = _tantivy_index(path)
+    start, c = time.perf_counter(), time.process_time()
+    writer = index.writer(heap_size=256_000_000, num_threads=2)
+    count = 0
+    for doc in documents():
+        fields = {
+            "id": doc.id,
+            "title": doc.title,
+            "body": doc.body,
+            "copy": 1 + (not doc.is_representative),
+        }
+        fields["city"], fields["organisation"] = list(doc.cities), list(doc.organisations)
+        if doc.source:
+            fields["source"] = doc.source
+        if doc.year:
+            fields["year"] = doc.year
+        if doc.date:
+            fields["date"] = doc.date.toordinal()
+        writer.add_document(tantivy.Document(**fields))
+        count += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    seconds = time.perf_counter() - start
+    return {
+        "count": count,
+        "seconds": seconds,
+        "cpu": time.process_time() - c,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _tantivy_text(q: str) -> tuple[str, bool]:
+    """Our query text in tantivy's syntax (its parser does the rest), and whether it holds
+    a misspelt word (word~), which tantivy's parser makes fuzzy through fuzzy_fields."""
+    for ours, theirs in _TANTIVY_FIELDS.items():
+        q = q.replace(ours, theirs)
+    words, fuzzy = [], False
+    for word in q.split():
+        if word.endswith("~"):
+            word, fuzzy = word.rstrip("~"), True
+        elif word.endswith("*") and word[:-1].isalpha():
+            word = f'"{word[:-1]}"*'  # a prefix: tantivy's phrase prefix of one word
+        words.append(word)
+    return " ".join(words), fuzzy
+
+
+def _all_of(musts: list, filters: dict, leave_out: str | None = None):
+    import tantivy
+
+    parts = musts + [f for name, f in filters.items() if name != leave_out]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, x) for x in parts])
+
+
+def phase_tantivy() -> dict:
+    import tantivy
+
+    index = _tantivy_index(Path(os.environ["BENCH_TANTIVY_DIR"]))
+    start = time.perf_counter()
+    index.reload()
+    searcher = index.searcher()
+    schema = index.schema
+    opened = time.perf_counter() - start
+    boosts = {"title": 3.0}
+    times, cpu = [], []
+    for spec in queries():
+        sq = to_query(spec)
+        t, c = time.perf_counter(), time.process_time()
+        text, fuzzy = _tantivy_text(sq.q)
+        if text.strip():
+            # Questions rank partial matches (any word), everything else needs every word.
+            query = index.parse_query_lenient(
+                text,
+                ["title", "body"],
+                field_boosts=boosts,
+                fuzzy_fields={"title": (False, 1, True), "body": (False, 1, True)}
+                if fuzzy
+                else None,
+                conjunction_by_default=spec.get("kind") != "question",
+            )[0]
+        else:
+            query = tantivy.Query.all_query()
+        filters = {}
+        for facet, values in sq.filters.items():
+            kind = int if facet == "year" else str
+            terms = [
+                tantivy.Query.term_query(schema, _TANTIVY_FACETS[facet], kind(v)) for v in values
+            ]
+            filters[facet] = tantivy.Query.boolean_query([(tantivy.Occur.Should, x) for x in terms])
+        musts = [query, tantivy.Query.term_query(schema, "copy", 1)]
+        if sq.year_from is not None or sq.year_to is not None:
+            lo, hi = sq.year_from or 0, sq.year_to or 10_000
+            musts.append(
+                tantivy.Query.range_query(schema, "year", tantivy.FieldType.Integer, lo, hi)
+            )
+
+        final = _all_of(musts, filters)
+        kwargs = {}
+        if sq.sort != "relevance" or not sq.q.strip():
+            kwargs = {
+                "order_by_field": "date",
+                "order": tantivy.Order.Asc if sq.sort == "oldest" else tantivy.Order.Desc,
+            }
+        result = searcher.search(final, limit=10, count=True, **kwargs)
+        # Disjunctive counts: each facet with every filter but its own.
+        aggs = {}
+        for facet, field in _TANTIVY_FACETS.items():
+            agg = {facet: {"terms": {"field": field, "size": 1000}}}
+            aggs.update(
+                searcher.aggregate(
+                    _all_of(musts, filters, facet) if facet in filters else final, agg
+                )
+            )
+        snippets = tantivy.SnippetGenerator.create(searcher, final, schema, "body")
+        shown = []
+        for _, address in result.hits:
+            doc = searcher.doc(address)
+            shown.append((doc["id"][0], snippets.snippet_from_doc(doc).to_html()))
+        assert len(shown) <= 10 and result.count >= len(shown) and len(aggs) == 3
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return {"open": opened, "times": times, "cpu": cpu, "peak_mb": _peak_mb()}
+
+
+PHASES = {
+    "index": phase_index,
+    "contract": phase_contract,
+    "groupedby": phase_groupedby,
+    "tantivy-index": phase_tantivy_index,
+    "tantivy": phase_tantivy,
+}
 
 
 def child(phase: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcity.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    _corpus.child_setup()
     print("RESULT " + json.dumps(PHASES[phase]()), flush=True)
 
 
 # -- the parent -----------------------------------------------------------------------------
 
 
-def _run(args: list[str], env: dict) -> dict | None:
-    out = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
-    if out.returncode:
-        sys.stderr.write(out.stdout[-3000:] + out.stderr[-3000:])
-        raise SystemExit(f"bench step failed: {' '.join(args)}")
-    if os.environ.get("BENCH_PROFILE"):
-        sys.stderr.write(out.stderr[-12000:])
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    return None
+def _dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _dir_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1_048_576
+def _latency(size: int, label: str, r: dict, n: int) -> None:
+    t, c = r["times"], r["cpu"]
+    print(
+        f"{size:>7} {label:<17} wall p50 {_pct(t, 50):5.0f} ms  p95 {_pct(t, 95):5.0f} ms  "
+        f"max {max(t) * 1000:5.0f} ms | cpu p50 {_pct(c, 50):5.0f} ms  p95 {_pct(c, 95):5.0f} ms  "
+        f"max {max(c) * 1000:5.0f} ms | open {r['open'] * 1000:5.0f} ms  peak RSS "
+        f"{r['peak_mb']:4.0f} MB"
+        + (f"  ({len(t)} of {n} queries in the budget)" if len(t) < n else ""),
+        flush=True,
+    )
+    specs = queries()
+    slow = sorted(range(len(t)), key=lambda i: -t[i])[:3]
+    print("        slowest: " + "; ".join(f"{specs[i]['q']!r} {t[i] * 1000:.0f} ms" for i in slow))
+
+
+def _indexed(size: int, label: str, r: dict, folder: Path) -> None:
+    size_bytes = _dir_bytes(folder)
+    print(
+        f"{size:>7} {label:<17} indexed {r['count']} at {r['count'] / r['seconds']:.0f} articles/s "
+        f"({r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU), index {size_bytes / 1_048_576:.0f} MB "
+        f"= {size_bytes / max(r['count'], 1):,.0f} bytes/article, peak RSS {r['peak_mb']:.0f} MB",
+        flush=True,
+    )
 
 
 def _pct(times: list[float], p: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+    return _corpus.pct(times, p)
 
 
 def run_size(size: int) -> None:
-    keep = os.environ.get("BENCH_DIR")
-    work = Path(keep) / str(size) if keep else Path(tempfile.mkdtemp(prefix=f"bench-{size}-"))
-    work.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="smartcity.settings",
-        DEBUG="1",
-        VAR_DIR=str(work),
-        # The benchmark's own database and index, whatever DATABASE_URL the archive uses.
-        DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
-        ENV_FILE="",
-        SEARCH_INDEX_DIR=str(work / "index"),
-        SEARCH_BACKEND="whoosh",
-    )
     py = sys.executable
-    try:
-        fresh = not (work / "db.sqlite3").exists()
-        _run([py, "manage.py", "migrate", "--noinput", "-v0"], env)
-        if fresh:
-            start = time.perf_counter()
-            _run([py, "manage.py", "generate_corpus", str(size), f"--seed={SEED}", "--no-index", "-v0"], env)  # fmt: skip
-            print(f"{size:>7} articles: generated and bulk-inserted in {time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
-        if fresh or not (work / "index").exists() or os.environ.get("BENCH_REINDEX"):
-            r = _run([py, "-m", "bench.search", "index"], env)
-            print(
-                f"{size:>7} articles: indexed at {r['count'] / r['seconds']:.0f} articles/s "
-                f"({r['seconds']:.0f} s), index {_dir_mb(work / 'index'):.0f} MB",
-                flush=True,
-            )
-        for phase, label in (("contract", "contract (numpy)"), ("groupedby", "whoosh groupedby")):
-            r = _run([py, "-m", "bench.search", phase], env)
-            t = r["times"]
-            slow = sorted(range(len(t)), key=lambda i: -t[i])[:3]
-            print(
-                f"{size:>7} {label:<17} p50 {_pct(t, 50):6.0f} ms  p95 {_pct(t, 95):6.0f} ms  "
-                f"max {max(t) * 1000:6.0f} ms  mean {statistics.mean(t) * 1000:5.0f} ms  "
-                f"open {r['open'] * 1000:5.0f} ms  peak RSS {r['peak_mb']:5.0f} MB"
-                + (f"  ({len(t)} of 50 queries in the time budget)" if len(t) < 50 else ""),
-                flush=True,
-            )
-            specs = queries()
-            print("        slowest: " + "; ".join(f"{specs[i]} {t[i] * 1000:.0f} ms" for i in slow))
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
+    with _corpus.workdir(str(size)) as work:
+        env = _corpus.sqlite_env(work)
+        env["BENCH_TANTIVY_DIR"] = str(work / "tantivy")
+        took = _corpus.generate(size, env)
+        if took is not None:
+            print(f"{size:>7} articles: generated and bulk-inserted in {took:.0f} s", flush=True)
+        reindex = took is not None or os.environ.get("BENCH_REINDEX")
+        if reindex or not (work / "index").exists():
+            r = _corpus.run([py, "-m", "bench.search", "index"], env)
+            _indexed(size, "whoosh", r, work / "index")
+        if reindex or not (work / "tantivy").exists():
+            r = _corpus.run([py, "-m", "bench.search", "tantivy-index"], env)
+            _indexed(size, "tantivy", r, work / "tantivy")
+        n = len(queries())
+        phases = [("contract", "whoosh (contract)"), ("tantivy", "tantivy")]
+        if os.environ.get("BENCH_GROUPEDBY"):
+            phases.append(("groupedby", "whoosh groupedby"))
+        results = {}
+        for phase, label in phases:
+            profile = phase == "contract" and bool(os.environ.get("BENCH_PROFILE"))
+            results[phase] = r = _corpus.run([py, "-m", "bench.search", phase], env, profile)
+            _latency(size, label, r, n)
+        ours, ref = results["contract"], results["tantivy"]
+        ratios = "  ".join(
+            f"{name} {_pct(ours[key], p) / max(_pct(ref[key], p), 1e-3):.1f}x"
+            for key in ("times", "cpu")
+            for name, p in ((f"{key} p50", 50), (f"{key} p95", 95))
+        )
+        print(f"{size:>7} whoosh / tantivy, same run: {ratios}", flush=True)
 
 
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if s]
-    print(f"search bench: sizes {sizes}, 50 queries, seed {SEED} (BENCH_SIZES to change)")
+    print(
+        f"search bench: sizes {sizes}, {len(queries())} queries, seed {SEED} "
+        f"(BENCH_SIZES to change); load average {os.getloadavg()[0]:.1f} at the start"
+    )
     for size in sizes:
         run_size(size)
 
