@@ -87,6 +87,40 @@ def test_adapter_reads_what_the_public_api_reads(leaf):
     assert sorted((int(k >> 32), int(k & 0xFFFFFFFF)) for k in keys) == [(0, 0), (1, 0), (1, 1)]
 
 
+@pytest.mark.parametrize("positional", [True, False], ids=["varint", "whoosh-pickle"])
+def test_positions_read_in_bulk_equal_whoosh_s_own_reading(tmp_path, positional):
+    """Positions of many postings, long and short gaps, in the varint format this engine
+    writes and in Whoosh's pickled format (indexes built before it), as Whoosh reads them."""
+    import random
+
+    from whoosh import fields, index
+
+    from search.engines.whoosh.positions import PositionalText
+
+    field = PositionalText() if positional else fields.TEXT()
+    ix = index.create_in(str(tmp_path), fields.Schema(body=field))
+    rng = random.Random(4)
+    with ix.writer() as writer:
+        for n in range(300):  # more than one posting block
+            words = [rng.choice(["smart", "city", "data"]) for _ in range(rng.randint(1, 400))]
+            if n % 7 == 0:  # gaps of two and three varint bytes
+                words = ["city"] * rng.choice([200, 20_000]) + ["smart"] + words
+            writer.add_document(body=" ".join(words))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        wanted = np.zeros(reader.doc_count_all(), dtype=bool)
+        wanted[::3] = True
+        keys = adapter.leaf_positions(reader, "body", "smart", wanted)
+        public = [
+            (doc, pos)
+            for doc, positions in reader.postings("body", "smart").items_as("positions")
+            if wanted[doc]
+            for pos in positions
+        ]
+    assert [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in keys] == public
+    assert max(pos for _, pos in public) > 16_384
+
+
 def test_whoosh_still_looks_up_its_subprocess_class_where_we_replace_it():
     """dying_children relies on MpWriter._new_task reading multiproc.SubWriterTask."""
     import whoosh.multiproc

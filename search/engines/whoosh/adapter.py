@@ -23,6 +23,8 @@ from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search.engines.whoosh.positions import VarintPositions, decode_many
+
 # The private names this module relies on, by the class that holds them (tested).
 PRIVATE_NAMES = {
     "whoosh.columns.NumericColumn.Reader": (
@@ -158,14 +160,14 @@ def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
 def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
     """Keys (doc << 32 | position) of a term's occurrences in the wanted docs of a segment.
 
-    Positions are stored per posting as pickled position deltas; only the postings of
-    wanted documents are unpickled, then turned into absolute positions with one cumsum.
+    Only the postings of wanted documents are decoded: VarintPositions values all at once
+    (positions.decode_many); Whoosh's own Positions values (indexes built before it) are
+    pickled position deltas, unpickled one by one.
     """
     m = _matcher(leaf, fieldname, text)
     if m is None:
         return np.empty(0, np.int64)
-    docs, code_lists = [], []
-    loads = pickle.loads
+    docs, chosen_values = [], []
     while True:
         m._read_ids()
         ids = np.asarray(m._ids, dtype=np.int64)
@@ -173,23 +175,33 @@ def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray
         if len(chosen):
             m._read_values()
             values = m._values
-            code_lists += [loads(values[i][4:] + b".") for i in chosen.tolist()]
+            chosen_values += [values[i] for i in chosen.tolist()]
             docs.append(ids[chosen])
         if m._lastblock:
             break
         m._goto(m._nextoffset)
     if not docs:
         return np.empty(0, np.int64)
+    if isinstance(m.format, VarintPositions):
+        counts, positions = decode_many(chosen_values)
+    else:
+        counts, positions = _unpickled(chosen_values)
+    doc_of = np.repeat(np.concatenate(docs), counts)
+    return (doc_of << 32) | positions
+
+
+def _unpickled(values) -> tuple[np.ndarray, np.ndarray]:
+    """(positions per value, positions) of Whoosh Positions values (pickled deltas)."""
+    loads = pickle.loads
+    code_lists = [loads(v[4:] + b".") for v in values]
     counts = np.fromiter(map(len, code_lists), dtype=np.int64, count=len(code_lists))
     total = int(counts.sum())
     deltas = np.fromiter(chain.from_iterable(code_lists), dtype=np.int64, count=total)
-    doc_of = np.repeat(np.concatenate(docs), counts)
     positions = np.cumsum(deltas)
     # cumsum ran across documents: subtract each document's starting total.
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     before = np.concatenate(([0], positions))[starts]
-    positions -= np.repeat(before, counts)
-    return (doc_of << 32) | positions
+    return counts, positions - np.repeat(before, counts)
 
 
 # -- children that die with their parent ---------------------------------------------------

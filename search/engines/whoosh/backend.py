@@ -24,7 +24,7 @@ from django.utils.html import escape
 from whoosh import index
 from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.query import Or, Term
 
@@ -56,6 +56,7 @@ from search.engines.whoosh import write as whoosh_write
 from search.engines.whoosh.adapter import dying_children
 from search.engines.whoosh.identity import BuildStore, IndexMissing
 from search.engines.whoosh.identity import identity as build_identity
+from search.engines.whoosh.positions import PositionalText
 from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
 from search.engines.whoosh.state import SearchState, StaleState
 
@@ -77,10 +78,11 @@ class NameList(KEYWORD):
 
 SCHEMA = Schema(
     id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False, sortable=True),
-    title=TEXT(analyzer=ANALYZER, field_boost=3.0),
+    # Positions as varints (positions.py): phrases decode them without unpickling.
+    title=PositionalText(analyzer=ANALYZER, field_boost=3.0),
     # No spelling=True: its second, unstemmed term list halves the indexing rate;
     # suggestions come from the stems and a matching article's words instead (_suggest).
-    body=TEXT(analyzer=ANALYZER),
+    body=PositionalText(analyzer=ANALYZER),
     source=ID(),
     language=ID(),
     date=NUMERIC(int, bits=32, sortable=True),  # proleptic ordinal, for sorting by date
