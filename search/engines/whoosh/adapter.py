@@ -44,6 +44,8 @@ PRIVATE_NAMES = {
         "_byteids",
         "_read_ids",
         "_read_weights",
+        "_read_data",
+        "_data",
         "_read_values",
         "_ids",
         "_weights",
@@ -147,14 +149,30 @@ def leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
     id_parts, weight_parts = [], []
     while True:
-        m._read_ids()
-        m._read_weights()
-        id_parts.append(np.asarray(m._ids, dtype=np.int64))
-        weight_parts.append(np.asarray(m._weights, dtype=np.float32))
+        ids, weights = _block_arrays(m)
+        id_parts.append(ids)
+        weight_parts.append(weights)
         if m._lastblock:
             break
         m._goto(m._nextoffset)
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def _block_arrays(m) -> tuple[np.ndarray, np.ndarray]:
+    """The current block's doc numbers and weights, from the unpickled block tuple (id
+    deltas, weights: None for all 1.0, one float for all alike, or one each) with numpy,
+    where Whoosh's _read_ids and _read_weights rebuild them in Python loops."""
+    if m._data is None:
+        m._read_data()
+    raw_ids, raw_weights = m._data[0], m._data[1]
+    ids = np.asarray(raw_ids, dtype=np.int64)
+    if not m._byteids:
+        ids = np.cumsum(ids)
+    if raw_weights is None or isinstance(raw_weights, float):
+        weights = np.full(len(ids), 1.0 if raw_weights is None else raw_weights, np.float32)
+    else:
+        weights = np.asarray(raw_weights, dtype=np.float32)
+    return ids, weights
 
 
 def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
