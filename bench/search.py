@@ -151,7 +151,7 @@ def phase_contract() -> dict:
 
     backend = get_backend()
     start = time.perf_counter()
-    backend.state()
+    backend.state().wait_for_vocabularies()  # read by a thread of their own, once per commit
     opened = time.perf_counter() - start
     times = []
     specs = queries()

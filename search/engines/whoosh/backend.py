@@ -563,10 +563,7 @@ class WhooshBackend(SearchBackend):
                 return []
             with self._reading() as state:
                 reader = state.searcher.reader()
-                # Per segment: see Evaluator._expanded.
-                stems = {
-                    t for leaf, _ in state.leaves for t in leaf.terms_within("body", stem, 2, 1)
-                }
+                stems = state.terms_within("body", stem, 2, 1)
                 ranked = sorted(
                     ((reader.doc_frequency("body", t), t) for t in stems if len(t) > 1),
                     reverse=True,

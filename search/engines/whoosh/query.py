@@ -290,9 +290,12 @@ class Evaluator:
 
     def _expanded(self, q: wq.MultiTerm, positive: bool) -> Match:
         reader = self.state.searcher.reader()
-        # Expanded per segment: a segment walks its word list with an automaton, while the
-        # reader over several segments compares every word with Python edit distances.
-        terms = list({t for leaf, _ in self.state.leaves for t in expand(q, leaf)})
+        state = self.state
+        if isinstance(q, wq.FuzzyTerm):
+            terms = state.terms_within(q.fieldname, q.text, q.maxdist, q.prefixlength)
+        else:
+            # Per segment: the reader over several segments compares every word in Python.
+            terms = list({t for leaf, _ in state.leaves for t in expand(q, leaf)})
         if isinstance(q, wq.Prefix):
             # The index holds stems, and a stem is often shorter than the typed prefix
             # ("governmen*" should find "government", indexed as "govern"): stems that the
