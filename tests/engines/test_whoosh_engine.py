@@ -295,3 +295,15 @@ def test_aggregates_past_their_time_limit_count_nothing(corpus, settings):
     assert corpus.timeline(query).total == 0
     assert corpus.value_counts(query, "city", 10) == []
     assert corpus.cooccurrence(query, "city", "organisation", 10).total == 0
+
+
+@pytest.mark.django_db
+def test_misspellings_expand_over_the_word_list_as_whoosh_does(corpus):
+    """The in-memory word list finds the words Whoosh's on-disk walk finds."""
+    state = corpus.state()
+    assert state.wait_for_vocabularies(60)
+    reader = state.searcher.reader()
+    for word, distance in [("goverment", 2), ("smrt", 1), ("trafic", 1), ("cty", 2), ("zz", 1)]:
+        theirs = sorted(set(reader.terms_within("body", word, distance, prefix=1)))
+        assert state.terms_within("body", word, distance, 1) == theirs
+    assert state.terms_within("body", "smrt", 1, 1) == ["smart"]
