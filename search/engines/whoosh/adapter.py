@@ -187,8 +187,7 @@ def leaf_positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray
         return np.empty(0, np.int64)
     docs, chosen_values = [], []
     while True:
-        m._read_ids()
-        ids = np.asarray(m._ids, dtype=np.int64)
+        ids, _ = _block_arrays(m)
         chosen = np.flatnonzero(wanted[ids])
         if len(chosen):
             m._read_values()
