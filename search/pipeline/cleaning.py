@@ -221,10 +221,12 @@ def html_blocks(
     soup = html_extract.parse(text)
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
-    shown = _shown_date(html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta)))
+    visible = html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta))
+    page = html_extract.page_blocks(soup)
+    shown = _shown_date(visible) or _month_day_in_header_year(visible, page, title)
     if shown:
         meta["visible.date"] = shown
-    around = _meta_near_title(html_extract.page_blocks(soup), title)
+    around = _meta_near_title(page, title)
     # The library's cost grows fast with the element count; huge pages get our linear walk.
     huge = engine == "auto" and len(soup.find_all(True, limit=_MAX_LIBRARY_ELEMENTS + 1)) > (
         _MAX_LIBRARY_ELEMENTS
@@ -243,12 +245,40 @@ def html_blocks(
 
 
 def _shown_date(texts: list[str]) -> str:
-    """The first text under the headline that holds a whole date."""
+    """The first text under the headline that holds a whole date (a date inside a sentence
+    of the story is a deadline or an event, not the page's own)."""
     for text in texts:
         text = normalise(text)
-        if dates.parse_date(text):
+        if dates.parse_date(text) and not text_rules.is_prose(text):
             return text
     return ""
+
+
+_YEAR = re.compile(rf"(?<!\d){dates.YEAR}(?!\d)")
+# A time stamp of month and day, not a sentence that mentions a day.
+_STAMP = re.compile(rf"\s*{dates.MONTH_DAY.pattern}[\s\d:]*$|\s*{dates.MONTH_DAY.pattern}\s+\d\d?:\d\d\b.{{0,30}}$")
+
+
+def _month_day_in_header_year(texts: list[str], blocks: list[str], title: str) -> str:
+    """ "9月1日 17:45" under the headline, the year only in the page's header above it
+    ("2022世界人工智能大会专题报道"): the date with that year, when the header names one."""
+    stamp = next((t for t in map(normalise, texts) if _STAMP.match(t)), "")
+    if not stamp or not title:
+        return ""
+    key = title.lower()
+    header = []
+    for block in blocks[:3000]:
+        block = normalise(block)
+        if block.lower() == key:
+            break
+        header.append(block)
+    else:
+        return ""
+    years = {m[0] for block in header for m in _YEAR.finditer(block)}
+    if len(years) != 1:
+        return ""
+    m = dates.MONTH_DAY.search(stamp)
+    return f"{years.pop()}年{m[1]}月{m[2]}日"
 
 
 def _key(text: str) -> str:

@@ -47,6 +47,7 @@ _META_KEYS = {
     # Chinese government portals (TRS and similar CMSs)
     "articletitle",
     "contentsource",
+    "dc.title",
 }
 
 
@@ -191,7 +192,9 @@ def title_site_part(doc_title: str) -> str:
 
 
 # "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*")
+_TITLE_SPLIT = re.compile(
+    r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*|\s*--\s*|(?<=[\u4e00-\u9fff])\s*[-－—]\s*(?=[\u4e00-\u9fff])"
+)
 _KEY = re.compile(r"\w+")
 
 
@@ -253,6 +256,7 @@ def _named_title(meta: dict[str, str]) -> str:
         or meta.get("headline")
         or meta.get("twitter:title")
         or meta.get("articletitle")
+        or meta.get("dc.title")
         or ""
     )
 
