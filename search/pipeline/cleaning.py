@@ -58,7 +58,13 @@ _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w\-:.]+)""
 
 # As browsers do (WHATWG encoding labels): pages that declare GB2312 use GBK characters,
 # pages that declare Latin-1 use Windows-1252 quotes.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252"}
+# Big5 pages use the Hong Kong additions (as browsers read "big5").
+_SUPERSETS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso8859-1": "cp1252",
+    "big5": "big5hkscs", "x-x-big5": "big5hkscs", "cn-big5": "big5hkscs", "cp950": "big5hkscs",
+}  # fmt: skip
+# Undeclared, not UTF-8, and the detector has no answer: the Chinese encodings, strictly.
+_FALLBACKS = ("gb18030", "big5hkscs")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -95,13 +101,21 @@ def decode(raw: str | bytes) -> str:
         pass
     declared = _DECLARED.search(raw[:4096])
     if declared:
+        label = declared[1].decode("ascii", "ignore").lower()
         try:
-            name = codecs.lookup(declared[1].decode("ascii", "ignore")).name
+            name = _SUPERSETS.get(label) or codecs.lookup(label).name
             return raw.decode(_SUPERSETS.get(name, name), errors="replace")
         except LookupError:
             pass
     encoding = _detect(raw[:_DETECT_BYTES])
-    return raw.decode(encoding or "utf-8", errors="replace")
+    if encoding:
+        return raw.decode(_SUPERSETS.get(encoding, encoding), errors="replace")
+    for codec in _FALLBACKS:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="replace")
 
 
 # When the detector finds several encodings equally clean, the ones news pages use win
