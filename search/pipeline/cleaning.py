@@ -270,7 +270,9 @@ def _shown_date(texts: list[str]) -> str:
 
 _YEAR = re.compile(rf"(?<!\d){dates.YEAR}(?!\d)")
 # A time stamp of month and day, not a sentence that mentions a day.
-_STAMP = re.compile(rf"\s*{dates.MONTH_DAY.pattern}[\s\d:]*$|\s*{dates.MONTH_DAY.pattern}\s+\d\d?:\d\d\b.{{0,30}}$")
+_STAMP = re.compile(
+    rf"\s*{dates.MONTH_DAY.pattern}[\s\d:]*$|\s*{dates.MONTH_DAY.pattern}\s+\d\d?:\d\d\b.{{0,30}}$"
+)
 
 
 def _month_day_in_header_year(texts: list[str], blocks: list[str], title: str) -> str:

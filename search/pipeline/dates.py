@@ -92,7 +92,9 @@ def _han_number(text: str) -> int:
     if "十" not in text:
         return _HAN_DIGITS.get(text, 0)
     tens, _, ones = text.partition("十")
-    return (_HAN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_HAN_DIGITS.get(ones, 0) if ones else 0)
+    return (_HAN_DIGITS.get(tens, 0) if tens else 1) * 10 + (
+        _HAN_DIGITS.get(ones, 0) if ones else 0
+    )
 
 
 def western_digits(text: str) -> str:
@@ -100,8 +102,10 @@ def western_digits(text: str) -> str:
     if "年" not in text:
         return text
     text = _HAN_DATE.sub(
-        lambda m: f"{''.join(str(_HAN_DIGITS[c]) for c in m[1])}年{_han_number(m[2])}月"
-        f"{_han_number(m[3])}日",
+        lambda m: (
+            f"{''.join(str(_HAN_DIGITS[c]) for c in m[1])}年{_han_number(m[2])}月"
+            f"{_han_number(m[3])}日"
+        ),
         text,
     )
     return _ROC_YEAR.sub(lambda m: f"{int(m[1]) + 1911}年", text)

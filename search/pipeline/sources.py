@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path

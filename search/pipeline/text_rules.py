@@ -94,7 +94,6 @@ _ZH_JUNK_PATTERNS = [
     # promotions of the outlet's app: "点我下载APP", "現在用APP看新聞"
     r"(?=.*[\u4e00-\u9fff]).{0,30}(下载|下載|用|打开|打開|安装|安裝).{0,6}(APP|客户端|客戶端).{0,30}",
     r"(点我|點我|按我|点击|點擊|戳这里|戳這裡).{0,20}",
-    r"\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?)?",
 ]
 _SOCIAL = (
     r"facebook|twitter|instagram|youtube|linkedin|wechat|weibo|whatsapp|telegram|pinterest"
@@ -128,8 +127,8 @@ _JUNK_PATTERNS = [
     r"([【\[(]?\s*(打印本页|打印|关闭窗口|关闭本页|关闭|收藏本页|收藏|分享到|分享|返回顶部|返回|纠错"
     r"|上一篇|下一篇|字体|字号)[^】\]]{0,30}[】\])]?\s*)+",
     r"(相关新闻|相关链接|相关阅读|推荐阅读|热点新闻|延伸阅读)\s*[:：]?",
-    # the rest of Chinese sites' furniture (Simplified and Traditional), in _ZH_JUNK
-    *_ZH_JUNK_PATTERNS,
+    # markdown table rules the library writes for a table's header: "|---|---|"
+    r"\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?)?",
     r"(advertisement|advertising|sponsored( content)?|ad|ads|广告)",
     # copyright and site footers
     r"(copyright|©|\(c\)).*",
@@ -144,6 +143,8 @@ _JUNK_PATTERNS = [
     r"\s*[>»›]*",
 ]
 _JUNK = re.compile("|".join(f"(?:{p})" for p in _JUNK_PATTERNS), re.IGNORECASE)
+# Asked only of lines with Chinese characters: English pages pay nothing for it.
+_ZH_JUNK = re.compile("|".join(f"(?:{p})" for p in _ZH_JUNK_PATTERNS), re.IGNORECASE)
 
 # Photo credits inside or at the end of a caption; the caption's own words are kept.
 _CREDITS = [
@@ -216,7 +217,11 @@ def is_junk(line: str) -> bool:
         return True
     if len(line) > 200 or is_prose(line):
         return bool(_STRONG_JUNK.fullmatch(line))
-    return bool(_JUNK.fullmatch(line) or _STRONG_JUNK.fullmatch(line))
+    if _JUNK.fullmatch(line):
+        return True
+    return bool(_CJK.search(line)) and bool(
+        _ZH_JUNK.fullmatch(line) or _STRONG_JUNK.fullmatch(line)
+    )
 
 
 # --------------------------------------------------------------------------- metadata
@@ -233,8 +238,8 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # "来源：", "發布日期 | 民國112年5月3日", "浏览次数：3421".
 ZH_META_LABELS = (
     r"来源|來源|信息来源|資料來源|资料来源|稿源|新闻来源|新聞來源|发布时间|發布時間|發佈時間|发布日期|發布日期"
-    r"|發佈日期|发稿时间|发表时间|發表時間|更新时间|更新時間|更新日期|最后更新|最後更新日期|时间|時間|日期"
-    r"|作者|撰文|撰稿|文|记者|記者|通讯员|通訊員|摄影|攝影|发布机构|發布機關|發布單位|发布单位|發文單位"
+    r"|發佈日期|发稿时间|发表时间|發表時間|更新时间|更新時間|更新日期|最后更新|最後更新日期"
+    r"|作者|撰文|撰稿|记者|記者|通讯员|通訊員|摄影|攝影|发布机构|發布機關|發布單位|发布单位|發文單位"
     r"|点击数|点击量|點擊數|浏览次数|瀏覽次數|浏览量|點閱次數|阅读数|阅读量|" + _ZH_EDITOR
 )
 # Chinese dates the line rules must see as dates: 二〇二一年十一月四日, 民國112年5月3日,
@@ -271,9 +276,24 @@ _META_LINE = re.compile(
             r"(?-i:SOURCE)\s+(?-i:[A-Z]).{1,80}",
             # Xinhua | Updated: 2017-03-03 10:20
             r"[\w .\-]{2,40}\s*\|\s*(updated|published)\s*:?.{0,60}",
+        ]
+    ),
+    re.IGNORECASE,
+)
+# The same for lines in Chinese (asked only of lines with Chinese characters).
+_ZH_META_LINE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in [
             # Chinese labelled lines, and rows of an information table ("| 發布機關 | … |")
             rf"[【\[(]?\s*({ZH_META_LABELS})\s*[】\])]?\s*[:：]\s*.{{0,120}}",
             rf"\|\s*({ZH_META_LABELS})\s*\|.{{0,120}}",
+            # Chinese by-lines: "澎湃新闻记者 俞凯", "记者 王谦 通讯员 刘群", "文/张三"
+            r"[\u4e00-\u9fff]{0,8}(记者|記者|通讯员|通訊員|特约记者|見習記者|见习记者)\s*[\u4e00-\u9fff·]{2,4}"
+            r"([、,\s]+((记者|記者|通讯员|通訊員|见习记者|見習記者)\s*)?[\u4e00-\u9fff·]{2,4}){0,4}",
+            r"(文|图|圖|文图|文圖|撰文)\s*[/|｜]\s*[\u4e00-\u9fff·]{2,4}([、,\s]+[\u4e00-\u9fff·]{2,4}){0,3}",
+            # "时间：" and "日期：" label the page's date, but also the when of an event
+            rf"(时间|時間|日期)\s*[:：]\s*{_DATE}{_TIME}",
             # a name and a date under a Chinese headline: "自由時報 2023/08/15 05:30", WeChat's
             # "原创 作者 公众号 2023-03-08 08:00 发表于北京"
             ZH_NAME_DATE,
@@ -298,10 +318,20 @@ _DATELINE_PREFIX = re.compile(
 
 # Metadata lines glue parts together: "By Global Times Published: Nov 20, 2018 07:03 PM".
 _META_SPLIT = re.compile(
-    r"\s*[|｜]\s*|\s{2,}|\s+(?=(?:published|updated|posted|source|editor|date)\s*[:：])"
-    rf"|\s*(?=[【\[]?(?:{ZH_META_LABELS})\s*[:：])",
+    r"\s*[|｜]\s*|\s{2,}|\s+(?=(?:published|updated|posted|source|editor|date|来源|发布时间|作者|编辑)"
+    r"\s*[:：])",
     re.IGNORECASE,
 )
+# Chinese labels follow each other without spaces: "来源：无锡日报发布时间：2021-07-19".
+_ZH_META_SPLIT = re.compile(
+    rf"\s*[|｜]\s*|\s{{2,}}|\s*(?=[【\[]?(?:{ZH_META_LABELS})\s*[:：])", re.IGNORECASE
+)
+
+
+def _meta_part(text: str) -> bool:
+    return bool(_META_LINE.fullmatch(text) or (_CJK.search(text) and _ZH_META_LINE.fullmatch(text)))
+
+
 _DOMAIN = re.compile(r"(www\.)?[\w\-]+(\.[\w\-]+)+", re.IGNORECASE)
 
 
@@ -313,14 +343,15 @@ def is_meta_line(line: str) -> bool:
     """
     if words(line) > 24 or len(line) > 200:
         return False
-    if words(line) <= 16 and _META_LINE.fullmatch(line):
+    if words(line) <= 16 and _meta_part(line):
         return True
-    parts = [p.strip() for p in _META_SPLIT.split(line) if p and p.strip()]
+    split = _ZH_META_SPLIT if _CJK.search(line) else _META_SPLIT
+    parts = [p.strip() for p in split.split(line) if p and p.strip()]
     if len(parts) < 2:
         return False
-    meta_parts = [p for p in parts if _META_LINE.fullmatch(p)]
+    meta_parts = [p for p in parts if _meta_part(p)]
     rest_ok = all(
-        _META_LINE.fullmatch(p) or _DOMAIN.fullmatch(p) or (words(p) <= 4 and not is_sentence(p))
+        _meta_part(p) or _DOMAIN.fullmatch(p) or (words(p) <= 4 and not is_sentence(p))
         for p in parts
     )
     return bool(meta_parts) and rest_ok
@@ -338,6 +369,7 @@ _ZH_DATELINE = re.compile(
             rf"^[^\s,，。:!?()]{{1,20}}?\d{{1,2}}月\d{{1,2}}日\s*[电電]{_ZH_CREDIT}",
             r"^\([^()]{0,40}\d{1,2}日\s*[电電]\)",
             rf"^(?:本报|本報|本台|本刊|本网|本網|[\u4e00-\u9fff]{{2,8}}(?:报|報|网|網|社|台))[讯訊]{_ZH_CREDIT}",
+            r"^[\u4e00-\u9fff]{2,8}(?:网|網|社|台|报|報)消息\s*(?:\([^()]{0,30}\))?\s*[:：]",
             r"^【[^】]{1,12}[讯訊]】(?:\s*[記记]者[^:：,，。]{1,20}[報报][道導]\s*[:：])?",
             r"^[〔\[【(]\s*[記记]者[^〕\]】)]{1,30}[報报][導导道][〕\]】)]",
         ]
