@@ -75,7 +75,7 @@ def _make(year: str, month: int, day: str) -> dt.date | None:
 
 # Chinese forms written with other numbers: 二〇二一年十一月四日 (notices and documents) and
 # Republic of China years on Taiwanese pages (民國112年 = 2023).
-_HAN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
+_HAN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
 _HAN_DATE = re.compile(
     r"([〇零一二三四五六七八九○]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
     r"\s*([一二三四五六七八九十]{1,3})\s*日"

@@ -53,7 +53,9 @@ _SOURCE_LINE = re.compile(
     re.IGNORECASE,
 )
 # A channel after a Chinese site's name: "人民网－科技频道", "新华网 地方频道".
-_CHANNEL = re.compile(r"\s*[-－—–_·]?\s*[\u4e00-\u9fff]{1,8}(?:频道|頻道|版|栏目|欄目|专栏|專欄)$")
+_CHANNEL = re.compile(
+    r"(?:\s*[-－—–_·]\s*|\s+)[\u4e00-\u9fff]{1,8}(?:频道|頻道|版|栏目|欄目|专栏|專欄)$"
+)
 _ZH_NAME = re.compile(r"[\u4e00-\u9fff]")
 _DOMAIN_TAG = re.compile(r"\(((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov)(?:\.cn)?)\)")
 # Page metadata keys (compared in lower case) that name the publication, best first.
