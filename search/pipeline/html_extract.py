@@ -191,9 +191,10 @@ def title_site_part(doc_title: str) -> str:
     return last if 0 < len(last.split()) <= 5 and len(last) < longest else ""
 
 
-# "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
+# "Headline - Site", "Headline | Site", the portals' "Headline_Site" without spaces, and
+# Chinese sites' "标题--科技--人民网", "网站-栏目-标题" between Chinese characters
 _TITLE_SPLIT = re.compile(
-    r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*|\s*--\s*|(?<=[\u4e00-\u9fff])\s*[-－—]\s*(?=[\u4e00-\u9fff])"
+    r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*|(?<=[\u4e00-\u9fff])\s*(?:--|[-－—])\s*(?=[\u4e00-\u9fff])"
 )
 _KEY = re.compile(r"\w+")
 
