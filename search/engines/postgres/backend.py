@@ -62,6 +62,9 @@ DF_CACHE_WORDS = 50_000
 _LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
 ALL_ROWS = 2**62  # a LIMIT that keeps every row
 MLT_TERMS = 12
+# With the RUM index, a ranked page is the exact score's best of this many matches in the
+# index's rank order: exact when a query matches no more (see sql.ranked_candidates).
+RUM_CANDIDATES = 300
 
 
 class _VectorColumn(Expression):
@@ -88,13 +91,16 @@ class PostgresBackend(SearchBackend):
         self.index_dir = None
         self._local = threading.local()
         self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
+        self._has_rum: dict[str, bool] = {}
 
     # -- where ----------------------------------------------------------------------------
 
     @property
     def alias(self) -> str:
-        """The database this search reads from (chosen once per search, per thread)."""
-        return getattr(self._local, "alias", None) or "default"
+        """The database this search reads from (chosen once per search, per thread). Asked
+        outside a search (the cache asks which state it would read), a replica too: a page
+        cached under the primary's state while the replica lags would outlive the lag."""
+        return getattr(self._local, "alias", None) or search_database()
 
     @contextmanager
     def _reading(self):
@@ -128,6 +134,21 @@ class PostgresBackend(SearchBackend):
                 f"(DATABASE_URL=postgres://...); database {alias!r} is {connection.vendor}."
             )
         return connection
+
+    def uses_rum(self) -> bool:
+        """Whether ranked pages come from the RUM index: when this database has it (the
+        migration makes it where the extension is installed) and SEARCH_POSTGRES_RUM is not
+        "off"; else every match is scored exactly, with GIN finding them."""
+        if settings.SEARCH_POSTGRES_RUM == "off":
+            return False
+        alias = self.alias
+        if alias not in self._has_rum:
+            with self._connection(alias).cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM pg_indexes WHERE indexname = %s", [pg_schema.RUM_INDEX]
+                )
+                self._has_rum[alias] = cursor.fetchone() is not None
+        return self._has_rum[alias]
 
     def _articles(self) -> QuerySet:
         self._connection()
@@ -220,10 +241,12 @@ class PostgresBackend(SearchBackend):
             )
 
     def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
-        """(where, facet flags, score, complete matches of a ranked query or None)."""
+        """(where, facet flags, score, complete matches of a ranked query or None, the
+        tsquery every match holds one word of, or None)."""
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
+        matched = parsed.tree
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
             every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
@@ -231,19 +254,20 @@ class PostgresBackend(SearchBackend):
             if n_all >= qt.RANKED_FEW:
                 where, score = every, self._bm25(parsed, literals)
             else:
-                anyof = qt.Or(tuple(c for c, _ in clauses))
-                where = pg_sql.match_where(pg_sql.condition(anyof, literals), sq)
+                matched = qt.Or(tuple(c for c, _ in clauses))
+                where = pg_sql.match_where(pg_sql.condition(matched, literals), sq)
                 score = self._ranked_score(clauses, literals, every)
         else:
             where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
             score = self._bm25(parsed, literals)
-        return where, flags, score, n_all
+        cover = pg_sql.text_cover(matched, literals)
+        return where, flags, score, n_all, pg_sql.any_of(cover) if cover else None
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
         parsed = parse_query(sq.q)
         try:
             with self._reading():
-                where, flags, score, _ = self._prepare(sq, parsed, [], [])
+                where, flags, score, *_ = self._prepare(sq, parsed, [], [])
                 ranked = not parsed.empty and sq.sort == "relevance"
                 every = replace(sq, page=1, per_page=ALL_ROWS)
                 statement = pg_sql.page(where, flags, every, score if ranked else None)
@@ -267,11 +291,14 @@ class PostgresBackend(SearchBackend):
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
         expanded: list[str] = []
-        where, flags, score, n_all = self._prepare(sq, parsed, notes, expanded)
+        where, flags, score, n_all, cover = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
-        total, facets, page_rows = self._counts(
-            where, flags, sq, pg_sql.ranked_hits(score, sq) if ranked else None
-        )
+        ranked_page = None
+        if ranked and cover and self.uses_rum():
+            ranked_page = pg_sql.ranked_candidates(where, flags, cover, score, sq, RUM_CANDIDATES)
+        elif ranked:
+            ranked_page = pg_sql.ranked_hits(score, sq)
+        total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
                 statement = pg_sql.page(where, flags, sq)  # by date

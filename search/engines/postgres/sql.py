@@ -271,6 +271,55 @@ def ranked_hits(score: Sql, sq: SearchQuery) -> Sql:
     return Sql(sql, [*score.params, sq.per_page, (sq.page - 1) * sq.per_page])
 
 
+def text_cover(node: qt.Node | None, literals: dict[qt.Node, str]) -> list[str] | None:
+    """Text leaves' tsquery literals, one of which every match of `node` holds (so that
+    `vector @@ (l1 | l2 ...)` may be added to its condition without changing the matches), or
+    None when a match may hold none (a facet or year alone, a NOT, an OR with such a branch)."""
+    if node is None:
+        return None
+    if isinstance(node, qt.And):
+        covers = [
+            c for c in (text_cover(child, literals) for child in node.children) if c is not None
+        ]
+        return [lit for c in covers for lit in c] if covers else None
+    if isinstance(node, qt.Or):
+        covers = [text_cover(child, literals) for child in node.children]
+        return None if any(c is None for c in covers) else [lit for c in covers for lit in c]
+    if isinstance(node, (qt.Not, qt.YearRange, qt.FacetValue)) or node.field in qt.FACET_FIELDS:
+        return None
+    literal = literals.get(node) or ""
+    return [literal] if literal else []  # '' matches nothing: any cover holds for it
+
+
+def any_of(cover: list[str]) -> str:
+    """One tsquery literal matching what any of these literals match."""
+    return " | ".join(f"({literal})" for literal in dict.fromkeys(cover))
+
+
+def ranked_candidates(
+    where: Sql, flags: dict[str, Sql], cover: str, score: Sql, sq: SearchQuery, candidates: int
+) -> Sql:
+    """The best page by `score`, computed for the `candidates` best matches in the RUM index's
+    rank order (`vector <=> cover`, read from the index: the stored vectors of the other
+    matches are never read). The same rows as ranked_hits when the matches are no more than
+    `candidates`; for a broad query, the exact score ranks the index's best few hundred."""
+    filters = " AND ".join(f.sql for f in flags.values())
+    newest = "a.published_date DESC NULLS LAST, a.id DESC"
+    offset = (sq.page - 1) * sq.per_page
+    sql = f"""
+        SELECT 'hit', a.id::text, NULL, {score.sql} AS score
+        FROM (SELECT a.id FROM {ARTICLE} a
+              WHERE {VECTOR} @@ %s::tsquery AND {where.sql} AND {filters}
+              ORDER BY {VECTOR} <=> %s::tsquery LIMIT %s) best
+        JOIN {ARTICLE} a ON a.id = best.id
+        ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
+    """
+    params = [*score.params, cover, *where.params]
+    params += [p for f in flags.values() for p in f.params]
+    params += [cover, max(candidates, offset + sq.per_page), sq.per_page, offset]
+    return Sql(sql, params)
+
+
 def page(where: Sql, flags: dict[str, Sql], sq: SearchQuery, score: Sql | None = None) -> Sql:
     """(id, score) of one page of hits: by `score` when given (best first), else by date."""
     filters = " AND ".join(f.sql for f in flags.values())
