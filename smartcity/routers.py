@@ -7,6 +7,7 @@ moment behind, are sent to a replica by the PostgreSQL engine through `search_da
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -50,10 +51,8 @@ def _answers(alias: str) -> bool:
         connection.ensure_connection()
         return True
     except DatabaseError:
-        try:
+        with contextlib.suppress(DatabaseError):
             connection.close()
-        except DatabaseError:
-            pass
         return False
 
 
