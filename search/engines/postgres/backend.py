@@ -65,6 +65,7 @@ MLT_TERMS = 12
 # With the RUM index, a ranked page is the exact score's best of this many matches in the
 # index's rank order: exact when a query matches no more (see sql.ranked_candidates).
 RUM_CANDIDATES = 300
+AVERAGES = " averages"  # the df cache's entry for the average lengths (never a lexeme)
 
 
 class _VectorColumn(Expression):
@@ -103,7 +104,7 @@ class PostgresBackend(SearchBackend):
         return getattr(self._local, "alias", None) or search_database()
 
     @contextmanager
-    def _reading(self):
+    def _reading(self, parsed: qt.ParsedQuery | None = None):
         # One search reads one database throughout: a read replica when there are any.
         self._local.alias = search_database()
         try:
@@ -112,8 +113,12 @@ class PostgresBackend(SearchBackend):
                     # The planner prices `tsvector @@ tsquery` as cheap, but each test
                     # detoasts a ~2 kB vector: for queries matching a fifth of 100k articles
                     # it chose a sequential scan that took 1.4 s where the GIN bitmap scan
-                    # took 0.17 s. JIT compiling such queries only adds latency.
-                    cursor.execute("SET LOCAL enable_seqscan = off")
+                    # took 0.17 s. Only where words are matched: counts of facets and dates
+                    # alone (entity pages, the archive's timeline) join and group whole
+                    # tables, which sequential scans and hash joins do best.
+                    if parsed is None or _matches_text(parsed.tree):
+                        cursor.execute("SET LOCAL enable_seqscan = off")
+                    # JIT compiling such queries only adds latency.
                     cursor.execute("SET LOCAL jit = off")
                     # Every search statement is bounded: a query that would run longer is
                     # cancelled and answered with a note (search() catches QueryCanceled).
@@ -376,35 +381,40 @@ class PostgresBackend(SearchBackend):
     def _statistics(self, lexemes: list[str]) -> tuple[dict[str, float], float]:
         """idf of each lexeme and the average document length (distinct lexemes)."""
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"SELECT (SELECT count(*) FROM {pg_sql.ARTICLE}), "
-                f"(SELECT max(id) FROM {pg_sql.ARTICLE}), s.t, s.b "
-                f"FROM (SELECT avg(length(title)) AS t, avg(length(body)) AS b "
-                f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x) s"
-            )
-            n_docs, last_id, avg_title, avg_body = cursor.fetchone()
-            # Document frequencies are remembered while the archive keeps its size: they
-            # cost a pass over each word's rows (titles and bodies counted apart).
+            cursor.execute(f"SELECT count(*), max(id) FROM {pg_sql.ARTICLE}")
+            n_docs, last_id = cursor.fetchone()
+            # Document frequencies and average lengths are remembered while the archive keeps
+            # its size: they cost a pass over each word's rows (titles and bodies counted
+            # apart) and reading 2,000 bodies.
             signature = (self.alias, n_docs, last_id)
             cache = self._df_cache.setdefault(signature, {})
             if len(self._df_cache) > 1:
                 for old in [k for k in self._df_cache if k != signature]:
                     del self._df_cache[old]
+            if AVERAGES not in cache:
+                cursor.execute(
+                    "SELECT avg(length(title)), avg(length(body)) "
+                    f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x"
+                )
+                cache[AVERAGES] = cursor.fetchone()
+            avg_title, avg_body = cache[AVERAGES]
             missing = [t for t in lexemes if t not in cache]
-            # Per field, as Whoosh counts: a word rare in titles weighs more there.
-            cursor.execute(
-                f"SELECT t, count(*), count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
-                f" '{{a}}') @@ to_tsquery('simple', quote_literal(t))), "
-                f"count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
-                f" '{{b}}') @@ to_tsquery('simple', quote_literal(t))) "
-                f"FROM unnest(%s::text[]) t JOIN {pg_sql.ARTICLE} a "
-                f"ON a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t)) "
-                "GROUP BY t",
-                [missing],
-            )
-            found = {t: (in_titles, in_bodies) for t, _, in_titles, in_bodies in cursor.fetchall()}
+            found = {}
+            if missing:  # per field, as Whoosh counts: a word rare in titles weighs more there
+                # 'word':A matches the word in titles only (weight A), 'word':B in bodies: the
+                # RUM index answers both from its own entries, GIN rechecks every vector.
+                in_field = [
+                    f"(SELECT count(*) FROM {pg_sql.ARTICLE} a WHERE a.{pg_schema.VECTOR_COLUMN}"
+                    f" @@ to_tsquery('simple', quote_literal(w) || ':{weight}'))"
+                    for weight in "AB"
+                ]
+                cursor.execute(
+                    f"SELECT w, {', '.join(in_field)} FROM unnest(%s::text[]) w", [missing]
+                )
+                found = {t: (ti, tb) for t, ti, tb in cursor.fetchall() if ti or tb}
             if len(cache) > DF_CACHE_WORDS:
                 cache.clear()
+                cache[AVERAGES] = (avg_title, avg_body)
             for t in missing:
                 cache[t] = found.get(t)
             idf = {
@@ -510,8 +520,9 @@ class PostgresBackend(SearchBackend):
             return cursor.fetchall()
 
     def timeline(self, sq: SearchQuery) -> Timeline:
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.timeline(where, flags))
         total, years, months = 0, {}, {}
         for kind, period, n in rows:
@@ -526,8 +537,9 @@ class PostgresBackend(SearchBackend):
     def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
         if facet not in TALLY_FACETS:
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
 
@@ -537,8 +549,9 @@ class PostgresBackend(SearchBackend):
         if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
             raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
         limit = max(0, min(limit, MAX_PAIR_VALUES))
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
         total, top, cells = 0, {"row": {}, "col": {}}, {}
         for kind, a, b, n in rows:
@@ -647,6 +660,14 @@ def _positions_sql(article_id: int) -> str:
     return (
         "SELECT to_tsvector('simple', unaccent(coalesce(title, '') || ' ' || coalesce(body, '')))"
         f" FROM search_article WHERE id = {int(article_id)}"
+    )
+
+
+def _matches_text(node: qt.Node | None) -> bool:
+    """Whether the query tree matches words (rather than only facet values and years)."""
+    return any(
+        not isinstance(leaf, (qt.FacetValue, qt.YearRange)) and leaf.field not in qt.FACET_FIELDS
+        for leaf in qt.leaves(node)
     )
 
 

@@ -149,7 +149,11 @@ def match_where(cond: Sql, sq: SearchQuery) -> Sql:
     is asked for, one row per story (copies are left out of rows and counts)."""
     clauses, params = [cond.sql], list(cond.params)
     if not sq.all_copies:
-        clauses.append("a.is_representative")
+        # Not "a.is_representative": that form matches the boolean's btree index, which lists
+        # nearly every row, and with sequential scans off (see backend._reading) the planner
+        # walked it and tested every row's vector (825 ms at 10,000 articles) rather than
+        # taking the matches from the full-text index (90 ms).
+        clauses.append("a.is_representative IS NOT FALSE")
     if sq.year_from is not None:
         clauses.append("a.year >= %s")
         params.append(sq.year_from)
