@@ -116,15 +116,15 @@ class PostgresBackend(SearchBackend):
                     # took 0.17 s. Only where words are matched: counts of facets and dates
                     # alone (entity pages, the archive's timeline) join and group whole
                     # tables, which sequential scans and hash joins do best.
-                    if parsed is None or _matches_text(parsed.tree):
-                        cursor.execute("SET LOCAL enable_seqscan = off")
-                    # JIT compiling such queries only adds latency.
-                    cursor.execute("SET LOCAL jit = off")
-                    # Every search statement is bounded: a query that would run longer is
-                    # cancelled and answered with a note (search() catches QueryCanceled).
+                    seqscan = "off" if parsed is None or _matches_text(parsed.tree) else "on"
+                    # JIT compiling such queries only adds latency. Every search statement is
+                    # bounded: a query that would run longer is cancelled and answered with
+                    # a note (search() catches QueryCanceled). One round trip for all three.
                     cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)",
-                        [f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
+                        "SELECT set_config('enable_seqscan', %s, true), "
+                        "set_config('jit', 'off', true), "
+                        "set_config('statement_timeout', %s, true)",
+                        [seqscan, f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
                     )
                 yield
         finally:
@@ -426,6 +426,8 @@ class PostgresBackend(SearchBackend):
 
     def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
         weights = self._term_weights(parsed, literals)
+        if not weights:  # nothing to score (facets or dates alone): no statistics to read
+            return pg_sql.bm25([], (1.0, 1.0))
         idf, avg = self._statistics(list(weights))
         return pg_sql.bm25(_weighted(weights, idf), avg)
 
