@@ -305,8 +305,9 @@ def ranked_candidates(
 ) -> Sql:
     """The best page by `score`, computed for the `candidates` best matches in the RUM index's
     rank order (`vector <=> cover`, read from the index: the stored vectors of the other
-    matches are never read). The same rows as ranked_hits when the matches are no more than
-    `candidates`; for a broad query, the exact score ranks the index's best few hundred."""
+    matches are never read), or ten per row down to the page's last when that is more. The
+    same rows as ranked_hits when the matches are no more; for a broad query, the exact score
+    ranks the index's best few hundred."""
     filters = " AND ".join(f.sql for f in flags.values())
     newest = "a.published_date DESC NULLS LAST, a.id DESC"
     offset = (sq.page - 1) * sq.per_page
@@ -320,7 +321,8 @@ def ranked_candidates(
     """
     params = [*score.params, cover, *where.params]
     params += [p for f in flags.values() for p in f.params]
-    params += [cover, max(candidates, offset + sq.per_page), sq.per_page, offset]
+    # A deeper list needs a deeper pool: ten candidates for every row down to the page's last.
+    params += [cover, max(candidates, 10 * (offset + sq.per_page)), sq.per_page, offset]
     return Sql(sql, params)
 
 
