@@ -7,6 +7,7 @@ Expressed as SQL rather than ORM querysets because each ORM count re-ran the ful
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from search.engines import query as qt
@@ -295,9 +296,21 @@ def text_cover(node: qt.Node | None, literals: dict[qt.Node, str]) -> list[str] 
     return [literal] if literal else []  # '' matches nothing: any cover holds for it
 
 
+_LEXEME = re.compile(r"('(?:[^']|'')*')")
+_PHRASE_OPERATOR = re.compile(r"<(?:\d+|-)>")
+
+
 def any_of(cover: list[str]) -> str:
-    """One tsquery literal matching what any of these literals match."""
-    return " | ".join(f"({literal})" for literal in dict.fromkeys(cover))
+    """One tsquery literal matching at least what any of these literals match, phrases
+    loosened to all their words: RUM 1.3's ordered index scan returns no rows for a phrase
+    operator (the exact phrase is still the query's condition, checked on each candidate)."""
+    loose = []
+    for literal in dict.fromkeys(cover):
+        pieces = _LEXEME.split(literal)  # odd pieces are quoted lexemes, left as they are
+        loose.append(
+            "".join(p if i % 2 else _PHRASE_OPERATOR.sub("&", p) for i, p in enumerate(pieces))
+        )
+    return " | ".join(f"({literal})" for literal in loose)
 
 
 def ranked_candidates(
