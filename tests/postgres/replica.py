@@ -130,7 +130,9 @@ class Replica:
         if self._user is not None:
             os.chown(path, self._user.pw_uid, self._user.pw_gid)
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 600.0) -> None:
+        """Until the replica accepts connections: after replaying to a consistent state, which
+        on a loaded machine with a large cluster to copy took over a minute."""
         log = (self.folder / "replica.log").open("a")
         self.proc = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(self.data)],
