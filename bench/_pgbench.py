@@ -13,11 +13,13 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.search import queries, to_query  # noqa: E402
 from search.engines.base import SearchQuery  # noqa: E402
+from search.engines.postgres import schema as pg_schema  # noqa: E402
 from search.engines.postgres.backend import PostgresBackend  # noqa: E402
 from search.engines.whoosh.backend import WhooshBackend  # noqa: E402
 from search.models import Article  # noqa: E402
@@ -36,11 +38,13 @@ def load_shared(n: int) -> float:
     return time.perf_counter() - started
 
 
-def time_queries(engine, rounds: int = 2) -> dict:
+def time_queries(engine, rounds: int = 2, tops: dict | None = None) -> dict:
+    """Latency over the query set; `tops` (when given) gets each ranked query's top-10 ids."""
     pairs = query_set()
-    specs = [sq for _, sq in pairs]
-    for sq in specs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
-        engine.search(sq)
+    for spec, sq in pairs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
+        page = engine.search(sq)
+        if tops is not None and sq.q and sq.sort == "relevance":
+            tops[json.dumps(spec, ensure_ascii=False)] = [h.id for h in page.hits]
     times, per_query = [], {}
     for _ in range(rounds):
         for spec, sq in pairs:
@@ -61,6 +65,32 @@ def time_queries(engine, rounds: int = 2) -> dict:
     }
 
 
+def _sizes() -> dict:
+    """On-disk sizes: the table with its TOAST (bodies) and each search index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('search_article')),"
+            " pg_size_pretty(pg_relation_size('search_article_search_vector_gin')),"
+            " pg_size_pretty(coalesce(pg_relation_size(to_regclass(%s)), 0)),"
+            " pg_size_pretty(pg_database_size(current_database()))",
+            [pg_schema.RUM_INDEX],
+        )
+        table, gin, rum, database = cursor.fetchone()
+    return {"table_with_indexes": table, "gin_index": gin, "rum_index": rum, "database": database}
+
+
+def _has_rum() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [pg_schema.RUM_INDEX])
+        return cursor.fetchone() is not None
+
+
+def _agreement(a: dict, b: dict) -> float:
+    """Share of the top-10 ids the two rankings have in common, over the ranked queries."""
+    shared = [len(set(a[k]) & set(b[k])) / len(b[k]) for k in b if b[k]]
+    return round(sum(shared) / max(len(shared), 1), 3)
+
+
 def main() -> None:
     n = int(os.environ.get("BENCH_ARTICLES", "100000"))
     call_command("migrate", verbosity=0)
@@ -68,57 +98,101 @@ def main() -> None:
     results: dict = {"articles": n}
 
     engines = os.environ.get("BENCH_ENGINES", "postgres,whoosh").split(",")
+    rum = False
     if Article.objects.count() == n:
         print(f"reusing the {n:,} articles already loaded (BENCH_KEEP_DB)", flush=True)
-        load_s = float("nan")
+        load_s = rum_s = float("nan")
+        rum = _has_rum()
     else:
+        # A bulk load builds the RUM index once afterwards, as one would for any bulk load
+        # into PostgreSQL: maintained row by row it costs ~5 x the GIN's CPU per insert and
+        # ends several times larger than one built in a single pass.
+        rum = _has_rum()
+        with connection.cursor() as cursor:
+            for sql in pg_schema.DROP_RUM:
+                cursor.execute(sql)
         Article.objects.all().delete()
         load_s = load_shared(n)
-    t = time.perf_counter()
-    pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
-    # What autovacuum does soon after a bulk load anyway: visibility map and hint bits set,
-    # so searches do not pay for them. Counted as indexing time.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE search_article")
-    vocab_s = time.perf_counter() - t
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_relation_size('search_article_search_vector_gin'))"
-        )
-        gin_size = cursor.fetchone()[0]
-    results["postgres"] = {
-        "insert_with_tsvector_s": round(load_s, 1),
-        "vocabulary_and_vacuum_s": round(vocab_s, 1),
-        "articles_per_s": round(n / (load_s + vocab_s)),
-        "gin_index": gin_size,
-        **time_queries(pg),
-    }
-    print(f"postgres: {json.dumps(results['postgres'])}", flush=True)
-
-    if "whoosh" not in engines:
-        return
-    with tempfile.TemporaryDirectory(prefix="bench-whoosh-") as tmp:
-        whoosh = WhooshBackend(tmp)
         t = time.perf_counter()
-        whoosh.rebuild()
-        index_s = time.perf_counter() - t
-        results["whoosh"] = {
-            "index_s": round(index_s, 1),
-            "articles_per_s": round(n / index_s),
-            **time_queries(whoosh),
+        if rum:
+            with connection.cursor() as cursor:
+                for sql in pg_schema.CREATE_RUM:
+                    cursor.execute(sql)
+        rum_s = time.perf_counter() - t
+    t = time.perf_counter()
+    if load_s == load_s:  # loaded now (a reused database was prepared by the run that loaded it)
+        pg.rebuild()  # the spelling vocabulary (ts_stat) and ANALYZE
+        # What autovacuum does soon after a bulk load anyway: visibility map and hint bits
+        # set, so searches do not pay for them. Counted as indexing time.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE search_article")
+    vocab_s = time.perf_counter() - t
+    results["postgres"] = {
+        "insert_with_tsvector_gin_s": round(load_s, 1),
+        "rum_index_build_s": round(rum_s, 1),
+        "vocabulary_and_vacuum_s": round(vocab_s, 1),
+        # None when the articles were reused (BENCH_KEEP_DB): nothing was loaded.
+        "articles_per_s": None if load_s != load_s else round(n / (load_s + rum_s + vocab_s)),
+        **_sizes(),
+    }
+    print(f"postgres load: {json.dumps(results['postgres'])}", flush=True)
+    # Both rankings over the same database in one run: GIN (every match scored exactly) and,
+    # where the index exists, RUM (the exact score of the index's best candidates).
+    tops: dict[str, dict] = {}
+    rankings = os.environ.get("BENCH_RANKINGS", "gin,rum").split(",")  # e.g. "rum" alone
+    for ranking in [r for r in ("gin", "rum") if r in rankings and (rum or r == "gin")]:
+        settings.SEARCH_POSTGRES_RUM = "auto" if ranking == "rum" else "off"
+        engine = PostgresBackend(None)
+        tops[ranking] = {}
+        results[f"postgres-{ranking}"] = {
+            "articles_per_s": results["postgres"]["articles_per_s"],
+            **time_queries(engine, tops=tops[ranking]),
         }
-    print(f"whoosh:   {json.dumps(results['whoosh'])}", flush=True)
+        print(f"postgres-{ranking}: {json.dumps(results[f'postgres-{ranking}'])}", flush=True)
+    choice = "rum" if rum else "gin"
+    results["ranking"] = choice
+    if len(tops) == 2:
+        results["rum_top10_agreement_with_gin"] = _agreement(tops["rum"], tops["gin"])
+    if not rum:
+        why = "no RUM index on this server: GIN, every match scored"
+    elif len(tops) == 2:
+        why = (
+            "RUM index present: exact score of its 300 best matches; top-10 agreement with "
+            f"the exact GIN ranking {results['rum_top10_agreement_with_gin']:.1%}"
+        )
+    else:
+        why = "RUM index present: exact score of its 300 best matches"
+    print(f"ranking: {choice.upper()} ({why})", flush=True)
+
+    names = [f"postgres-{r}" for r in tops]
+    if "whoosh" in engines:
+        with tempfile.TemporaryDirectory(prefix="bench-whoosh-") as tmp:
+            whoosh = WhooshBackend(tmp)
+            t = time.perf_counter()
+            whoosh.rebuild()
+            index_s = time.perf_counter() - t
+            results["whoosh"] = {
+                "index_s": round(index_s, 1),
+                "articles_per_s": round(n / index_s),
+                **time_queries(whoosh),
+            }
+        print(f"whoosh:   {json.dumps(results['whoosh'])}", flush=True)
+        names.append("whoosh")
 
     print(
         f"\n{n:,} articles (bench/search.py's corpus and queries), {len(query_set())} queries x 2 rounds"
     )
     print("each: query + facet counts + highlights of the top 10")
-    print(f"{'engine':10} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for name in ("postgres", "whoosh"):
+    print(f"{'engine':14} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name in names:
         r = results[name]
-        print(
-            f"{name:10} {r['articles_per_s']:>12,} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8}"
-        )
+        rate = "reused" if r["articles_per_s"] is None else f"{r['articles_per_s']:,}"
+        print(f"{name:14} {rate:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8}")
+    sizes = results["postgres"]
+    print(
+        f"PostgreSQL sizes: table+indexes {sizes['table_with_indexes']}, GIN {sizes['gin_index']},"
+        f" RUM {sizes['rum_index']}, database {sizes['database']}"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "postgres.json").write_text(json.dumps(results, indent=2) + "\n")
 

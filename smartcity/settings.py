@@ -208,6 +208,9 @@ SEARCH_CACHE_SECONDS = int(env_str("SEARCH_CACHE_SECONDS", "600"))  # 0: no cach
 # How long one search may run (PostgreSQL statement_timeout, the Whoosh evaluator's
 # deadline); a search that takes longer is stopped and answered with a note.
 SEARCH_TIMEOUT_MS = int(env_str("SEARCH_TIMEOUT_MS", "5000"))
+# The PostgreSQL engine ranks broad queries from the RUM index where the database has one
+# (migration 0009 makes it when the extension is installed); "off" ranks with GIN alone.
+SEARCH_POSTGRES_RUM = env_str("SEARCH_POSTGRES_RUM", "auto")
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per

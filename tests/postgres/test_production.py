@@ -96,12 +96,11 @@ def test_pages_carry_the_security_headers(client):
     assert "Content-Security-Policy" in client.get("/api/search", secure=True).headers
 
 
-def test_searches_go_to_a_replica_and_everything_else_to_the_primary(settings):
+def test_without_replicas_searches_and_everything_else_go_to_the_primary(settings):
+    # With replicas, searches go to them: tests/postgres/test_replica.py, on a real one.
     router = PrimaryReplicaRouter()
     settings.SEARCH_REPLICAS = []
     assert search_database() == "default"
-    settings.SEARCH_REPLICAS = ["replica1", "replica2"]
-    assert {search_database() for _ in range(50)} == {"replica1", "replica2"}
     assert router.db_for_read(None) == router.db_for_write(None) == "default"
     assert router.allow_migrate("default", "search") and not router.allow_migrate(
         "replica1", "search"

@@ -63,6 +63,10 @@ DF_CACHE_WORDS = 50_000
 _LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
 ALL_ROWS = 2**62  # a LIMIT that keeps every row
 MLT_TERMS = 12
+# With the RUM index, a ranked page is the exact score's best of this many matches in the
+# index's rank order: exact when a query matches no more (see sql.ranked_candidates).
+RUM_CANDIDATES = 300
+AVERAGES = " averages"  # the df cache's entry for the average lengths (never a lexeme)
 
 
 class _VectorColumn(Expression):
@@ -89,16 +93,19 @@ class PostgresBackend(SearchBackend):
         self.index_dir = None
         self._local = threading.local()
         self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
+        self._has_rum: dict[str, bool] = {}
 
     # -- where ----------------------------------------------------------------------------
 
     @property
     def alias(self) -> str:
-        """The database this search reads from (chosen once per search, per thread)."""
-        return getattr(self._local, "alias", None) or "default"
+        """The database this search reads from (chosen once per search, per thread). Asked
+        outside a search (the cache asks which state it would read), a replica too: a page
+        cached under the primary's state while the replica lags would outlive the lag."""
+        return getattr(self._local, "alias", None) or search_database()
 
     @contextmanager
-    def _reading(self):
+    def _reading(self, parsed: qt.ParsedQuery | None = None):
         # One search reads one database throughout: a read replica when there are any.
         self._local.alias = search_database()
         try:
@@ -107,14 +114,18 @@ class PostgresBackend(SearchBackend):
                     # The planner prices `tsvector @@ tsquery` as cheap, but each test
                     # detoasts a ~2 kB vector: for queries matching a fifth of 100k articles
                     # it chose a sequential scan that took 1.4 s where the GIN bitmap scan
-                    # took 0.17 s. JIT compiling such queries only adds latency.
-                    cursor.execute("SET LOCAL enable_seqscan = off")
-                    cursor.execute("SET LOCAL jit = off")
-                    # Every search statement is bounded: a query that would run longer is
-                    # cancelled and answered with a note (search() catches QueryCanceled).
+                    # took 0.17 s. Only where words are matched: counts of facets and dates
+                    # alone (entity pages, the archive's timeline) join and group whole
+                    # tables, which sequential scans and hash joins do best.
+                    seqscan = "off" if parsed is None or _matches_text(parsed.tree) else "on"
+                    # JIT compiling such queries only adds latency. Every search statement is
+                    # bounded: a query that would run longer is cancelled and answered with
+                    # a note (search() catches QueryCanceled). One round trip for all three.
                     cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)",
-                        [f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
+                        "SELECT set_config('enable_seqscan', %s, true), "
+                        "set_config('jit', 'off', true), "
+                        "set_config('statement_timeout', %s, true)",
+                        [seqscan, f"{int(settings.SEARCH_TIMEOUT_MS)}ms"],
                     )
                 yield
         finally:
@@ -129,6 +140,21 @@ class PostgresBackend(SearchBackend):
                 f"(DATABASE_URL=postgres://...); database {alias!r} is {connection.vendor}."
             )
         return connection
+
+    def uses_rum(self) -> bool:
+        """Whether ranked pages come from the RUM index: when this database has it (the
+        migration makes it where the extension is installed) and SEARCH_POSTGRES_RUM is not
+        "off"; else every match is scored exactly, with GIN finding them."""
+        if settings.SEARCH_POSTGRES_RUM == "off":
+            return False
+        alias = self.alias
+        if alias not in self._has_rum:
+            with self._connection(alias).cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM pg_indexes WHERE indexname = %s", [pg_schema.RUM_INDEX]
+                )
+                self._has_rum[alias] = cursor.fetchone() is not None
+        return self._has_rum[alias]
 
     def _articles(self) -> QuerySet:
         self._connection()
@@ -221,10 +247,12 @@ class PostgresBackend(SearchBackend):
             )
 
     def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
-        """(where, facet flags, score, complete matches of a ranked query or None)."""
+        """(where, facet flags, score, complete matches of a ranked query or None, the
+        tsquery every match holds one word of, or None)."""
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
+        matched = parsed.tree
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
             every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
@@ -232,19 +260,20 @@ class PostgresBackend(SearchBackend):
             if n_all >= qt.RANKED_FEW:
                 where, score = every, self._bm25(parsed, literals)
             else:
-                anyof = qt.Or(tuple(c for c, _ in clauses))
-                where = pg_sql.match_where(pg_sql.condition(anyof, literals), sq)
+                matched = qt.Or(tuple(c for c, _ in clauses))
+                where = pg_sql.match_where(pg_sql.condition(matched, literals), sq)
                 score = self._ranked_score(clauses, literals, every)
         else:
             where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
             score = self._bm25(parsed, literals)
-        return where, flags, score, n_all
+        cover = pg_sql.text_cover(matched, literals)
+        return where, flags, score, n_all, pg_sql.any_of(cover) if cover else None
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
         parsed = parse_query(sq.q)
         try:
             with self._reading():
-                where, flags, score, _ = self._prepare(sq, parsed, [], [])
+                where, flags, score, *_ = self._prepare(sq, parsed, [], [])
                 ranked = not parsed.empty and sq.sort == "relevance"
                 every = replace(sq, page=1, per_page=ALL_ROWS)
                 statement = pg_sql.page(where, flags, every, score if ranked else None)
@@ -268,11 +297,14 @@ class PostgresBackend(SearchBackend):
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
         expanded: list[str] = []
-        where, flags, score, n_all = self._prepare(sq, parsed, notes, expanded)
+        where, flags, score, n_all, cover = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
-        total, facets, page_rows = self._counts(
-            where, flags, sq, pg_sql.ranked_hits(score, sq) if ranked else None
-        )
+        ranked_page = None
+        if ranked and cover and self.uses_rum():
+            ranked_page = pg_sql.ranked_candidates(where, flags, cover, score, sq, RUM_CANDIDATES)
+        elif ranked:
+            ranked_page = pg_sql.ranked_hits(score, sq)
+        total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
                 statement = pg_sql.page(where, flags, sq)  # by date
@@ -350,35 +382,40 @@ class PostgresBackend(SearchBackend):
     def _statistics(self, lexemes: list[str]) -> tuple[dict[str, float], float]:
         """idf of each lexeme and the average document length (distinct lexemes)."""
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"SELECT (SELECT count(*) FROM {pg_sql.ARTICLE}), "
-                f"(SELECT max(id) FROM {pg_sql.ARTICLE}), s.t, s.b "
-                f"FROM (SELECT avg(length(title)) AS t, avg(length(body)) AS b "
-                f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x) s"
-            )
-            n_docs, last_id, avg_title, avg_body = cursor.fetchone()
-            # Document frequencies are remembered while the archive keeps its size: they
-            # cost a pass over each word's rows (titles and bodies counted apart).
+            cursor.execute(f"SELECT count(*), max(id) FROM {pg_sql.ARTICLE}")
+            n_docs, last_id = cursor.fetchone()
+            # Document frequencies and average lengths are remembered while the archive keeps
+            # its size: they cost a pass over each word's rows (titles and bodies counted
+            # apart) and reading 2,000 bodies.
             signature = (self.alias, n_docs, last_id)
             cache = self._df_cache.setdefault(signature, {})
             if len(self._df_cache) > 1:
                 for old in [k for k in self._df_cache if k != signature]:
                     del self._df_cache[old]
+            if AVERAGES not in cache:
+                cursor.execute(
+                    "SELECT avg(length(title)), avg(length(body)) "
+                    f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x"
+                )
+                cache[AVERAGES] = cursor.fetchone()
+            avg_title, avg_body = cache[AVERAGES]
             missing = [t for t in lexemes if t not in cache]
-            # Per field, as Whoosh counts: a word rare in titles weighs more there.
-            cursor.execute(
-                f"SELECT t, count(*), count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
-                f" '{{a}}') @@ to_tsquery('simple', quote_literal(t))), "
-                f"count(*) FILTER (WHERE ts_filter(a.{pg_schema.VECTOR_COLUMN},"
-                f" '{{b}}') @@ to_tsquery('simple', quote_literal(t))) "
-                f"FROM unnest(%s::text[]) t JOIN {pg_sql.ARTICLE} a "
-                f"ON a.{pg_schema.VECTOR_COLUMN} @@ to_tsquery('simple', quote_literal(t)) "
-                "GROUP BY t",
-                [missing],
-            )
-            found = {t: (in_titles, in_bodies) for t, _, in_titles, in_bodies in cursor.fetchall()}
+            found = {}
+            if missing:  # per field, as Whoosh counts: a word rare in titles weighs more there
+                # 'word':A matches the word in titles only (weight A), 'word':B in bodies: the
+                # RUM index answers both from its own entries, GIN rechecks every vector.
+                in_field = [
+                    f"(SELECT count(*) FROM {pg_sql.ARTICLE} a WHERE a.{pg_schema.VECTOR_COLUMN}"
+                    f" @@ to_tsquery('simple', quote_literal(w) || ':{weight}'))"
+                    for weight in "AB"
+                ]
+                cursor.execute(
+                    f"SELECT w, {', '.join(in_field)} FROM unnest(%s::text[]) w", [missing]
+                )
+                found = {t: (ti, tb) for t, ti, tb in cursor.fetchall() if ti or tb}
             if len(cache) > DF_CACHE_WORDS:
                 cache.clear()
+                cache[AVERAGES] = (avg_title, avg_body)
             for t in missing:
                 cache[t] = found.get(t)
             idf = {
@@ -390,6 +427,8 @@ class PostgresBackend(SearchBackend):
 
     def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
         weights = self._term_weights(parsed, literals)
+        if not weights:  # nothing to score (facets or dates alone): no statistics to read
+            return pg_sql.bm25([], (1.0, 1.0))
         idf, avg = self._statistics(list(weights))
         return pg_sql.bm25(_weighted(weights, idf), avg)
 
@@ -484,8 +523,9 @@ class PostgresBackend(SearchBackend):
             return cursor.fetchall()
 
     def timeline(self, sq: SearchQuery) -> Timeline:
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.timeline(where, flags))
         total, years, months = 0, {}, {}
         for kind, period, n in rows:
@@ -500,8 +540,9 @@ class PostgresBackend(SearchBackend):
     def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
         if facet not in TALLY_FACETS:
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
 
@@ -511,8 +552,9 @@ class PostgresBackend(SearchBackend):
         if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
             raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
         limit = max(0, min(limit, MAX_PAIR_VALUES))
-        with self._reading():
-            where, flags, *_ = self._prepare(sq, parse_query(sq.q), [], [])
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
         total, top, cells = 0, {"row": {}, "col": {}}, {}
         for kind, a, b, n in rows:
@@ -616,6 +658,14 @@ def _positions_sql(article_id: int) -> str:
     return (
         "SELECT to_tsvector('simple', unaccent(coalesce(title, '') || ' ' || coalesce(body, '')))"
         f" FROM search_article WHERE id = {int(article_id)}"
+    )
+
+
+def _matches_text(node: qt.Node | None) -> bool:
+    """Whether the query tree matches words (rather than only facet values and years)."""
+    return any(
+        not isinstance(leaf, (qt.FacetValue, qt.YearRange)) and leaf.field not in qt.FACET_FIELDS
+        for leaf in qt.leaves(node)
     )
 
 

@@ -10,6 +10,7 @@ TS_CONFIG = "smartcity_english"
 # Words as typed (not stemmed), for "did you mean" suggestions and more-like-this weights.
 VOCABULARY_TABLE = "search_vocabulary"
 VECTOR_COLUMN = "search_vector"
+RUM_INDEX = "search_article_search_vector_rum"
 
 CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -61,3 +62,18 @@ DROP = [
     f"ALTER TABLE search_article DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TS_CONFIG}",
 ]
+
+# The RUM access method (Debian's postgresql-N-rum), when the server has it: an index that
+# keeps each word's positions, so `ORDER BY vector <=> tsquery` returns the best-ranked matches
+# of a broad query from the index alone, where GIN + a rank function reads the stored vector of
+# every match. The GIN index stays: it is the smaller, cheaper index for counting matches, and
+# the engine falls back to it wherever RUM is missing (see backend.PostgresBackend.uses_rum).
+RUM_AVAILABLE = "SELECT 1 FROM pg_available_extensions WHERE name = 'rum'"
+CREATE_RUM = [
+    "CREATE EXTENSION IF NOT EXISTS rum",
+    f"""
+    CREATE INDEX IF NOT EXISTS {RUM_INDEX}
+      ON search_article USING rum ({VECTOR_COLUMN} rum_tsvector_ops)
+    """,
+]
+DROP_RUM = [f"DROP INDEX IF EXISTS {RUM_INDEX}"]
