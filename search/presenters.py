@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.urls import reverse
 
 from search import export as exporting
+from search import facet_names
 from search.caching import IndexVersion, cached_search
 from search.copies import attach_copies
 from search.engines.base import UNDATED, FacetCount, SearchBackend, SearchPage, SearchQuery
@@ -132,10 +133,14 @@ class FacetGroup:
         return [self._value(c) for c in self.counts if self._matches(c, find)]
 
     def _matches(self, c: FacetCount, find: str) -> bool:
+        """The find box matches a value's name, its label and its aliases (深圳 finds
+        Shenzhen)."""
         needle = find.casefold()
-        return not find or any(
-            needle in text.casefold() for text in (c.value, value_label(self.name, c.value))
-        )
+        if not find:
+            return True
+        known = facet_names.labels(self.name).get(c.value)
+        texts = (c.value, value_label(self.name, c.value), known[1] if known else "")
+        return any(needle in text.casefold() for text in texts)
 
 
 @dataclass
@@ -167,7 +172,8 @@ def value_label(facet: str, value: str) -> str:
         return LANGUAGE_NAMES.get(value, value)
     if facet == "year" and value == UNDATED:
         return "Undated"
-    return value
+    known = facet_names.labels(facet).get(value)
+    return known[0] if known else value
 
 
 def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> FacetGroup:

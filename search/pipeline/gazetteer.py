@@ -421,6 +421,8 @@ def _han_names(city: dict, bare_ok: bool) -> list[str]:
     """The Chinese names of a GeoNames city that name the city itself (see above)."""
     han = [a for a in city["alternatenames"] if _HAN.fullmatch(a) and len(a) >= 2]
     have = set(han)
+    # A city with a 市 name is known by it: its other bare names are old ones or districts'.
+    bare_ok = bare_ok and not any(a.endswith(("市", "巿")) for a in han)
     out: list[str] = []
     for alias in han:
         if alias.endswith(_DIVISION_ENDS):
@@ -436,7 +438,8 @@ def _han_names(city: dict, bare_ok: bool) -> list[str]:
 
 def _main_han_name(names: list[str]) -> str:
     """Its usual Chinese name: the shortest, Simplified before Traditional as GeoNames lists."""
-    bare = [n for n in names if not n.endswith(("市", "巿"))] or names
+    with_shi = [n for n in names if n + "市" in names or n + "巿" in names]
+    bare = with_shi or [n for n in names if not n.endswith(("市", "巿"))] or names
     return min(bare, key=len) if bare else ""
 
 
@@ -507,14 +510,14 @@ def resolve_homographs(cities: list[str], text: str) -> list[str]:
         if re.search(rf"\b{re.escape(english)}\b", text) or any(s in text for s in spellings)
     }
     by_name = places_by_name()
-    named |= {by_name[c].province for c in cities if c in by_name and by_name[c].province}
     out = []
     for city in cities:
         group = groups.get(city)
         if group is None:
             out.append(city)
             continue
-        hits = [p for p in group if p.province in named]
+        others = {by_name[c].province for c in cities if c != city and c in by_name}
+        hits = [p for p in group if p.province in named | others]
         if len(hits) == 1:
             out.append(hits[0].name)
         elif group[0].name == city:  # a dominant city keeps its name (see chinese_places)
@@ -598,3 +601,41 @@ def chinese_names() -> dict[str, str]:
     for name in han_organisation_names(default_gazetteer().organisations):
         out.setdefault(name, "organisation")
     return out
+
+
+@dataclass(frozen=True)
+class FacetDetails:
+    """What a new City or Organisation row starts with, besides its name."""
+
+    name_zh: str = ""
+    geonameid: int | None = None
+    aliases: tuple[str, ...] = ()  # its Chinese spellings, which the admin can edit
+
+
+@lru_cache(maxsize=1)
+def _han_spellings() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Canonical name -> its Chinese spellings, for cities and for organisations."""
+    cities: dict[str, list[str]] = {}
+    for alias, canonical in han_city_names().items():
+        if canonical is not None:
+            cities.setdefault(canonical, []).append(alias)
+    organisations: dict[str, list[str]] = {}
+    for alias, canonical in han_organisation_names(default_gazetteer().organisations).items():
+        organisations.setdefault(canonical, []).append(alias)
+    return cities, organisations
+
+
+def facet_details(kind: str, name: str) -> FacetDetails:
+    """The Chinese name, GeoNames id and Chinese spellings the gazetteer knows for a facet
+    value ("city" or "organisation")."""
+    if is_han(name):
+        return FacetDetails()  # a Chinese name kept as written is its own display name
+    cities, organisations = _han_spellings()
+    if kind == "city":
+        place = places_by_name().get(name)
+        spellings = tuple(cities.get(name, ()))
+        if place is None:
+            return FacetDetails(aliases=spellings)
+        return FacetDetails(place.name_zh, place.geonameid, spellings)
+    spellings = tuple(organisations.get(name, ()))
+    return FacetDetails(spellings[0] if spellings else "", None, spellings)
