@@ -138,6 +138,15 @@ class NameIndex:
     def max_words(self) -> int:
         return max((key.count(" ") + 1 for key in self.entries), default=1)
 
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """Every proper word prefix of a known name ("new", "new york" for New York City)."""
+        out = set()
+        for key in self.entries:
+            words = key.split(" ")
+            out.update(" ".join(words[:n]) for n in range(1, len(words)))
+        return frozenset(out)
+
 
 def is_acronym(name: str) -> bool:
     letters = [c for c in name if c.isalpha()]
@@ -359,14 +368,20 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
         return None
     if capitalised and first.text in index.acronyms:
         return 1, index.acronyms[first.text]
-    keys = [first.key]
+    # Only prefixes some known name starts with are extended (most words start none).
+    prefixes = index.prefixes
+    key = first.key
+    keys = [key]
     for j in range(i + 1, min(len(tokens), i + index.max_words)):
-        if not tokens[j].joined:
+        token = tokens[j]
+        if not token.joined or key not in prefixes:
             break
-        keys.append(tokens[j].key)
+        key = f"{key} {token.key}"
+        keys.append(key)
     shortest = 1 if capitalised else index.min_words_any_case
+    entries = index.entries
     for n in range(len(keys), shortest - 1, -1):
-        value = index.entries.get(" ".join(keys[:n]), _MISSING)
+        value = entries.get(keys[n - 1], _MISSING)
         if value is not _MISSING:
             return n, value
     return None
