@@ -17,7 +17,7 @@ from search.pipeline.han_entities import find_han_entities
 from search.pipeline.kind import not_article_reason
 from search.pipeline.language import detect_language
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
-from search.pipeline.places import find_cities
+from search.pipeline.places import find_cities, find_qualified_places
 from search.pipeline.sources import find_source
 from search.pipeline.tokens import Token, fold, name_key, tokenize
 from search.pipeline.urls import find_url
@@ -124,6 +124,10 @@ def extract(
         title.tokens, gazetteer, title.covered, title.text, _title_case(title.text)
     )
     cities += find_cities(body.tokens, gazetteer, body.covered, body.text)
+    organisation_spans = [
+        (body.tokens[m.first].start, body.tokens[m.last].end) for m in body.mentions
+    ]
+    cities += find_qualified_places(body.text, organisation_spans)
     cities = resolve_homographs(cities, f"{cleaned.title}\n{cleaned.body}")
     if is_han(cleaned.title) or is_han(cleaned.body):
         han = find_han_entities(f"{cleaned.title}\n{cleaned.body}", gazetteer.han_index)

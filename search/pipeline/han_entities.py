@@ -100,14 +100,41 @@ _VENUE_CHARS = re.compile(
 # Characters that end a name walking back from its head: function words and verbs that sit
 # between names in running text. "和" and "与" also join the parts of one name
 # (工业和信息化局): a name crosses them back to a place it starts with (泰州市住房和城乡建设局).
-_BREAK = frozenset("的在是为為对對将將向从從被把等了由于於并並也还還就都而以其该該这這那同跟给給让讓令称稱说說有即或暨")
+_BREAK = frozenset(
+    "的在是为為对對将將向从從被把等了由于於并並也还還就都而以其该該这這那同跟给給让讓令称稱说說有即或暨"
+)
 _SOFT_BREAK = frozenset("和与與及")
 _GOVERNMENT_HEADS = frozenset(
-    "委员会 委員會 管委会 管委會 办公室 辦公室 管理局 公安局 统计局 統計局 數據局 数据局".split()
+    [
+        "委员会",
+        "委員會",
+        "管委会",
+        "管委會",
+        "办公室",
+        "辦公室",
+        "管理局",
+        "公安局",
+        "统计局",
+        "統計局",
+        "數據局",
+        "数据局",
+    ]
 )
 # A district or county written before a name starts it: two or three characters and 区/县.
 _DISTRICT_START = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:新区|新區|区|區|县|縣)")
-_NATIONAL_STARTS = ("国家", "國家", "中国", "中國", "全国", "全國", "中央", "国务院", "國務院", "中华", "中華")
+_NATIONAL_STARTS = (
+    "国家",
+    "國家",
+    "中国",
+    "中國",
+    "全国",
+    "全國",
+    "中央",
+    "国务院",
+    "國務院",
+    "中华",
+    "中華",
+)
 MAX_NAME_CHARS = 16
 MAX_UNANCHORED_CHARS = 8
 # What may follow a known organisation's name in its legal or branch name: "华为技术有限公司"
@@ -163,7 +190,10 @@ def find_han_entities(text: str, index: HanIndex) -> HanEntities:
     cities: list[str] = []
     organisations: list[tuple[str, str]] = []
     for run in HAN_RUN.finditer(text):
-        before, after = text[max(0, run.start() - 20) : run.start()], text[run.end() : run.end() + 12]
+        before, after = (
+            text[max(0, run.start() - 20) : run.start()],
+            text[run.end() : run.end() + 12],
+        )
         _one_run(run.group(), before, after, index, cities, organisations)
     return HanEntities(tuple(dict.fromkeys(cities)), tuple(dict.fromkeys(organisations)))
 

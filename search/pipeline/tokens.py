@@ -49,8 +49,10 @@ def tokenize(text: str) -> list[Token]:
         kind = m.lastgroup
         word = m.group()
         if prev_end:
-            joined = start - prev_end == 1 and text[prev_end] == " " or (
-                joining(text, prev_end, start) is not None
+            joined = (
+                start - prev_end == 1
+                and text[prev_end] == " "
+                or (joining(text, prev_end, start) is not None)
             )
         else:
             joined = False
