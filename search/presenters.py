@@ -119,7 +119,9 @@ class FacetGroup:
 
     def _value(self, c: FacetCount) -> FacetValue:
         url = search_url(with_value(self.query, self.name, c.value, not c.selected))
-        label = value_label(self.name, c.value)
+        # Facet lists show both names where both exist ("Shenzhen 深圳").
+        known = facet_names.labels(self.name).get(c.value)
+        label = known[0] if known else value_label(self.name, c.value)
         return FacetValue(c.value, c.count, c.selected, _dom_id(self.name, c.value), url, label)
 
     def rest(self, find: str = "") -> list[FacetValue]:
@@ -172,8 +174,7 @@ def value_label(facet: str, value: str) -> str:
         return LANGUAGE_NAMES.get(value, value)
     if facet == "year" and value == UNDATED:
         return "Undated"
-    known = facet_names.labels(facet).get(value)
-    return known[0] if known else value
+    return value
 
 
 def facet_group(query: SearchQuery, facet: str, counts: list[FacetCount]) -> FacetGroup:
