@@ -413,7 +413,9 @@ def test_without_javascript_show_more_is_a_page_of_every_value(corpus, client):
     form = doc.select_one("form.facet-page-find")
     assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {("q", "smart")}
     found = soup(client.get("/facets/city/?q=smart&find=hangz"))
-    assert [a.get_text(strip=True) for a in found.select(".facet-page-values a")] == ["Hangzhou 杭州"]
+    assert [a.get_text(strip=True) for a in found.select(".facet-page-values a")] == [
+        "Hangzhou 杭州"
+    ]
     selected = soup(client.get("/facets/city/?city=Wuxi"))
     wuxi = next(a for a in selected.select(".facet-page-values a") if "Wuxi" in a.get_text())
     assert "Remove" in wuxi.get_text() and wuxi["href"] == "/"
