@@ -58,7 +58,13 @@ _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w\-:.]+)""
 
 # As browsers do (WHATWG encoding labels): pages that declare GB2312 use GBK characters,
 # pages that declare Latin-1 use Windows-1252 quotes.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252"}
+# Big5 pages use the Hong Kong additions (as browsers read "big5").
+_SUPERSETS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso8859-1": "cp1252",
+    "big5": "big5hkscs", "x-x-big5": "big5hkscs", "cn-big5": "big5hkscs", "cp950": "big5hkscs",
+}  # fmt: skip
+# Undeclared, not UTF-8, and the detector has no answer: the Chinese encodings, strictly.
+_FALLBACKS = ("gb18030", "big5hkscs")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -95,13 +101,21 @@ def decode(raw: str | bytes) -> str:
         pass
     declared = _DECLARED.search(raw[:4096])
     if declared:
+        label = declared[1].decode("ascii", "ignore").lower()
         try:
-            name = codecs.lookup(declared[1].decode("ascii", "ignore")).name
+            name = _SUPERSETS.get(label) or codecs.lookup(label).name
             return raw.decode(_SUPERSETS.get(name, name), errors="replace")
         except LookupError:
             pass
     encoding = _detect(raw[:_DETECT_BYTES])
-    return raw.decode(encoding or "utf-8", errors="replace")
+    if encoding:
+        return raw.decode(_SUPERSETS.get(encoding, encoding), errors="replace")
+    for codec in _FALLBACKS:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="replace")
 
 
 # When the detector finds several encodings equally clean, the ones news pages use win
@@ -221,10 +235,12 @@ def html_blocks(
     soup = html_extract.parse(text)
     meta = {k: normalise(v) for k, v in html_extract.page_meta(soup).items()}
     title = normalise(html_extract.page_title(soup, meta))
-    shown = _shown_date(html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta)))
+    visible = html_extract.visible_dates(soup, html_extract.headline_tag(soup, meta))
+    page = html_extract.page_blocks(soup)
+    shown = _shown_date(visible) or _month_day_in_header_year(visible, page, title)
     if shown:
         meta["visible.date"] = shown
-    around = _meta_near_title(html_extract.page_blocks(soup), title)
+    around = _meta_near_title(page, title)
     # The library's cost grows fast with the element count; huge pages get our linear walk.
     huge = engine == "auto" and len(soup.find_all(True, limit=_MAX_LIBRARY_ELEMENTS + 1)) > (
         _MAX_LIBRARY_ELEMENTS
@@ -243,12 +259,42 @@ def html_blocks(
 
 
 def _shown_date(texts: list[str]) -> str:
-    """The first text under the headline that holds a whole date."""
+    """The first text under the headline that holds a whole date (a date inside a sentence
+    of the story is a deadline or an event, not the page's own)."""
     for text in texts:
         text = normalise(text)
-        if dates.parse_date(text):
+        if dates.parse_date(text) and not text_rules.is_prose(text):
             return text
     return ""
+
+
+_YEAR = re.compile(rf"(?<!\d){dates.YEAR}(?!\d)")
+# A time stamp of month and day, not a sentence that mentions a day.
+_STAMP = re.compile(
+    rf"\s*{dates.MONTH_DAY.pattern}[\s\d:]*$|\s*{dates.MONTH_DAY.pattern}\s+\d\d?:\d\d\b.{{0,30}}$"
+)
+
+
+def _month_day_in_header_year(texts: list[str], blocks: list[str], title: str) -> str:
+    """ "9月1日 17:45" under the headline, the year only in the page's header above it
+    ("2022世界人工智能大会专题报道"): the date with that year, when the header names one."""
+    stamp = next((t for t in map(normalise, texts) if _STAMP.match(t)), "")
+    if not stamp or not title:
+        return ""
+    key = title.lower()
+    header = []
+    for block in blocks[:3000]:
+        block = normalise(block)
+        if block.lower() == key:
+            break
+        header.append(block)
+    else:
+        return ""
+    years = {m[0] for block in header for m in _YEAR.finditer(block)}
+    if len(years) != 1:
+        return ""
+    m = dates.MONTH_DAY.search(stamp)
+    return f"{years.pop()}年{m[1]}月{m[2]}日"
 
 
 def _key(text: str) -> str:

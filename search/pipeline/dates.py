@@ -73,9 +73,52 @@ def _make(year: str, month: int, day: str) -> dt.date | None:
         return None
 
 
+# Chinese forms written with other numbers: 二〇二一年十一月四日 (notices and documents) and
+# Republic of China years on Taiwanese pages (民國112年 = 2023).
+_HAN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
+_HAN_DATE = re.compile(
+    r"([〇零一二三四五六七八九○]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+    r"\s*([一二三四五六七八九十]{1,3})\s*日"
+)
+_ROC_YEAR = re.compile(r"(?:中華)?民國\s*(\d{2,3})\s*年")
+# A page header that prints the year apart: "2023 02/16 10:21:35".
+_YEAR_THEN_MONTH_DAY = re.compile(rf"(?<![\d.]){YEAR}\s+(\d{{1,2}})/(\d{{1,2}})(?![\d/])")
+# Month and day alone: "9月1日 17:45" (the year is the page's).
+MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def _han_number(text: str) -> int:
+    """一 .. 三十一 (tens written with 十) to an int."""
+    if "十" not in text:
+        return _HAN_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (_HAN_DIGITS.get(tens, 0) if tens else 1) * 10 + (
+        _HAN_DIGITS.get(ones, 0) if ones else 0
+    )
+
+
+def western_digits(text: str) -> str:
+    """Chinese-numeral and Republic of China dates rewritten with Gregorian digits."""
+    if "年" not in text:
+        return text
+    text = _HAN_DATE.sub(
+        lambda m: (
+            f"{''.join(str(_HAN_DIGITS[c]) for c in m[1])}年{_han_number(m[2])}月"
+            f"{_han_number(m[3])}日"
+        ),
+        text,
+    )
+    return _ROC_YEAR.sub(lambda m: f"{int(m[1]) + 1911}年", text)
+
+
 def parse_date(text: str) -> dt.date | None:
     """The first complete date written in text, in any of the formats news sites use."""
+    text = western_digits(text)
     found: list[tuple[int, dt.date]] = []
+    for m in _YEAR_THEN_MONTH_DAY.finditer(text):
+        if date := _make(m[1], int(m[2]), m[3]):
+            found.append((m.start(), date))
+            break
     for m in _NUMERIC.finditer(text):
         if date := _make(m[1], int(m[2]), m[3]):
             found.append((m.start(), date))

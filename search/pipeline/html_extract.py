@@ -47,6 +47,7 @@ _META_KEYS = {
     # Chinese government portals (TRS and similar CMSs)
     "articletitle",
     "contentsource",
+    "dc.title",
 }
 
 
@@ -190,8 +191,11 @@ def title_site_part(doc_title: str) -> str:
     return last if 0 < len(last.split()) <= 5 and len(last) < longest else ""
 
 
-# "Headline - Site", "Headline | Site", and the portals' "Headline_Site" without spaces
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*")
+# "Headline - Site", "Headline | Site", the portals' "Headline_Site" without spaces, and
+# Chinese sites' "标题--科技--人民网", "网站-栏目-标题" between Chinese characters
+_TITLE_SPLIT = re.compile(
+    r"\s+[|\-–—_:»·]\s+|\s*[_|]\s*|(?<=[\u4e00-\u9fff])\s*(?:--|[-－—])\s*(?=[\u4e00-\u9fff])"
+)
 _KEY = re.compile(r"\w+")
 
 
@@ -253,6 +257,7 @@ def _named_title(meta: dict[str, str]) -> str:
         or meta.get("headline")
         or meta.get("twitter:title")
         or meta.get("articletitle")
+        or meta.get("dc.title")
         or ""
     )
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from search.pipeline.text_rules import ZH_NAME_DATE
 
 # Web addresses and wire tags to the publication's name.
 DOMAINS = {
@@ -42,10 +47,16 @@ WIRES = (
     (re.compile(r"\(Reuters\)"), "Reuters"),
 )
 _SOURCE_LINE = re.compile(
-    r"(?:\bSource|来源)\s*[:：]\s*(.+?)\s*(?=\b(?:Published|Updated|Author|Editor|Editors|By|Date|"
-    r"Time|Reporter)\b|发布|作者|编辑|时间|[|｜]|\d{4}[-/]|$)",
+    r"(?:\bSource|来源|來源|稿源)\s*[:：]\s*(.+?)\s*(?=\b(?:Published|Updated|Author|Editor|Editors|By|"
+    r"Date|Time|Reporter)\b|发布(?:时间|日期)|發[布佈](?:時間|日期)|作者|编辑|編輯|责任|責任|记者|記者"
+    r"|时间|時間|浏览|瀏覽|点击|點擊|字[体體号號]|[【|｜]|\s\S{1,6}[:：]|\d{4}[-/]|$)",
     re.IGNORECASE,
 )
+# A channel after a Chinese site's name: "人民网－科技频道", "新华网 地方频道".
+_CHANNEL = re.compile(
+    r"(?:\s*[-－—–_·]\s*|\s+)[\u4e00-\u9fff]{1,8}(?:频道|頻道|版|栏目|欄目|专栏|專欄)$"
+)
+_ZH_NAME = re.compile(r"[\u4e00-\u9fff]")
 _DOMAIN_TAG = re.compile(r"\(((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov)(?:\.cn)?)\)")
 # Page metadata keys (compared in lower case) that name the publication, best first.
 META_SOURCE_KEYS = (
@@ -59,6 +70,7 @@ _TRAILER = re.compile(
     r"[a-z]*\.?\s+\d.*"
 )
 SHORT_LINE = 200
+_NAME_DATE = re.compile(ZH_NAME_DATE)
 
 
 def domain_name(value: str) -> str | None:
@@ -73,11 +85,41 @@ def domain_name(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _zh_names() -> dict[str, str]:
+    """Chinese names of publications to their usual English names (data/sources_zh.tsv)."""
+    out: dict[str, str] = {}
+    path = Path(__file__).resolve().parent / "data" / "sources_zh.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            english, names = line.split("\t")
+            for name in names.split("|"):
+                out[_zh_key(name)] = english
+    return out
+
+
+def _zh_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def chinese_name(name: str) -> str:
+    """A Chinese publication's name without its channel, in English when it has a usual
+    English name: "人民网－科技频道" -> "People's Daily Online", "泰州日报" stays."""
+    if not _ZH_NAME.search(name):
+        return name
+    name = _CHANNEL.sub("", name).strip(" -－—–_·:：") or name
+    known = _zh_names()
+    for candidate in (name, re.sub(r"\s*[A-Za-z][A-Za-z .]*$", "", name)):
+        if english := known.get(_zh_key(candidate)):
+            return english
+    return name
+
+
 def _tidy(name: str) -> str | None:
     name = _TRAILER.sub("", name).strip(" \t-–—:,.;|")
     if not name or len(name) > 80:
         return None
-    return domain_name(name) or name
+    return domain_name(name) or chinese_name(name)
 
 
 # The site's name as the page gives it, best first. "title.site" is the tail of <title>.
@@ -228,6 +270,9 @@ def find_source(
             return name
     if site:
         return site
+    for line in short:  # "自由時報 2023/08/15 05:30", a WeChat account's header
+        if (m := _NAME_DATE.fullmatch(line.strip())) and (name := _tidy(m["zh_name"])):
+            return name
     top = [*meta_lines, *paragraphs[:3]]
     for line in top:  # datelines live at the top
         for pattern, name in WIRES:
