@@ -44,10 +44,10 @@ def _names(values, limit: int | None = None) -> str:
 
 
 class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
-    list_display = ["name", "aliases_shown", "article_count", "blocked"]
+    list_display = ["name", "name_zh", "aliases_shown", "article_count", "blocked"]
     list_filter = ["blocked"]
-    fields = ["name", "aliases", "blocked"]
-    search_fields = ["name", "aliases"]
+    fields = ["name", "name_zh", "aliases", "blocked"]
+    search_fields = ["name", "name_zh", "aliases"]
     blocked_label = ""
 
     def get_form(self, request, obj=None, **kwargs):
@@ -122,6 +122,7 @@ class FacetValueAdmin(IndexNoticeMixin, admin.ModelAdmin):
 class CityAdmin(FacetValueAdmin):
     facet = "cities"
     blocked_label = "Never a city"
+    fields = ["name", "name_zh", "geonameid", "aliases", "blocked"]
 
 
 @admin.register(Organisation)

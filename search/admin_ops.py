@@ -163,6 +163,10 @@ def merge_values(target: City | Organisation, others) -> int:
         retire_slugs(target, others)
         model.objects.filter(pk__in=other_ids).delete()
         target.aliases = "\n".join(kept)
+        # The target takes a Chinese name and, for a city, a place id it lacked.
+        target.name_zh = target.name_zh or next((o.name_zh for o in others if o.name_zh), "")
+        if isinstance(target, City) and target.geonameid is None:
+            target.geonameid = next((o.geonameid for o in others if o.geonameid), None)
         target.save()
         # Deleting a value removes its through rows without m2m signals: index explicitly.
         reindex(article_ids)

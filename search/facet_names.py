@@ -6,6 +6,7 @@ canonical URL) and by the query tree's `city:` / `org:` terms on every engine.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from search.engines import query as qt
@@ -22,14 +23,51 @@ def lookup(facet: str) -> dict[str, str]:
     model = _models().get(facet)
     if model is None:
         return {}
-    rows = list(model.objects.order_by("id").values_list("name", "aliases"))
+    rows = list(model.objects.order_by("id").values_list("name", "aliases", "name_zh"))
     out: dict[str, str] = {}
-    for name, _ in rows:
+    for name, _, _ in rows:
         out.setdefault(qt.fold(" ".join(name.split())), name)
-    for name, aliases in rows:
-        for alias in aliases.splitlines():
+    for name, aliases, name_zh in rows:
+        for alias in [name_zh, *aliases.splitlines()]:
             if alias.strip():
                 out.setdefault(qt.fold(" ".join(alias.split())), name)
+    return out
+
+
+# Labels are read for every facet value a page shows: kept per process, dropped when a row
+# of this process changes and after a few seconds (another process's change).
+LABELS_SECONDS = 5.0
+_labels: dict[str, tuple[float, dict[str, tuple[str, str]]]] = {}
+
+
+def _forget_labels(**kwargs) -> None:
+    _labels.clear()
+
+
+def labels(facet: str) -> dict[str, tuple[str, str]]:
+    """Name -> (what the reader sees, what the find box searches) for values that have a
+    Chinese name or aliases: ("Shenzhen 深圳", "Shenzhen 深圳 深圳市 ...")."""
+    model = _models().get(facet)
+    if model is None:
+        return {}
+    cached = _labels.get(facet)
+    if cached is not None and time.monotonic() - cached[0] < LABELS_SECONDS:
+        return cached[1]
+    from django.db.models import Q
+    from django.db.models.signals import post_delete, post_save
+
+    from search.models import display_name
+
+    for signal in (post_save, post_delete):
+        signal.connect(_forget_labels, sender=model, dispatch_uid=f"facet-labels-{facet}")
+    rows = model.objects.filter(~Q(name_zh="") | ~Q(aliases="")).values_list(
+        "name", "name_zh", "aliases"
+    )
+    out = {
+        name: (display_name(name, name_zh), " ".join([name, name_zh, *aliases.split()]))
+        for name, name_zh, aliases in rows
+    }
+    _labels[facet] = (time.monotonic(), out)
     return out
 
 

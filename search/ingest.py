@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
 from search import copies
-from search.models import Article, City, Organisation
+from search.models import Article, City, Organisation, with_slugs
 from search.pipeline.cleaning import (
     FORMATS,
     Cleaned,
@@ -26,7 +26,7 @@ from search.pipeline.cleaning import (
     split_paragraphs,
 )
 from search.pipeline.extraction import Facets, Gazetteer, extract
-from search.pipeline.gazetteer import with_additions
+from search.pipeline.gazetteer import facet_details, with_additions
 from search.pipeline.guard import REFUSED
 
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -115,7 +115,18 @@ def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:
 
 
 def _facet_rows(model, names: tuple[str, ...]) -> list:
-    return [model.objects.get_or_create(name=name)[0] for name in names]
+    rows = _rows(model, set(names))
+    return [rows[name] for name in dict.fromkeys(names)]
+
+
+def _new_row(model, name: str):
+    """A new City or Organisation row with the Chinese name, spellings and GeoNames id the
+    gazetteer knows for it."""
+    details = facet_details(model.kind, name)
+    row = model(name=name, name_zh=details.name_zh, aliases="\n".join(details.aliases))
+    if model is City:
+        row.geonameid = details.geonameid
+    return row
 
 
 def apply_facets(article: Article, facets: Facets, *, keep: bool = False) -> None:
@@ -259,9 +270,17 @@ def _rows(model, names: set[str]) -> dict[str, object]:
     """Facet rows by name, creating the missing ones in one statement."""
     rows = {row.name: row for row in model.objects.filter(name__in=names)}
     missing = names - rows.keys()
-    if missing:
-        model.objects.bulk_create([model(name=n) for n in missing], ignore_conflicts=True)
-        rows.update({row.name: row for row in model.objects.filter(name__in=missing)})
+    if not missing:
+        return rows
+    new = {n: _new_row(model, n) for n in missing}
+    if model is City:
+        # A place is one row whatever its name: a row an admin renamed keeps its GeoNames id.
+        ids = {r.geonameid: n for n, r in new.items() if r.geonameid is not None}
+        for row in City.objects.filter(geonameid__in=ids):
+            rows[ids[row.geonameid]] = row
+            del new[ids[row.geonameid]]
+    model.objects.bulk_create(with_slugs(model, list(new.values())), ignore_conflicts=True)
+    rows.update({row.name: row for row in model.objects.filter(name__in=new)})
     return rows
 
 

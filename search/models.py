@@ -25,6 +25,14 @@ class FacetValue(models.Model):
 
     kind = ""  # "city" or "organisation": the entity page's URL name and RetiredSlug.kind
 
+    # Shown beside the name in facet lists and on the entity page ("Shenzhen 深圳"); a
+    # Chinese name that texts use also goes into the aliases, which extraction matches.
+    name_zh = models.CharField(
+        "Chinese name",
+        max_length=255,
+        blank=True,
+        help_text="Shown beside the name, e.g. 深圳 for Shenzhen.",
+    )
     blocked = models.BooleanField(
         "blocked: never extracted",
         default=False,
@@ -73,9 +81,22 @@ class FacetValue(models.Model):
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
+    @property
+    def display_name(self) -> str:
+        """Both names where both exist: "Shenzhen 深圳"."""
+        return display_name(self.name, self.name_zh)
+
+
+def display_name(name: str, name_zh: str) -> str:
+    return f"{name} {name_zh}" if name_zh and name_zh != name else name
+
 
 class City(FacetValue):
     kind = "city"
+
+    # The place's GeoNames id: its identity whatever the spelling or script, so two cities
+    # of one English name (泰州 and 台州, both "Taizhou") stay two facet values.
+    geonameid = models.PositiveIntegerField("GeoNames id", null=True, blank=True, unique=True)
 
     class Meta(FacetValue.Meta):
         verbose_name_plural = "cities"

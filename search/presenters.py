@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.urls import reverse
 
 from search import export as exporting
+from search import facet_names
 from search.caching import IndexVersion, cached_search
 from search.copies import attach_copies
 from search.engines.base import UNDATED, FacetCount, SearchBackend, SearchPage, SearchQuery
@@ -118,7 +119,9 @@ class FacetGroup:
 
     def _value(self, c: FacetCount) -> FacetValue:
         url = search_url(with_value(self.query, self.name, c.value, not c.selected))
-        label = value_label(self.name, c.value)
+        # Facet lists show both names where both exist ("Shenzhen 深圳").
+        known = facet_names.labels(self.name).get(c.value)
+        label = known[0] if known else value_label(self.name, c.value)
         return FacetValue(c.value, c.count, c.selected, _dom_id(self.name, c.value), url, label)
 
     def rest(self, find: str = "") -> list[FacetValue]:
@@ -132,10 +135,14 @@ class FacetGroup:
         return [self._value(c) for c in self.counts if self._matches(c, find)]
 
     def _matches(self, c: FacetCount, find: str) -> bool:
+        """The find box matches a value's name, its label and its aliases (深圳 finds
+        Shenzhen)."""
         needle = find.casefold()
-        return not find or any(
-            needle in text.casefold() for text in (c.value, value_label(self.name, c.value))
-        )
+        if not find:
+            return True
+        known = facet_names.labels(self.name).get(c.value)
+        texts = (c.value, value_label(self.name, c.value), known[1] if known else "")
+        return any(needle in text.casefold() for text in texts)
 
 
 @dataclass

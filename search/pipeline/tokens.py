@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
+# Chinese characters are not words here (han_entities.py reads them): "亞馬遜AWS" holds the
+# word AWS.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(
     r"(?P<ltd>,?[ ]?(?:Co\.,?[ ]?Ltd\b\.?|Co\.,?[ ]?Limited\b|Ltd\b\.?|Inc\b\.?|LLC\b|PLC\b))"
     r"|(?P<group>\(Group\))"
     r"|(?P<amp>&)"
     # Letters and digits with inner apostrophes (Xi'an, Xi’an) but not a possessive 's.
-    r"|(?P<word>[^\W_](?:\w|['’‘](?!s\b)(?=\w))*)"
+    rf"|(?P<word>[^\W_{_HAN}](?:[^\W{_HAN}]|['’‘](?!s\b)(?=\w))*)"
 )
 # Spaces, a hyphen, or a dot inside a word (Pony.ai, JD.com) keep a name going.
 _JOINING_GAP = re.compile(r"[ \t]*|-|\.")
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A tuple: made for every word of every article, it must be cheap to create."""
+
     text: str
     start: int
     end: int
@@ -36,14 +40,29 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
+    append = tokens.append
+    new = tuple.__new__  # Token(...) runs a Python-level __new__: this is the hot loop
+    joining = _JOINING_GAP.fullmatch
     prev_end = 0
     for m in _TOKEN.finditer(text):
-        gap = text[prev_end : m.start()]
-        joined = bool(tokens) and (gap == " " or _JOINING_GAP.fullmatch(gap) is not None)
-        word, kind = m.group(), m.lastgroup or "word"
-        key = "ltd" if kind == "ltd" else fold(word)
-        tokens.append(Token(word, m.start(), m.end(), kind, joined, word[:1].isupper(), key))
-        prev_end = m.end()
+        start, end = m.span()
+        kind = m.lastgroup
+        word = m.group()
+        if prev_end:
+            joined = (
+                start - prev_end == 1
+                and text[prev_end] == " "
+                or (joining(text, prev_end, start) is not None)
+            )
+        else:
+            joined = False
+        if kind == "word":
+            token = (word, start, end, kind, joined, word[0].isupper(), fold(word))
+        else:
+            key = "ltd" if kind == "ltd" else fold(word)
+            token = (word, start, end, kind, joined, word[:1].isupper(), key)
+        append(new(Token, token))
+        prev_end = end
     return tokens
 
 

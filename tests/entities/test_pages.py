@@ -49,7 +49,7 @@ def test_entity_page_shows_names_coverage_neighbours_sources_and_latest(client, 
     response = client.get(wuxi.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Wuxi</h1>" in html and "无锡" in html and "Wu-hsi" in html
+    assert "<h1>Wuxi 无锡</h1>" in html and "Wu-hsi" in html
     svg = svg_of(html)
     assert svg.get("role") == "img"
     assert "Wuxi" in svg.find("{http://www.w3.org/2000/svg}title").text

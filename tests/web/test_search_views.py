@@ -397,8 +397,9 @@ def test_facet_values_keep_the_current_filters(corpus, client):
     doc = soup(client.get("/facets/city/", {"org": "China Mobile"}))
     values = {a.get_text(strip=True): a["href"] for a in doc.select(".facet-page-values a")}
     # China Mobile tags Wuxi, Beijing, Xiamen; the counts are those of the filtered search.
-    assert set(values) == {"Wuxi", "Beijing", "Xiamen"}
-    assert values["Xiamen"] == "/?city=Xiamen&org=China+Mobile"
+    # Facet lists show the Chinese name beside the English one (the gazetteer's).
+    assert set(values) == {"Wuxi 无锡", "Beijing 北京", "Xiamen 厦门"}
+    assert values["Xiamen 厦门"] == "/?city=Xiamen&org=China+Mobile"
 
 
 def test_without_javascript_show_more_is_a_page_of_every_value(corpus, client):
@@ -412,7 +413,9 @@ def test_without_javascript_show_more_is_a_page_of_every_value(corpus, client):
     form = doc.select_one("form.facet-page-find")
     assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {("q", "smart")}
     found = soup(client.get("/facets/city/?q=smart&find=hangz"))
-    assert [a.get_text(strip=True) for a in found.select(".facet-page-values a")] == ["Hangzhou"]
+    assert [a.get_text(strip=True) for a in found.select(".facet-page-values a")] == [
+        "Hangzhou 杭州"
+    ]
     selected = soup(client.get("/facets/city/?city=Wuxi"))
     wuxi = next(a for a in selected.select(".facet-page-values a") if "Wuxi" in a.get_text())
     assert "Remove" in wuxi.get_text() and wuxi["href"] == "/"
