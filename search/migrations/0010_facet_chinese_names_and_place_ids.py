@@ -30,7 +30,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('search', '0008_copy_groups'),
+        ('search', '0009_postgres_rum_index'),
     ]
 
     operations = [
