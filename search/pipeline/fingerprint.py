@@ -81,23 +81,6 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-class _TokenHashes(dict):
-    """Token -> crc32, memoised: news vocabulary is Zipfian, so most tokens are seen before
-    and a dict lookup (through `map`, without a Python call per token) is several times
-    cheaper than encoding and hashing. Emptied when full."""
-
-    SIZE = 500_000
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= self.SIZE:
-            self.clear()
-        value = self[word] = zlib.crc32(word.encode("utf-8"))
-        return value
-
-
-_TOKEN_HASHES = _TokenHashes()
-
-
 _S30, _S27, _S31, _S32 = (np.uint64(n) for n in (30, 27, 31, 32))
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
@@ -112,9 +95,10 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 # CRC-32 is affine over GF(2): crc(m) = crc(n zero bytes) XOR the contributions of m's bytes,
 # each depending only on the byte and how many bytes follow it. With those in two tables, the
-# crc32 of every word of an ASCII text comes out of a few array operations (the same numbers
-# as zlib.crc32, so stored band keys stay valid) instead of a dict lookup per word, which
-# was half the time of a fingerprint.
+# crc32 of every word of a text comes out of a few array operations (the same numbers as
+# zlib.crc32, so stored band keys stay valid) instead of a memoised lookup per word, which
+# was half the time of a fingerprint. ASCII text (most English) is split into words by a
+# byte table too; other text by the token pattern.
 _CRC_SPAN = 48  # longer words (rare) go through zlib.crc32 one by one
 _CRC_ZEROS = np.array([zlib.crc32(bytes(n)) for n in range(_CRC_SPAN + 1)], np.uint32)
 _CRC_BYTE = np.array(
@@ -133,35 +117,69 @@ _ASCII_WORD = np.array(
 )
 
 
-def _ascii_word_hashes(text: str) -> np.ndarray:
-    """zlib.crc32 of each token of an ASCII text, as uint64, in order."""
-    raw = _ASCII_WORD[np.frombuffer(text.encode("ascii"), np.uint8)]
-    edges = np.diff((raw != 0).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+def _crc_of_runs(data: np.ndarray) -> np.ndarray:
+    """zlib.crc32 of each run of non-zero bytes (a word), as uint64, in order."""
+    edges = np.diff((data != 0).view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     if not len(starts):
         return np.empty(0, np.uint64)
     lengths = ends - starts
-    chars = np.flatnonzero(raw)
+    chars = np.flatnonzero(data)
     after = np.repeat(ends - 1, lengths) - chars  # bytes after each one in its word
     np.minimum(after, _CRC_SPAN - 1, out=after)
-    parts = _CRC_BYTE[after, raw[chars]]
+    parts = _CRC_BYTE[after, data[chars]]
     crc = np.bitwise_xor.reduceat(parts, np.cumsum(lengths) - lengths)
     crc ^= _CRC_ZEROS[np.minimum(lengths, _CRC_SPAN)]
     for i in np.flatnonzero(lengths > _CRC_SPAN).tolist():
-        crc[i] = zlib.crc32(raw[starts[i] : ends[i]].tobytes())
+        crc[i] = zlib.crc32(data[starts[i] : ends[i]].tobytes())
     return crc.astype(np.uint64)
+
+
+def _ascii_word_hashes(text: str) -> np.ndarray:
+    """zlib.crc32 of each token of a text whose only words are ASCII, in order (the bytes of
+    other characters, separators all, map to 0)."""
+    return _crc_of_runs(_ASCII_WORD[np.frombuffer(text.encode("utf-8"), np.uint8)])
+
+
+_SEPARATES: dict[str, bool] = {}
+
+
+def _only_ascii_words(text: str) -> bool:
+    """Whether every non-ASCII character of the text only separates words, as most in
+    English news do (’ “ ” — … non-breaking spaces): then the ASCII word table tokenises it
+    as the token pattern would after NFKC and casefolding. Not for combining marks, which
+    NFKC may fuse with the letter before them."""
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        separates = _SEPARATES.get(ch)
+        if separates is None:
+            folded = unicodedata.normalize("NFKC", ch).casefold()
+            separates = not _TOKEN.search(folded) and not unicodedata.category(ch).startswith("M")
+            _SEPARATES[ch] = separates
+        if not separates:
+            return False
+    return True
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    """zlib.crc32 of each word's UTF-8 bytes, in order (words hold neither NUL nor space,
+    and neither byte occurs inside another character's UTF-8)."""
+    data = np.frombuffer(" ".join(words).encode("utf-8"), np.uint8).copy()
+    data[data == 0x20] = 0
+    return _crc_of_runs(data)
 
 
 def shingles(text: str) -> np.ndarray:
     """Sorted unique 32-bit hashes of the text's shingles (32 bits: half the memory, and
     two different shingles of a 1,000-shingle pair collide with probability 2e-4)."""
-    if text.isascii():
+    if text.isascii() or _only_ascii_words(text):
         ids, k = _ascii_word_hashes(text), SHINGLE_WORDS
     else:
         words = tokens(text)
         cjk = len(_IS_CJK.findall(text))
         k = SHINGLE_CHARS if cjk * 2 > len(words) else SHINGLE_WORDS
-        ids = np.fromiter(map(_TOKEN_HASHES.__getitem__, words), np.uint64, len(words))
+        ids = _word_hashes(words)
     if not len(ids):
         return np.empty(0, np.uint32)
     if len(ids) < k:

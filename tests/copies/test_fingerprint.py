@@ -153,15 +153,19 @@ def test_containment_is_of_the_shorter_body():
         "A " + "x" * 200 + " word after a very long one, and MiXeD CaSe",
         "",
         " ,.; ",
+        "The city’s “smart” lamps — 40\u00a0km of them… cost €2m",
+        "Cafe\u0301 owners and 华为 in Suzhou; ｆｕｌｌ width ① ½",
     ],
 )
-def test_ascii_word_hashes_are_the_crc32_of_each_token(text):
-    """The array-computed hashes are exactly zlib.crc32 of the tokens: stored band keys of
-    articles fingerprinted before stay comparable."""
+def test_word_hashes_are_the_crc32_of_each_token(text):
+    """Computed in arrays, the hashes are exactly zlib.crc32 of the tokens, on the ASCII
+    path and the other: stored band keys of articles fingerprinted before stay comparable."""
     import zlib
 
     expected = [zlib.crc32(w.encode()) for w in fpr.tokens(text)]
-    assert fpr._ascii_word_hashes(text).tolist() == expected
+    assert fpr._word_hashes(fpr.tokens(text)).tolist() == expected
+    if fpr._only_ascii_words(text):
+        assert fpr._ascii_word_hashes(text).tolist() == expected
 
 
 def test_a_sketch_turns_down_a_body_that_shares_only_boilerplate():
@@ -191,3 +195,9 @@ def test_an_index_that_reads_bodies_again_groups_the_labelled_set_the_same(items
     same = {(a, b) for a in groups for b in groups if groups[a] == groups[b]}
     assert same == {(a, b) for a in again for b in again if again[a] == again[b]}
     assert index.checked > 0
+
+
+def test_english_with_typographic_punctuation_takes_the_ascii_path():
+    assert fpr._only_ascii_words("The city’s “smart” lamps — 40\u00a0km of them… cost €2m")
+    for text in ("Cafe\u0301 owners", "华为 in Suzhou", "ｆｕｌｌ width", "step ① of 3", "½ of it"):
+        assert not fpr._only_ascii_words(text), text
