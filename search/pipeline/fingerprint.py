@@ -328,7 +328,7 @@ class MemoryIndex:
     def add(self, article_id: int, fp: Fingerprint) -> None:
         if self._shingles_of is None:
             self._shingles[article_id] = fp.shingles
-        else:
+        elif len(fp.signature):  # too short to have bands: nobody's candidate
             self._sketches[article_id] = (sketch(fp.shingles), fp.size)
         keys = fp.band_keys()
         for key in keys:
