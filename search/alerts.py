@@ -3,7 +3,8 @@
 Subscribing creates an unconfirmed subscription and mails a signed confirmation link (double
 opt-in); nothing else is ever sent to an address that has not confirmed. `manage.py
 send_alerts` mails each due subscription a digest of the articles added to the archive
-since its last digest (Article.created, not the publication date) that match its search.
+since its last digest (Article.created, not the publication date) that match its search;
+a digest's window stops before the first added article the search index does not hold yet.
 Every mail carries a signed one-click unsubscribe link (also as List-Unsubscribe) and a
 link to the page listing the address's subscriptions. Tokens are django.core.signing
 values: no secret is stored, and SECRET_KEY signs them.
@@ -28,6 +29,7 @@ from search.engines.base import SearchQuery, get_backend
 from search.export import site_url
 from search.feeds import describe
 from search.forms import SearchForm
+from search.indexing import earliest_unindexed
 from search.links import query_params, search_url
 from search.models import AlertSubscription, Article
 
@@ -167,8 +169,17 @@ class Digest:
     total: int
 
 
+def window_end(since: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """Where a digest's window may end: now, or earlier when an article added since the
+    window's start is not in the search index yet (the indexer has not reached it). Its
+    window ends just before that article, which then goes into the next digest instead of
+    into none: the search that makes a digest reads the index, not the database."""
+    unindexed = earliest_unindexed(since)
+    return now if unindexed is None else min(now, unindexed)
+
+
 def new_matches(query: SearchQuery, since: dt.datetime, until: dt.datetime) -> Digest:
-    """Articles matching the query that were added in (since, until], newest first.
+    """Articles matching the query that were added in [since, until), newest first.
 
     The engine lists matches by the order they were added (sort="added", one run per
     batch); batches grow until the oldest id read was added before `since`.
@@ -179,11 +190,11 @@ def new_matches(query: SearchQuery, since: dt.datetime, until: dt.datetime) -> D
     while True:
         matched = backend.all_ids(added, limit=limit)
         ids = list(matched.ids)
-        window = Article.objects.filter(id__in=ids, created__gt=since, created__lte=until)
+        window = Article.objects.filter(id__in=ids, created__gte=since, created__lt=until)
         if len(ids) < limit or len(ids) >= matched.total:
             break
         oldest = Article.objects.filter(id=ids[-1]).values_list("created", flat=True).first()
-        if oldest is None or oldest <= since:
+        if oldest is None or oldest < since:
             break
         limit *= 4
     total = window.count()
@@ -215,7 +226,8 @@ def send_digest(sub_id: int, now: dt.datetime) -> bool | None:
         if sub is None:
             return None
         since = sub.window_start or sub.confirmed_at
-        digest = new_matches(query_of(sub), since, now)
+        until = window_end(since, now)
+        digest = new_matches(query_of(sub), since, until)
         sent = False
         if digest.articles:
             n = digest.total
@@ -238,7 +250,7 @@ def send_digest(sub_id: int, now: dt.datetime) -> bool | None:
             message.send()
             sub.last_sent_at = now
             sent = True
-        sub.window_start = now
+        sub.window_start = until
         sub.next_due = now + PERIOD[sub.frequency]
         sub.save(update_fields=["window_start", "next_due", "last_sent_at"])
     return sent

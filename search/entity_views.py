@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from search import entities
 from search.engines.base import get_backend
-from search.export import csv_safe
+from search.export import csv_safe, public_url
 from search.forms import SearchForm
 from search.links import query_params
 from search.models import ENTITY_MODELS, RetiredSlug
@@ -57,7 +57,7 @@ def entity_page(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     for n in context["peers"]:
         n.page = context["pages"].get((kind, n.name))
     context["toggles"] = _toggles(request, bucket, scale)
-    context["canonical"] = request.build_absolute_uri(entity.get_absolute_url())
+    context["canonical"] = public_url(entity.get_absolute_url(), request)
     return render(request, "search/entity.html", context)
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
 
+from search.checks import DEFAULT_SITE_URL
 from search.engines.base import SearchQuery
 from search.links import query_params
 from search.models import Article
@@ -52,7 +53,16 @@ def export_max() -> int:
 
 
 def site_url() -> str:
-    return str(getattr(settings, "SITE_URL", "http://localhost:8000")).rstrip("/")
+    return str(getattr(settings, "SITE_URL", DEFAULT_SITE_URL)).rstrip("/")
+
+
+def public_url(path: str, request) -> str:
+    """The absolute address of one of the site's pages for a canonical link: under SITE_URL
+    once it is set (the public name, whatever host or proxy address the request carried),
+    else under the host the request came in on (a development server on another port)."""
+    if site_url() != DEFAULT_SITE_URL:
+        return site_url() + path
+    return request.build_absolute_uri(path)
 
 
 @dataclass(frozen=True)

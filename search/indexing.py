@@ -218,6 +218,20 @@ def pending_ids(among=None) -> set[int]:
     return set(rows.values_list("article_id", flat=True))
 
 
+def earliest_unindexed(created_from):
+    """The creation time of the earliest article created at or after `created_from` that the
+    index may not hold yet (its journal row is still pending), or None when it holds them
+    all. What a reader of the index by creation time (alert digests) may treat as complete
+    is everything created before it."""
+    pending = IndexJournal.objects.values("article_id")
+    return (
+        Article.objects.filter(created__gte=created_from, pk__in=pending)
+        .order_by("created")
+        .values_list("created", flat=True)
+        .first()
+    )
+
+
 def last_error(among=None) -> str:
     """The cause of the latest failed attempt for these articles (any, if None)."""
     rows = IndexJournal.objects.exclude(last_error="")

@@ -183,7 +183,7 @@ def article_page(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             for h in cached_more_like_this(article.pk, 10, request.index_version)
             if h.copy_group is None or h.copy_group != article.copy_group_id
         ][:5],
-        "canonical": request.build_absolute_uri(article.get_absolute_url()),
+        "canonical": exporting.public_url(article.get_absolute_url(), request),
         "citation_meta": citation.citation_meta(article),
         "jsonld": citation.news_article_jsonld(article),
     }

@@ -126,6 +126,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False
+# Failures count against the client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES reverse
+# proxies (each appending to X-Forwarded-For) the address the outermost one saw. 0 = none.
+TRUSTED_PROXIES = int(env_str("TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "smartcity.client_address.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from search.engines.base import SearchQuery, get_backend
-from search.models import City, Organisation
+from search.models import Article, City, Organisation
 
 
 def article_text(word: str, city: str = "Wuxi", org: str = "Huawei", date: str = "2019-05-14"):
@@ -32,6 +32,23 @@ def article_html(word: str, city: str = "Nanjing", org: str = "ZTE", date: str =
         "<p>More districts will follow once the trial ends, the city government said.</p>"
         "</article><footer>Copyright 2020</footer></body></html>"
     )
+
+
+def article_row(article: Article) -> dict:
+    """The article's editable fields as the database holds them now, with its version: what
+    its admin change form shows (tests.sites.change_form_data posts it back)."""
+    article.refresh_from_db()
+    return {
+        "title": article.title,
+        "body": article.body,
+        "published_date": article.published_date.isoformat() if article.published_date else "",
+        "year": article.year or "",
+        "source_name": article.source_name,
+        "source_url": article.source_url,
+        "cities": [c.pk for c in article.cities.all()],
+        "organisations": [o.pk for o in article.organisations.all()],
+        "version": article.version,
+    }
 
 
 def ids_found(q: str = "", **filters: str) -> set[int]:

@@ -11,7 +11,8 @@ from django.urls import reverse
 from search.engines.base import IndexUnavailable
 from search.ingest import ingest
 from search.models import Article, City, Organisation
-from tests.admin.conftest import article_text, ids_found
+from tests.admin.conftest import article_row, article_text, ids_found
+from tests.sites import change_form_data
 
 CHANGELIST = reverse("admin:search_article_changelist")
 
@@ -23,19 +24,9 @@ def change_url(article: Article) -> str:
 
 
 def change_data(article: Article, **overrides) -> dict:
-    """The change form as the admin page would post it, with some fields changed."""
-    data = {
-        "title": article.title,
-        "body": article.body,
-        "published_date": article.published_date.isoformat() if article.published_date else "",
-        "year": article.year or "",
-        "source_name": article.source_name,
-        "source_url": article.source_url,
-        "cities": [c.pk for c in article.cities.all()],
-        "organisations": [o.pk for o in article.organisations.all()],
-        "_save": "Save",
-        "seen_version": Article.objects.get(pk=article.pk).version,
-    }
+    """The change form as the admin page would post it, with some fields changed (None
+    leaves a field out)."""
+    data = change_form_data(article_row(article))
     if article.facets_manual:
         data["facets_manual"] = "on"
     data.update(overrides)

@@ -64,3 +64,41 @@ def test_a_success_clears_earlier_failures(staff):
     client.logout()
     for _ in range(4):
         assert sign_in(client, "editor", "wrong").status_code == 200
+
+
+def guess_names(client: Client, forwarded_for: str) -> None:
+    for n in range(5):
+        client.post(
+            LOGIN,
+            {"username": f"guess{n}", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+
+def test_behind_a_proxy_each_client_address_is_counted(staff, settings):
+    settings.TRUSTED_PROXIES = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")  # every request arrives from the proxy
+    # The left entry is the attacker's own claim; the proxy appended the real address.
+    guess_names(proxy, "192.0.2.1, 203.0.113.5")
+    locked = proxy.post(
+        LOGIN,
+        {"username": "editor", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5",
+    )
+    assert locked.status_code == 429
+    # Another client through the same proxy is not locked out with the attacker.
+    other = proxy.post(
+        LOGIN, {"username": "editor", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.30"
+    )
+    assert other.status_code == 302
+
+
+def test_without_a_proxy_the_header_is_ignored(staff, settings):
+    settings.TRUSTED_PROXIES = 0
+    client = Client(REMOTE_ADDR="198.51.100.11")
+    guess_names(client, "203.0.113.6")
+    # A made-up X-Forwarded-For does not get the same connection past its lock.
+    again = client.post(
+        LOGIN, {"username": "editor", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.99"
+    )
+    assert again.status_code == 429

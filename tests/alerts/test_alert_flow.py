@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
+from search.indexing import index_pending, pending_ids
 from search.ingest import ingest
 from search.models import AlertSubscription
 
@@ -197,3 +198,27 @@ def test_bad_email_is_a_form_error_and_sends_nothing(corpus, client, inbox):
     assert inbox.messages == [] and not AlertSubscription.objects.exists()
     assert client.get("/alerts/unsubscribe/forged-token/").status_code == 400
     assert client.get("/alerts/mine/forged-token/").status_code == 400
+
+
+def test_an_article_the_indexer_has_not_reached_goes_into_the_next_digest(
+    corpus, client, inbox, settings, django_capture_on_commit_callbacks
+):
+    """The digest's search reads the index: an article saved but not yet indexed when
+    send_alerts runs is not lost when the window moves on; it comes in the next digest."""
+    client.post("/alerts/new/?q=festival", {"email": "a@example.org", "frequency": "daily"})
+    client.get(path_of(next(u for u in links(inbox.body(0)) if "/alerts/confirm/" in u)))
+    settings.SEARCH_INDEXER = "worker"  # saving only journals; the indexer has not run yet
+    add_article(
+        "Harbin opens an ice festival", "The festival opened.", django_capture_on_commit_callbacks
+    )
+    assert pending_ids()
+    send_alerts()
+    assert len(inbox.messages) == 1  # nothing in the index to send yet
+    index_pending()
+    AlertSubscription.objects.update(next_due=timezone.now())
+    send_alerts()
+    assert len(inbox.messages) == 2 and "Harbin opens an ice festival" in inbox.body(1)
+    # Once sent, never again.
+    AlertSubscription.objects.update(next_due=timezone.now())
+    send_alerts()
+    assert len(inbox.messages) == 2

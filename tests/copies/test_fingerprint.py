@@ -143,3 +143,61 @@ def test_containment_is_of_the_shorter_body():
     b = np.arange(60, 400, dtype=np.uint32)
     assert fpr.containment(a, b) == pytest.approx(0.4)
     assert fpr.containment(b, a) == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smart city sensors on lamps tonight",
+        "The__quick brown\tfox\n\njumps 1,000 times; e.g. U.S.A. co-op NYC's 5G-ready",
+        "A " + "x" * 200 + " word after a very long one, and MiXeD CaSe",
+        "",
+        " ,.; ",
+        "The city’s “smart” lamps — 40\u00a0km of them… cost €2m",
+        "Cafe\u0301 owners and 华为 in Suzhou; ｆｕｌｌ width ① ½",
+    ],
+)
+def test_word_hashes_are_the_crc32_of_each_token(text):
+    """Computed in arrays, the hashes are exactly zlib.crc32 of the tokens, on the ASCII
+    path and the other: stored band keys of articles fingerprinted before stay comparable."""
+    import zlib
+
+    expected = [zlib.crc32(w.encode()) for w in fpr.tokens(text)]
+    assert fpr._word_hashes(fpr.tokens(text)).tolist() == expected
+    if fpr._only_ascii_words(text):
+        assert fpr._ascii_word_hashes(text).tolist() == expected
+
+
+def test_a_sketch_turns_down_a_body_that_shares_only_boilerplate():
+    rng = np.random.default_rng(1)
+    furniture = rng.integers(0, 2**32, 80, dtype=np.uint32)
+    story = np.unique(np.concatenate([rng.integers(0, 2**32, 900, dtype=np.uint32), furniture]))
+    other = np.unique(np.concatenate([rng.integers(0, 2**32, 700, dtype=np.uint32), furniture]))
+    assert fpr.containment(story, other) < 0.15
+    assert fpr.cannot_be_copy(story, fpr.sketch(other), len(other))
+    # A copy just over the threshold (45 % of the shorter body) is never turned down.
+    copy = np.unique(np.concatenate([story[: int(len(story) * 0.45)], other[:600]]))
+    assert fpr.containment(story, copy) >= fpr.CONTAINMENT
+    assert not fpr.cannot_be_copy(story, fpr.sketch(copy), len(copy))
+    assert not fpr.cannot_be_copy(copy, fpr.sketch(story), len(story))
+
+
+def test_an_index_that_reads_bodies_again_groups_the_labelled_set_the_same(items, groups):
+    """What a rebuild does (candidates' shingles read again, sketches first) gives the same
+    groups as keeping every shingle set."""
+    index = fpr.MemoryIndex(shingles_of=lambda i: fpr.shingles(items[i].body))
+    again: dict[str, int] = {}
+    for i in sorted(range(len(items)), key=lambda i: (items[i].published, i)):
+        fp = fpr.fingerprint(items[i].body)
+        best = index.best_copy_of(fp)
+        again[items[i].file] = again[items[best].file] if best is not None else i
+        index.add(i, fp)
+    same = {(a, b) for a in groups for b in groups if groups[a] == groups[b]}
+    assert same == {(a, b) for a in again for b in again if again[a] == again[b]}
+    assert index.checked > 0
+
+
+def test_english_with_typographic_punctuation_takes_the_ascii_path():
+    assert fpr._only_ascii_words("The city’s “smart” lamps — 40\u00a0km of them… cost €2m")
+    for text in ("Cafe\u0301 owners", "华为 in Suzhou", "ｆｕｌｌ width", "step ① of 3", "½ of it"):
+        assert not fpr._only_ascii_words(text), text

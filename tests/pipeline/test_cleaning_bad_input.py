@@ -1,10 +1,13 @@
 """Bad input gives a clear result (no paragraphs, a note saying why) or a clear error."""
 
-import time
-
 import pytest
 
 from search.pipeline.cleaning import MAX_INPUT_CHARS, clean, decode, guess_format
+from tests.pipeline.hostile_inputs import (
+    half_a_million_lines,
+    twenty_megabytes_of_html,
+    twenty_megabytes_of_text,
+)
 
 
 @pytest.mark.parametrize("raw", [b"", "", "   \n\n\t  ", b"\xef\xbb\xbf"])
@@ -38,27 +41,21 @@ def test_undecodable_bytes_never_raise():
     assert cleaned.title  # a dump without a headline is titled by its first words
 
 
-def test_twenty_megabytes_are_cleaned_quickly():
-    paragraph = (
-        "Hangzhou connected its traffic lights to a city brain that cut the average "
-        "commute by nine minutes, the transport bureau said on Monday. "
-    ) * 3
-    raw = ("Huge page\n\n" + "\n\n".join([paragraph] * 60_000)).encode()
+def test_twenty_megabytes_of_text_are_cut_to_the_limit():
+    """(Its time is in `python -m bench bad_input`.)"""
+    raw = twenty_megabytes_of_text()
     assert len(raw) > 20_000_000
-    started = time.perf_counter()
     cleaned = clean(raw)
-    assert time.perf_counter() - started < 20
-    assert cleaned.is_article
+    assert cleaned.is_article and cleaned.title == "Huge page"
     assert "cut" in cleaned.note and len(cleaned.body) <= MAX_INPUT_CHARS
+    assert cleaned.body.startswith("Hangzhou connected its traffic lights")
 
 
-def test_twenty_megabytes_of_html_are_bounded():
-    row = "<div><a href='/x'>Menu item</a><p>Short words here.</p></div>"
-    raw = ("<html><body>" + row * (20_000_000 // len(row)) + "</body></html>").encode()
-    started = time.perf_counter()
+def test_twenty_megabytes_of_html_are_cut_to_the_limit():
+    raw = twenty_megabytes_of_html()
+    assert len(raw) > 19_000_000
     cleaned = clean(raw)
-    assert time.perf_counter() - started < 30
-    assert "cut" in cleaned.note
+    assert "cut" in cleaned.note and len(cleaned.body) <= MAX_INPUT_CHARS
 
 
 def test_deeply_nested_html_does_not_overflow():
@@ -153,9 +150,7 @@ def test_utf16_with_bom_is_text_not_binary():
 
 
 def test_half_a_million_lines_are_cut():
-    started = time.perf_counter()
-    cleaned = clean("x\n" * 500_000, "text")
-    assert time.perf_counter() - started < 10
+    cleaned = clean(half_a_million_lines(), "text")
     assert "lines" in cleaned.note
 
 

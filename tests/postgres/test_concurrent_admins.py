@@ -8,27 +8,12 @@ from django.db import connection
 
 from search.ingest import ingest
 from search.models import Article
-from tests.admin.conftest import article_text
+from tests.admin.conftest import article_row, article_text
 from tests.postgres.servers import database_url, free_port, gunicorn, manage, production_env
 from tests.sites import AdminSession, change_form_data
 from tests.test_servers_writes import PASSWORD, _save_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _row(article: Article) -> dict:
-    article.refresh_from_db()
-    return {
-        "title": article.title,
-        "body": article.body,
-        "published_date": article.published_date.isoformat() if article.published_date else "",
-        "year": article.year or "",
-        "source_name": article.source_name,
-        "source_url": article.source_url,
-        "cities": [c.pk for c in article.cities.all()],
-        "organisations": [o.pk for o in article.organisations.all()],
-        "version": article.version,
-    }
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def server(tmp_path):
 def test_two_admins_saving_the_same_article_at_once_one_is_refused(server):
     article = ingest(article_text("pgeditword")).article
     alice, bob = AdminSession(server, "alice", PASSWORD), AdminSession(server, "bob", PASSWORD)
-    row = _row(article)
+    row = article_row(article)
     path = f"/admin/search/article/{article.pk}/change/"
     results = _save_at_once(
         [alice, bob],

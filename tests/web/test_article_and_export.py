@@ -231,3 +231,19 @@ def test_snippet_escapes_everything_but_the_marks():
     marks = highlight.marks_for(parse("sensor"))
     html = highlight.snippet_html("<b>sensor</b> & <script>x</script>", marks)
     assert html == "&lt;b&gt;<mark>sensor</mark>&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"
+
+
+@pytest.mark.parametrize("path", ["article", "/cities/wuxi/"])
+def test_canonical_link_is_under_site_url_whatever_host_the_request_named(
+    corpus, client, settings, path
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    path = Article.objects.get(pk=corpus[WUXI]).get_absolute_url() if path == "article" else path
+    internal = {"HTTP_HOST": "10.0.0.7:8000"}  # what a reverse proxy may pass on
+    settings.SITE_URL = "https://search.example.org"
+    doc = soup(client.get(path, **internal))
+    assert doc.select_one("link[rel=canonical]")["href"] == "https://search.example.org" + path
+    # Left at its default (a development server), the request's own host is all there is.
+    settings.SITE_URL = "http://localhost:8000"
+    doc = soup(client.get(path, **internal))
+    assert doc.select_one("link[rel=canonical]")["href"] == "http://10.0.0.7:8000" + path
