@@ -20,24 +20,24 @@ from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, LowercaseFilter, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
+from search.engines import analysis
 from search.engines import query as qt
 
 # Accents are folded before stemming, so "résumé" and "resume" share a stem; one-letter words
 # are kept ("e-government" is the phrase "e government"); the stop list is the query
-# language's. The Whoosh index is analysed with this too.
+# language's. The Whoosh index is analysed with this too. The tokenizer reads alphabetic words
+# as Whoosh's RegexTokenizer does and CJK runs as analysis.py says.
 ANALYZER = (
-    RegexTokenizer()
+    analysis.Tokenizer()
     | LowercaseFilter()
     | CharsetFilter(accent_map)
     | StopFilter(stoplist=qt.STOP_WORDS, minsize=1)
     | StemFilter()
 )
 
-# The token pattern of Whoosh's RegexTokenizer (used by StemmingAnalyzer).
-TOKEN_RE = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
 MAX_CACHED_WORDS = 200_000
 
 
@@ -73,11 +73,13 @@ class Highlighter:
         self, text: str, terms: frozenset, prefixes: tuple[str, ...] = ()
     ) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of the text that is one of the terms or starts
-        with one of the (folded) prefixes."""
+        with one of the (folded) prefixes; CJK terms wherever their characters stand."""
         cache = self._terms_of
-        out = []
+        out = _cjk_matches(text, terms)
         for m in _candidates(terms, prefixes).finditer(text):
             word = m.group()
+            if out and analysis.has_cjk(word):
+                continue  # marked by _cjk_matches
             found = cache.get(word)
             if found is None:
                 found = self.terms_of(word)
@@ -91,7 +93,7 @@ class Highlighter:
                     hit = next((p for p in prefixes if folded.startswith(p)), None)
                     if hit is not None:
                         out.append((m.start(), m.end(), hit + "*"))
-        return out
+        return sorted(out) if out and analysis.has_cjk(text) else out
 
     def whole(self, text: str, terms: frozenset, prefixes: tuple[str, ...] = ()) -> str:
         """All of the text with its matches marked; '' when nothing matches."""
@@ -126,6 +128,19 @@ class Highlighter:
         inside = [f for f in found if f[0] >= begin and f[1] <= end]
         html = _mark(text, begin, end, inside)
         return ("… " if begin > 0 else "") + html + (" …" if end < len(text) else "")
+
+
+def _cjk_matches(text: str, terms: frozenset) -> list[tuple[int, int, str]]:
+    """Where the CJK terms stand in the text. A CJK query word matches as its characters
+    next to each other, so each place it occurs is marked. A single character that is also
+    part of a longer term of the query is one of that word's characters (an engine may
+    report it as matched), not a word of its own: it is not marked alone."""
+    cjk = [t for t in terms if analysis.has_cjk(t)]
+    if not cjk:
+        return []
+    longer = [t for t in cjk if len(t) > 1]
+    words = [t for t in cjk if len(t) > 1 or not any(t in w for w in longer)]
+    return analysis.spans(text, words)
 
 
 def _mark(text: str, begin: int, end: int, found: list[tuple[int, int, str]]) -> str:
