@@ -33,6 +33,7 @@ from whoosh.analysis import Tokenizer as WhooshTokenizer
 # Han (with extension A and the compatibility block), the ideographic zero, Japanese kana
 # and Korean Hangul syllables. Extensions B+ (astral) are rare in news text.
 _CJK = "\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+CJK_CHARS = _CJK
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHAR = f"[{_CJK}]"
 CJK_RUN = re.compile(f"{CJK_CHAR}+")
@@ -148,9 +149,12 @@ def gazetteer_names() -> set[str]:
 
     gazetteer = default_gazetteer()
     try:
+        from django.db import transaction
+
         from search.ingest import current_gazetteer
 
-        gazetteer = current_gazetteer()
+        with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction
+            gazetteer = current_gazetteer()
     except Exception:  # noqa: BLE001 - no database (parse_article, a bench): built-in names
         pass
     names: set[str] = set()

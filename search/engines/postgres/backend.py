@@ -27,6 +27,7 @@ from django.db.models.expressions import Expression
 from psycopg.errors import QueryCanceled
 
 from search.engines import highlight, suggest
+from search.engines import analysis
 from search.engines import query as qt
 from search.engines.base import (
     FACETS,
@@ -168,6 +169,7 @@ class PostgresBackend(SearchBackend):
         ids = sorted(set(article_ids))
         if not ids:
             return True
+        self._write_cjk(ids)
         # New words join the vocabulary; counts and words of deleted articles are refreshed
         # by rebuild(). A stale word costs nothing: a suggestion is only made when it matches.
         with self._connection("default").cursor() as cursor:
@@ -186,6 +188,7 @@ class PostgresBackend(SearchBackend):
         # and a failed rebuild keeps it. DELETE, not TRUNCATE: TRUNCATE's exclusive lock
         # would make every search wait for the rebuild instead of reading the old rows.
         connection = self._connection("default")
+        self._write_cjk(None)
         with transaction.atomic(using="default"), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {pg_schema.VOCABULARY_TABLE}")
             cursor.execute(
@@ -200,6 +203,34 @@ class PostgresBackend(SearchBackend):
         if progress:
             progress(count)
         return count
+
+    def _write_cjk(self, ids: list[int] | None) -> None:
+        """The CJK tokens of these articles (all when None) into the columns the vector
+        indexes (schema.CJK_TITLE/CJK_BODY). Only rows with CJK text, or that had some, are
+        read. A row whose tokens change gets a new `updated` stamp: what it can be found by
+        changed, and the engine's identity (which caches key on) says so."""
+        chosen = "TRUE" if ids is None else "id = ANY(%s)"
+        params: list = [] if ids is None else [ids]
+        cjk = f"[{analysis.CJK_CHARS}]"
+        with self._connection("default").cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, title, body FROM search_article WHERE {chosen} AND "
+                f"(title ~ %s OR body ~ %s OR {pg_schema.CJK_TITLE} IS NOT NULL "
+                f"OR {pg_schema.CJK_BODY} IS NOT NULL)",
+                [*params, cjk, cjk],
+            )
+            rows = [
+                (analysis.index_text(title) or None, analysis.index_text(body) or None, pk)
+                for pk, title, body in cursor.fetchall()
+            ]
+            for start in range(0, len(rows), 200):
+                cursor.executemany(
+                    f"UPDATE search_article SET {pg_schema.CJK_TITLE} = %s, "
+                    f"{pg_schema.CJK_BODY} = %s, updated = now() WHERE id = %s "
+                    f"AND ({pg_schema.CJK_TITLE}, {pg_schema.CJK_BODY}) "
+                    "IS DISTINCT FROM (%s::text, %s::text)",
+                    [(t, b, pk, t, b) for t, b, pk in rows[start : start + 200]],
+                )
 
     # -- search ---------------------------------------------------------------------------
 

@@ -61,3 +61,20 @@ DROP = [
     f"ALTER TABLE search_article DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TS_CONFIG}",
 ]
+
+# Chinese (CJK) text: PostgreSQL has no Chinese parser here, so the engine writes each
+# article's CJK tokens (search/engines/analysis.py: characters and jieba words, folded to
+# Simplified) into these columns, space-separated, and the vector indexes them with the
+# `simple` configuration (migration 0009 redefines the generated column with them).
+CJK_TITLE = "search_cjk_title"
+CJK_BODY = "search_cjk_body"
+ENGLISH_VECTOR_SQL = f"""
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate(coalesce(title, ''), '<>', '  ')), 'A') ||
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate(coalesce(body, ''), '<>', '  ')), 'B')
+"""
+VECTOR_SQL = f"""{ENGLISH_VECTOR_SQL} ||
+    setweight(to_tsvector('simple'::regconfig, coalesce({CJK_TITLE}, '')), 'A') ||
+    setweight(to_tsvector('simple'::regconfig, coalesce({CJK_BODY}, '')), 'B')
+"""
