@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from search.engines import analysis
 from search.engines import query as qt
 
 
@@ -46,8 +47,13 @@ def canonical_filters(filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[st
 
 
 def canonical_tree(parsed: qt.ParsedQuery) -> qt.ParsedQuery:
-    """The parsed query with `city:` / `org:` values replaced by canonical names."""
+    """The parsed query with `city:` / `org:` values replaced by canonical names, and each
+    Chinese word that is a city's or organisation's name or alias also matching the articles
+    tagged with it (深圳 finds English articles tagged Shenzhen). Such a match adds nothing
+    to the score: articles holding the word rank above those only tagged with it."""
     found = {leaf.field for leaf in qt.leaves(parsed.tree) if isinstance(leaf, qt.FacetValue)}
+    if any(_is_cjk_word(leaf) for leaf in qt.leaves(parsed.tree)):
+        found |= set(qt.FACET_FIELDS)
     if not found:
         return parsed
     names = {facet: lookup(facet) for facet in found}
@@ -60,6 +66,14 @@ def canonical_tree(parsed: qt.ParsedQuery) -> qt.ParsedQuery:
         if isinstance(node, qt.FacetValue):
             value = names[node.field].get(qt.fold(" ".join(node.value.split())), node.value)
             return qt.FacetValue(node.field, value)
+        if _is_cjk_word(node):
+            key = qt.fold(node.text)
+            tagged = [qt.FacetValue(f, names[f][key]) for f in qt.FACET_FIELDS if key in names[f]]
+            return qt.Or((node, *tagged)) if tagged else node
         return node
 
     return replace(parsed, tree=walk(parsed.tree))
+
+
+def _is_cjk_word(node: qt.Node) -> bool:
+    return isinstance(node, qt.Word) and node.field is None and analysis.has_cjk(node.text)

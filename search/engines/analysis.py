@@ -242,10 +242,8 @@ class Tokenizer(WhooshTokenizer):
         **kwargs,
     ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            pieces = [(value, 0, len(value))]
-        else:
-            pieces = self._pieces(value, mode == "index")
+        whole = [(value, 0, len(value))]
+        pieces = self._pieces(value, mode == "index") if tokenize else whole
         for pos, (text, start, end) in enumerate(pieces):
             t.text = text
             t.boost = 1.0

@@ -26,8 +26,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
 from psycopg.errors import QueryCanceled
 
-from search.engines import highlight, suggest
-from search.engines import analysis
+from search.engines import analysis, highlight, suggest
 from search.engines import query as qt
 from search.engines.base import (
     FACETS,
@@ -428,10 +427,10 @@ class PostgresBackend(SearchBackend):
         above the rest (the Whoosh engine's Evaluator.ranked, in SQL)."""
         weights: dict[str, float] = {}
         clause_weights = []
-        all_lexemes = {lx for c, _ in clauses for lx in _lexemes(literals.get(c) or "")}
+        all_lexemes = {lx for c, _ in clauses for lx in _clause_lexemes(c, literals)}
         idf, avg = self._statistics(sorted(all_lexemes))
         for clause, n in clauses:
-            lexemes = list(dict.fromkeys(_lexemes(literals.get(clause) or "")))
+            lexemes = list(dict.fromkeys(_clause_lexemes(clause, literals)))
             for lx in lexemes:
                 weights[lx] = weights.get(lx, 0.0) + n
             rarest = max((idf[lx][1] for lx in lexemes if lx in idf), default=0.0)
@@ -660,6 +659,12 @@ def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[F
 
 def _weighted(weights: dict[str, float], idf) -> list[tuple[str, float, float]]:
     return [(t, w * idf[t][0], w * idf[t][1]) for t, w in weights.items() if t in idf]
+
+
+def _clause_lexemes(clause: qt.Node, literals) -> list[str]:
+    """The lexemes of a ranked query's clause: a word, or a word with the facet values it
+    names (facet_names.canonical_tree), which add no lexeme."""
+    return [lx for leaf in _positive_leaves(clause) for lx in _lexemes(literals.get(leaf) or "")]
 
 
 def _lexemes(literal: str) -> list[str]:
