@@ -4,29 +4,41 @@ loaded through ingest and searched as typed."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from bench import relevance_zh
-from search.engines import highlight
+from search.engines import analysis, highlight
 from search.engines.base import SearchQuery
 from search.models import Article, City
 
 pytestmark = pytest.mark.django_db
 
 # nDCG@10 measured on this branch (bench relevance_zh, tuning queries), less ALLOWED_DROP.
-MEASURED = {"whoosh": 0.947, "postgres": 0.940}
+MEASURED = {"whoosh": 0.904, "postgres": 0.895}
 ALLOWED_DROP = 0.03
+
+
+def _archive(engine, capture, pages: bool):
+    with capture(execute=True):
+        held = relevance_zh.load(pages=pages)
+    engine.rebuild()
+    by_doc = {doc: pk for pk, docs in held.items() for doc in docs}
+    return engine, held, by_doc
 
 
 @pytest.fixture
 def archive(engine, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        held = relevance_zh.load()
-    engine.rebuild()
-    by_doc = {doc: pk for pk, docs in held.items() for doc in docs}
-    return engine, held, by_doc
+    """The articles written for the judged set and the English seeds."""
+    return _archive(engine, django_capture_on_commit_callbacks, pages=False)
+
+
+@pytest.fixture
+def whole_archive(engine, django_capture_on_commit_callbacks):
+    """That, and the Chinese labelled pages of tests/fixtures/zh/."""
+    return _archive(engine, django_capture_on_commit_callbacks, pages=True)
 
 
 def _ids(engine, q: str, **filters) -> list[int]:
@@ -52,7 +64,7 @@ def test_chinese_words_are_found(archive):
 
 def test_traditional_and_simplified_meet(archive):
     engine, _, doc = archive
-    assert _ids(engine, "臺北") == _ids(engine, "台北") == [doc["z05"]]
+    assert _ids(engine, "臺北") == _ids(engine, "台北") == [doc["z05"]]  # (and no other)
     assert doc["z02"] in _ids(engine, "广州数字政府")  # a Traditional article
     assert doc["z16"] in _ids(engine, "重慶旅遊")  # a Simplified article
     assert doc["z05"] in _ids(engine, "title:臺北市")
@@ -88,7 +100,9 @@ def test_highlights_mark_chinese_words(archive):
 def test_chinese_names_select_english_facets(archive):
     engine, _, doc = archive
     # An admin gives Shenzhen its Chinese name (the gazetteer's aliases flow in the same way).
-    City.objects.filter(name="Shenzhen").update(aliases="深圳\n")
+    shenzhen = City.objects.get(name="Shenzhen")
+    shenzhen.aliases = "深圳\n"
+    shenzhen.save()
     shenzhen_en = set(Article.objects.filter(cities__name="Shenzhen").values_list("pk", flat=True))
     assert {doc["s004"]} <= shenzhen_en
     assert set(_ids(engine, "city:深圳")) == shenzhen_en
@@ -108,22 +122,27 @@ def test_language_facet_narrows(archive):
     assert doc["z05"] in _ids(engine, "", language=("zh-Hant",))
 
 
-def test_every_chinese_name_of_the_archive_finds_something(archive):
-    engine, held, _ = archive
-    names = set()
-    for doc in relevance_zh.docs().values():
-        # The Chinese place and organisation names the judged queries name.
-        names |= set(re.findall(r"[\u4e00-\u9fff]{2,}[市省]", doc["title"]))
-    assert names
-    empty = [n for n in sorted(names) if not _ids(engine, n)]
-    assert empty == []
-
-
-def test_judged_chinese_queries_do_not_regress(archive):
-    engine, held, _ = archive
+def test_judged_chinese_queries_do_not_regress(whole_archive):
+    engine, held, _ = whole_archive
     run = relevance_zh.run_queries(engine, held)
     ndcg, _, empty = relevance_zh.score(run, heldout=False)
     name = "postgres" if "Postgres" in type(engine).__name__ else "whoosh"
     print(f"{name} Chinese nDCG@10: {ndcg:.4f}")
-    assert empty == []
     assert ndcg >= MEASURED[name] - ALLOWED_DROP
+
+
+def test_every_name_of_the_archive_finds_something(whole_archive):
+    """Every city and organisation the archive is tagged with, by its name, finds articles;
+    so do the Chinese names of places and organisations the pages' labels give."""
+    engine, _, _ = whole_archive
+    names = set()
+    for article in Article.objects.prefetch_related("cities", "organisations"):
+        names |= {c.name for c in article.cities.all()}
+        names |= {o.name for o in article.organisations.all()}
+    labels = json.loads((relevance_zh.PAGES / "labels.json").read_text(encoding="utf-8"))
+    for label in labels.values():
+        if isinstance(label, dict):
+            names |= {n for n in label.get("organisations", []) if analysis.has_cjk(n)}
+    assert len(names) > 20
+    empty = [n for n in sorted(names) if not _ids(engine, n)]
+    assert empty == []
