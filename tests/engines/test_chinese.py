@@ -46,8 +46,7 @@ def _ids(engine, q: str, **filters) -> list[int]:
     return [h.id for h in page.hits]
 
 
-def test_chinese_words_are_found(archive):
-    engine, _, doc = archive
+def _chinese_words_are_found(engine, doc):
     # The issue's examples: a word inside a run of characters, and two-word queries.
     for q in ["深圳", "华为", "中国移动", "智慧城市 深圳", "智慧城市深圳"]:
         assert doc["z01"] in _ids(engine, q), q
@@ -62,16 +61,14 @@ def test_chinese_words_are_found(archive):
     assert _ids(engine, "乌鲁木齐") == []
 
 
-def test_traditional_and_simplified_meet(archive):
-    engine, _, doc = archive
+def _traditional_and_simplified_meet(engine, doc):
     assert _ids(engine, "臺北") == _ids(engine, "台北") == [doc["z05"]]  # (and no other)
     assert doc["z02"] in _ids(engine, "广州数字政府")  # a Traditional article
     assert doc["z16"] in _ids(engine, "重慶旅遊")  # a Simplified article
     assert doc["z05"] in _ids(engine, "title:臺北市")
 
 
-def test_mixed_english_and_chinese(archive):
-    engine, _, doc = archive
+def _mixed_english_and_chinese(engine, doc):
     found = _ids(engine, "Huawei 深圳 5G")
     assert found[0] == doc["z14"]
     assert doc["z10"] in _ids(engine, "Apollo 自动驾驶")
@@ -80,8 +77,7 @@ def test_mixed_english_and_chinese(archive):
     assert doc["z09"] in _ids(engine, "智慧城市 -华为")
 
 
-def test_highlights_mark_chinese_words(archive):
-    engine, _, doc = archive
+def _highlights_mark_chinese_words(engine, doc):
     page = engine.search(SearchQuery(q="深圳 华为"))
     hit = next(h for h in page.hits if h.id == doc["z14"])
     assert "<mark>深圳</mark>" in hit.snippet and "<mark>华为</mark>" in hit.snippet
@@ -97,8 +93,7 @@ def test_highlights_mark_chinese_words(archive):
     assert marked >= 3
 
 
-def test_chinese_names_select_english_facets(archive):
-    engine, _, doc = archive
+def _chinese_names_select_english_facets(engine, doc):
     # An admin gives Shenzhen its Chinese name (the gazetteer's aliases flow in the same way).
     shenzhen = City.objects.get(name="Shenzhen")
     shenzhen.aliases = "深圳\n"
@@ -114,16 +109,31 @@ def test_chinese_names_select_english_facets(archive):
     assert found[: len(says)] == says
 
 
-def test_language_facet_narrows(archive):
-    engine, _, doc = archive
+def _language_facet_narrows(engine, doc):
     assert set(_ids(engine, "", language=("en",))) >= {doc["s004"]}
     hans = _ids(engine, "", language=("zh-Hans",))
     assert doc["z01"] in hans and doc["z05"] not in hans and doc["s004"] not in hans
     assert doc["z05"] in _ids(engine, "", language=("zh-Hant",))
 
 
-def test_judged_chinese_queries_do_not_regress(whole_archive):
-    engine, held, _ = whole_archive
+def test_chinese_search(archive):
+    """Each behaviour on one loaded archive (loading costs more than the searches)."""
+    engine, _, doc = archive
+    _chinese_words_are_found(engine, doc)
+    _traditional_and_simplified_meet(engine, doc)
+    _mixed_english_and_chinese(engine, doc)
+    _highlights_mark_chinese_words(engine, doc)
+    _language_facet_narrows(engine, doc)
+
+
+def test_whole_archive(whole_archive):
+    engine, held, doc = whole_archive
+    _judged_chinese_queries_do_not_regress(engine, held)
+    _every_name_of_the_archive_finds_something(engine)
+    _chinese_names_select_english_facets(engine, doc)
+
+
+def _judged_chinese_queries_do_not_regress(engine, held):
     run = relevance_zh.run_queries(engine, held)
     ndcg, _, empty = relevance_zh.score(run, heldout=False)
     name = "postgres" if "Postgres" in type(engine).__name__ else "whoosh"
@@ -131,10 +141,9 @@ def test_judged_chinese_queries_do_not_regress(whole_archive):
     assert ndcg >= MEASURED[name] - ALLOWED_DROP
 
 
-def test_every_name_of_the_archive_finds_something(whole_archive):
+def _every_name_of_the_archive_finds_something(engine):
     """Every city and organisation the archive is tagged with, by its name, finds articles;
     so do the Chinese names of places and organisations the pages' labels give."""
-    engine, _, _ = whole_archive
     names = set()
     for article in Article.objects.prefetch_related("cities", "organisations"):
         names |= {c.name for c in article.cities.all()}
