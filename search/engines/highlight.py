@@ -119,15 +119,27 @@ class Highlighter:
                 best, best_key = i, key
         start = found[best][0]
         # Open a little before the first match, at a word boundary.
-        lead = text.rfind(" ", max(0, start - 60), start)
+        lead = _last_break(text, max(0, start - 60), start)
         begin = 0 if start <= 60 else (lead + 1 if lead >= 0 else start)
         end = min(len(text), begin + width)
         if end < len(text):
-            cut = text.rfind(" ", begin, end)
+            cut = _last_break(text, begin, end)
             end = cut if cut > begin else end
         inside = [f for f in found if f[0] >= begin and f[1] <= end]
         html = _mark(text, begin, end, inside)
         return ("… " if begin > 0 else "") + html + (" …" if end < len(text) else "")
+
+
+# Where a snippet may open or close: a space, or Chinese punctuation (Chinese has no spaces).
+_BREAKS = re.compile(r"[\s。！？；，、：]")
+
+
+def _last_break(text: str, lo: int, hi: int) -> int:
+    """The offset of the last break in text[lo:hi], -1 when there is none."""
+    found = -1
+    for m in _BREAKS.finditer(text, lo, hi):
+        found = m.start()
+    return found
 
 
 def _cjk_matches(text: str, terms: frozenset) -> list[tuple[int, int, str]]:

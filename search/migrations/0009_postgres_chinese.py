@@ -1,6 +1,7 @@
 """PostgreSQL: Chinese text in the search vector. Two columns hold each article's CJK tokens
 (written by the engine, see search/engines/postgres/schema.py) and the generated vector is
-redefined to index them with the `simple` configuration. The vector's indexes (GIN, and any
+redefined to index them with the `simple` configuration (and to read the English words
+beside CJK characters apart from them). The vector's indexes (GIN, and any
 other made on it) are dropped with the column and made again as they were. Existing Chinese
 articles become searchable word by word after `manage.py rebuild_index`. On SQLite this
 migration does nothing."""

@@ -4,6 +4,8 @@ They live outside the Django models on purpose: the same migrations run on SQLit
 of this exists, and the Article model stays engine-neutral.
 """
 
+from search.engines import analysis
+
 # A text search configuration of our own: English stemming with accents folded, so that
 # "Zürich" and "zurich" meet, as they do in the Whoosh index (accent_map).
 TS_CONFIG = "smartcity_english"
@@ -74,7 +76,14 @@ ENGLISH_VECTOR_SQL = f"""
     setweight(to_tsvector('{TS_CONFIG}'::regconfig,
                           translate(coalesce(body, ''), '<>', '  ')), 'B')
 """
-VECTOR_SQL = f"""{ENGLISH_VECTOR_SQL} ||
+# The English parser reads a run of Han characters as one word, glued to the Latin letters
+# around it ("Huawei在深圳发布5G" would be one lexeme): CJK runs become spaces there.
+_NO_CJK = f"regexp_replace(coalesce({{}}, ''), '[{analysis.CJK_CHARS}]+', ' ', 'g')"
+VECTOR_SQL = f"""
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate({_NO_CJK.format("title")}, '<>', '  ')), 'A') ||
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate({_NO_CJK.format("body")}, '<>', '  ')), 'B') ||
     setweight(to_tsvector('simple'::regconfig, coalesce({CJK_TITLE}, '')), 'A') ||
     setweight(to_tsvector('simple'::regconfig, coalesce({CJK_BODY}, '')), 'B')
 """
