@@ -212,9 +212,9 @@ def spans(text: str, words: Iterable[str]) -> list[tuple[int, int, str]]:
 
 # Words as Whoosh's RegexTokenizer reads them (\w+(\.?\w+)*), without CJK characters,
 # or a run of CJK characters.
-_TOKEN_RE = re.compile(
-    f"(?P<cjk>[{CJK_CHARS}]+)|(?P<word>[^\\W{CJK_CHARS}]+(?:\\.?[^\\W{CJK_CHARS}]+)*)", re.UNICODE
-)
+_WORD = f"[^\\W{CJK_CHARS}]+(?:\\.?[^\\W{CJK_CHARS}]+)*"
+WORD_RE = re.compile(_WORD)  # an alphabetic word (letters and digits) beside CJK characters
+_TOKEN_RE = re.compile(f"(?P<cjk>[{CJK_CHARS}]+)|(?P<word>{_WORD})")
 
 
 class Tokenizer(WhooshTokenizer):

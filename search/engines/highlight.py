@@ -14,7 +14,7 @@ function), so a hit costs a regex pass and dictionary look-ups.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,23 +76,20 @@ class Highlighter:
         with one of the (folded) prefixes; CJK terms wherever their characters stand."""
         cache = self._terms_of
         out = _cjk_matches(text, terms)
-        for m in _candidates(terms, prefixes).finditer(text):
-            word = m.group()
-            if out and analysis.has_cjk(word):
-                continue  # marked by _cjk_matches
+        for start, end, word in _words(_candidates(terms, prefixes).finditer(text)):
             found = cache.get(word)
             if found is None:
                 found = self.terms_of(word)
             for term in found:
                 if term in terms:
-                    out.append((m.start(), m.end(), term))
+                    out.append((start, end, term))
                     break
             else:
                 if prefixes:
                     folded = qt.fold(word)
                     hit = next((p for p in prefixes if folded.startswith(p)), None)
                     if hit is not None:
-                        out.append((m.start(), m.end(), hit + "*"))
+                        out.append((start, end, hit + "*"))
         return sorted(out) if out and analysis.has_cjk(text) else out
 
     def whole(self, text: str, terms: frozenset, prefixes: tuple[str, ...] = ()) -> str:
@@ -128,6 +125,18 @@ class Highlighter:
         inside = [f for f in found if f[0] >= begin and f[1] <= end]
         html = _mark(text, begin, end, inside)
         return ("… " if begin > 0 else "") + html + (" …" if end < len(text) else "")
+
+
+def _words(candidates: Iterable[re.Match]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, word) of candidate words; in one glued to CJK characters ("Huawei在深圳
+    发布5G"), its alphabetic words alone (the CJK characters are _cjk_matches' part)."""
+    for m in candidates:
+        word = m.group()
+        if not analysis.has_cjk(word):
+            yield m.start(), m.end(), word
+            continue
+        for piece in analysis.WORD_RE.finditer(word):
+            yield m.start() + piece.start(), m.start() + piece.end(), piece.group()
 
 
 # Where a snippet may open or close: a space, or Chinese punctuation (Chinese has no spaces).

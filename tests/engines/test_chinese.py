@@ -83,6 +83,10 @@ def _highlights_mark_chinese_words(engine, doc):
     assert "<mark>深圳</mark>" in hit.snippet and "<mark>华为</mark>" in hit.snippet
     # Words, not their characters one by one.
     assert not re.search(r"<mark>.</mark>", hit.snippet)
+    # English words glued to Chinese characters are marked alone.
+    hits = engine.search(SearchQuery(q="huawei 5g")).hits
+    title = next(h.title_html for h in hits if h.id == doc["z14"])
+    assert "<mark>Huawei</mark>在深圳发布<mark>5G</mark>智慧" in title
     # The article page: a Traditional article marked for a Simplified query.
     article = Article.objects.get(pk=doc["z05"])
     marks = engine.marks("台北 智慧路灯")
