@@ -159,7 +159,11 @@ def _scratch_database(server_url: str, name: str, create: bool) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def run_engine(engine: str, work: Path, server_url: str | None) -> dict:
+def run_engine(
+    engine: str, work: Path, server_url: str | None, module: str = "bench.relevance"
+) -> dict:
+    """One engine's run in a child process (scratch database and index); `module` holds the
+    child() that loads the collection and runs its queries."""
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="smartcity.settings",
@@ -176,7 +180,7 @@ def run_engine(engine: str, work: Path, server_url: str | None) -> dict:
         env["DATABASE_URL"] = _scratch_database(server_url, scratch, create=True)
     try:
         out = subprocess.run(
-            [sys.executable, "-c", "from bench.relevance import child; child()"],
+            [sys.executable, "-c", f"from {module} import child; child()"],
             env=env,
             cwd=ROOT,
             capture_output=True,

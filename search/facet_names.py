@@ -84,20 +84,87 @@ def canonical_filters(filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[st
 
 
 def canonical_tree(parsed: qt.ParsedQuery) -> qt.ParsedQuery:
-    """The parsed query with `city:` / `org:` values replaced by canonical names."""
-    found = {leaf.field for leaf in qt.leaves(parsed.tree) if isinstance(leaf, qt.FacetValue)}
+    """The parsed query with `city:` / `org:` values replaced by canonical names, and each
+    word or quoted phrase that is a city's or organisation's name or alias (in any script)
+    also matching the articles tagged with it: 深圳 finds English articles tagged Shenzhen,
+    and Shenzhen finds Chinese ones. A tag adds nothing to the score, so articles holding
+    the word rank above those only tagged with it."""
+    leaves = qt.leaves(parsed.tree)
+    found = {leaf.field for leaf in leaves if isinstance(leaf, qt.FacetValue)}
+    if any(_name_of(leaf) for leaf in leaves):
+        found |= set(qt.FACET_FIELDS)
     if not found:
         return parsed
-    names = {facet: lookup(facet) for facet in found}
+    names = {facet: _current_lookup(facet) for facet in found}
+
+    def tagged(node: qt.Node, key: str) -> qt.Node | None:
+        values = [qt.FacetValue(f, names[f][key]) for f in qt.FACET_FIELDS if key in names[f]]
+        return qt.Or((node, *values)) if values else None
 
     def walk(node):
-        if isinstance(node, (qt.And, qt.Or)):
-            return type(node)(tuple(walk(c) for c in node.children))
+        if isinstance(node, qt.And):
+            found = _names_in(node.children, tagged)
+            return qt.And(tuple(c if done else walk(c) for c, done in found))
+        if isinstance(node, qt.Or):
+            return qt.Or(tuple(walk(c) for c in node.children))
         if isinstance(node, qt.Not):
             return qt.Not(walk(node.child))
         if isinstance(node, qt.FacetValue):
             value = names[node.field].get(qt.fold(" ".join(node.value.split())), node.value)
             return qt.FacetValue(node.field, value)
-        return node
+        key = _name_of(node)
+        return (tagged(node, key) if key else None) or node
 
     return replace(parsed, tree=walk(parsed.tree))
+
+
+NAME_WORDS = 4  # the most words typed without quotes that are looked up as one name
+
+
+def _names_in(children: tuple[qt.Node, ...], tagged) -> list[tuple[qt.Node, bool]]:
+    """Words typed one after another that together name a facet value (Chunghwa Telecom,
+    Hong Kong) as one group that also matches the tag (the longest name wins), and whether
+    each node is such a group."""
+    out: list[tuple[qt.Node, bool]] = []
+    i = 0
+    while i < len(children):
+        for n in range(min(NAME_WORDS, len(children) - i), 1, -1):
+            group = children[i : i + n]
+            if all(isinstance(c, qt.Word) and c.field is None for c in group):
+                found = tagged(qt.And(group), qt.fold(" ".join(c.text for c in group)))
+                if found is not None:
+                    out.append((found, True))
+                    i += n
+                    break
+        else:
+            out.append((children[i], False))
+            i += 1
+    return out
+
+
+def _name_of(node: qt.Node) -> str:
+    """The folded text of a word or phrase that may name a facet value ('' otherwise)."""
+    if isinstance(node, qt.Word) and node.field is None:
+        return qt.fold(node.text)
+    if isinstance(node, qt.Phrase) and node.field is None:
+        return qt.fold(" ".join(node.words))
+    return ""
+
+
+_lookups: dict[str, tuple[tuple, dict[str, str]]] = {}
+
+
+def _current_lookup(facet: str) -> dict[str, str]:
+    """lookup(facet), read again only when the rows changed (every search asks)."""
+    from django.db.models import Count, Max
+
+    model = _models()[facet]
+    key = tuple(
+        model.objects.aggregate(n=Count("id"), top=Max("id"), changed=Max("updated")).values()
+    )
+    cached = _lookups.get(facet)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    names = lookup(facet)
+    _lookups[facet] = (key, names)
+    return names

@@ -14,30 +14,30 @@ function), so a hit costs a regex pass and dictionary look-ups.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, LowercaseFilter, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
+from search.engines import analysis
 from search.engines import query as qt
 
 # Accents are folded before stemming, so "résumé" and "resume" share a stem; one-letter words
 # are kept ("e-government" is the phrase "e government"); the stop list is the query
-# language's. The Whoosh index is analysed with this too.
+# language's. The Whoosh index is analysed with this too. The tokenizer reads alphabetic words
+# as Whoosh's RegexTokenizer does and CJK runs as analysis.py says.
 ANALYZER = (
-    RegexTokenizer()
+    analysis.Tokenizer()
     | LowercaseFilter()
     | CharsetFilter(accent_map)
     | StopFilter(stoplist=qt.STOP_WORDS, minsize=1)
     | StemFilter()
 )
 
-# The token pattern of Whoosh's RegexTokenizer (used by StemmingAnalyzer).
-TOKEN_RE = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
 MAX_CACHED_WORDS = 200_000
 
 
@@ -73,25 +73,24 @@ class Highlighter:
         self, text: str, terms: frozenset, prefixes: tuple[str, ...] = ()
     ) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of the text that is one of the terms or starts
-        with one of the (folded) prefixes."""
+        with one of the (folded) prefixes; CJK terms wherever their characters stand."""
         cache = self._terms_of
-        out = []
-        for m in _candidates(terms, prefixes).finditer(text):
-            word = m.group()
+        out = _cjk_matches(text, terms)
+        for start, end, word in _words(_candidates(terms, prefixes).finditer(text)):
             found = cache.get(word)
             if found is None:
                 found = self.terms_of(word)
             for term in found:
                 if term in terms:
-                    out.append((m.start(), m.end(), term))
+                    out.append((start, end, term))
                     break
             else:
                 if prefixes:
                     folded = qt.fold(word)
                     hit = next((p for p in prefixes if folded.startswith(p)), None)
                     if hit is not None:
-                        out.append((m.start(), m.end(), hit + "*"))
-        return out
+                        out.append((start, end, hit + "*"))
+        return sorted(out) if out and analysis.has_cjk(text) else out
 
     def whole(self, text: str, terms: frozenset, prefixes: tuple[str, ...] = ()) -> str:
         """All of the text with its matches marked; '' when nothing matches."""
@@ -117,15 +116,52 @@ class Highlighter:
                 best, best_key = i, key
         start = found[best][0]
         # Open a little before the first match, at a word boundary.
-        lead = text.rfind(" ", max(0, start - 60), start)
+        lead = _last_break(text, max(0, start - 60), start)
         begin = 0 if start <= 60 else (lead + 1 if lead >= 0 else start)
         end = min(len(text), begin + width)
         if end < len(text):
-            cut = text.rfind(" ", begin, end)
+            cut = _last_break(text, begin, end)
             end = cut if cut > begin else end
         inside = [f for f in found if f[0] >= begin and f[1] <= end]
         html = _mark(text, begin, end, inside)
         return ("… " if begin > 0 else "") + html + (" …" if end < len(text) else "")
+
+
+def _words(candidates: Iterable[re.Match]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, word) of candidate words; in one glued to CJK characters ("Huawei在深圳
+    发布5G"), its alphabetic words alone (the CJK characters are _cjk_matches' part)."""
+    for m in candidates:
+        word = m.group()
+        if not analysis.has_cjk(word):
+            yield m.start(), m.end(), word
+            continue
+        for piece in analysis.WORD_RE.finditer(word):
+            yield m.start() + piece.start(), m.start() + piece.end(), piece.group()
+
+
+# Where a snippet may open or close: a space, or Chinese punctuation (Chinese has no spaces).
+_BREAKS = re.compile(r"[\s。！？；，、：]")
+
+
+def _last_break(text: str, lo: int, hi: int) -> int:
+    """The offset of the last break in text[lo:hi], -1 when there is none."""
+    found = -1
+    for m in _BREAKS.finditer(text, lo, hi):
+        found = m.start()
+    return found
+
+
+def _cjk_matches(text: str, terms: frozenset) -> list[tuple[int, int, str]]:
+    """Where the CJK terms stand in the text. A CJK query word matches as its characters
+    next to each other, so each place it occurs is marked. A single character that is also
+    part of a longer term of the query is one of that word's characters (an engine may
+    report it as matched), not a word of its own: it is not marked alone."""
+    cjk = [t for t in terms if analysis.has_cjk(t)]
+    if not cjk:
+        return []
+    longer = [t for t in cjk if len(t) > 1]
+    words = [t for t in cjk if len(t) > 1 or not any(t in w for w in longer)]
+    return analysis.spans(text, words)
 
 
 def _mark(text: str, begin: int, end: int, found: list[tuple[int, int, str]]) -> str:

@@ -20,6 +20,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from search.engines import analysis
+
 # -- the tree -------------------------------------------------------------------------------
 
 TEXT_FIELDS = ("title",)  # None = title and body
@@ -294,9 +296,9 @@ _OPS = {"AND", "OR", "NOT"}
 
 
 def fold(text: str) -> str:
-    """Case and accents do not matter: résumé = Resume."""
+    """Case, accents and Chinese script do not matter: résumé = Resume, 臺北 = 台北."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return analysis.fold("".join(c for c in decomposed if not unicodedata.combining(c)).casefold())
 
 
 def words_of(text: str) -> list[str]:
@@ -499,6 +501,8 @@ def _phrase_words(text: str) -> list[str]:
 def _phrase(words: list[str], fieldname: str | None) -> Node | None:
     if not words:
         return None
+    if any(analysis.has_cjk(w) for w in words):
+        return _cjk_phrase(words, fieldname)
     if len(words) == 1:
         return Word(words[0], fieldname)
     return Phrase(tuple(words), fieldname)
@@ -507,9 +511,52 @@ def _phrase(words: list[str], fieldname: str | None) -> Node | None:
 _EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
+def _cjk_phrase(words: list[str], fieldname: str | None) -> Node | None:
+    """A quoted phrase holding CJK words: each CJK stretch is one Word of its exact text (CJK
+    has no spaces: "深圳 智慧城市" asks for 深圳智慧城市), the other words a phrase of their
+    own, all required."""
+    parts: list[Node | None] = []
+    latin: list[str] = []
+    text = _CJK_GAP.sub("", " ".join(words))
+    for piece in re.split(f"({analysis.CJK_RUN.pattern})", text):
+        if analysis.CJK_RUN.fullmatch(piece):
+            parts += [_phrase(latin, fieldname), Word(analysis.fold(piece), fieldname)]
+            latin = []
+        else:
+            latin += _phrase_words(piece)
+    parts.append(_phrase(latin, fieldname))
+    return _all([p for p in parts if p is not None])
+
+
+_CJK_GAP = re.compile(rf"(?<={analysis.CJK_CHAR})\s+(?={analysis.CJK_CHAR})")
+
+
+def _cjk_term(text: str, fieldname: str | None) -> Node | None:
+    """A bare term holding CJK characters. CJK runs are cut into words (analysis.query_words:
+    jieba with the gazetteer's names); the rest is read as terms. All are required, as if
+    typed with spaces between them, so ranked matching weighs each Chinese word as one typed
+    word (an article holding every word first, then those holding the rarer ones). Each
+    engine matches a CJK word as its characters next to each other."""
+    parts: list[Node | None] = []
+    for piece in re.split(f"({analysis.CJK_RUN.pattern})", text):
+        if analysis.CJK_RUN.fullmatch(piece):
+            parts += [Word(w, fieldname) for w in analysis.query_words(piece)]
+        elif piece:
+            parts.append(_term(piece, fieldname))
+    return _all([p for p in parts if p is not None])
+
+
+def _all(nodes: list[Node]) -> Node | None:
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
 def _term(text: str, fieldname: str | None) -> Node | None:
     """One bare term: a word, a prefix*, a fuzzy~ term. A word may hold inner punctuation
     ("e-government", "3.5", "Pony.ai"): each engine reads it as its index reads such text."""
+    if analysis.has_cjk(text):
+        return _cjk_term(text, fieldname)
     if text.endswith("*") and _WORD_RE.fullmatch(text.rstrip("*")):
         return Prefix(text.rstrip("*").lower(), fieldname)
     m = _FUZZY_RE.match(text)
@@ -686,10 +733,7 @@ def _flatten(node: Node | None) -> Node | None:
 
 
 def _phrase_list(words: list[str]) -> Node | None:
-    nodes = [Word(w) for w in words]
-    if not nodes:
-        return None
-    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    return _flatten(_all([n for w in words if (n := _term(w, None)) is not None]))
 
 
 def ranked_note(all_words: int, total: int) -> str:

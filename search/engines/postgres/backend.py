@@ -27,7 +27,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.expressions import Expression
 from psycopg.errors import QueryCanceled
 
-from search.engines import highlight, suggest
+from search.engines import analysis, highlight, suggest
 from search.engines import query as qt
 from search.engines.base import (
     FACETS,
@@ -195,6 +195,7 @@ class PostgresBackend(SearchBackend):
         ids = sorted(set(article_ids))
         if not ids:
             return True
+        self._write_cjk(ids)
         # New words join the vocabulary; counts and words of deleted articles are refreshed
         # by rebuild(). A stale word costs nothing: a suggestion is only made when it matches.
         with self._connection("default").cursor() as cursor:
@@ -213,6 +214,7 @@ class PostgresBackend(SearchBackend):
         # and a failed rebuild keeps it. DELETE, not TRUNCATE: TRUNCATE's exclusive lock
         # would make every search wait for the rebuild instead of reading the old rows.
         connection = self._connection("default")
+        self._write_cjk(None)
         with transaction.atomic(using="default"), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {pg_schema.VOCABULARY_TABLE}")
             cursor.execute(
@@ -227,6 +229,34 @@ class PostgresBackend(SearchBackend):
         if progress:
             progress(count)
         return count
+
+    def _write_cjk(self, ids: list[int] | None) -> None:
+        """The CJK tokens of these articles (all when None) into the columns the vector
+        indexes (schema.CJK_TITLE/CJK_BODY). Only rows with CJK text, or that had some, are
+        read. A row whose tokens change gets a new `updated` stamp: what it can be found by
+        changed, and the engine's identity (which caches key on) says so."""
+        chosen = "TRUE" if ids is None else "id = ANY(%s)"
+        params: list = [] if ids is None else [ids]
+        cjk = f"[{analysis.CJK_CHARS}]"
+        with self._connection("default").cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, title, body FROM search_article WHERE {chosen} AND "
+                f"(title ~ %s OR body ~ %s OR {pg_schema.CJK_TITLE} IS NOT NULL "
+                f"OR {pg_schema.CJK_BODY} IS NOT NULL)",
+                [*params, cjk, cjk],
+            )
+            rows = [
+                (analysis.index_text(title) or None, analysis.index_text(body) or None, pk)
+                for pk, title, body in cursor.fetchall()
+            ]
+            for start in range(0, len(rows), 200):
+                cursor.executemany(
+                    f"UPDATE search_article SET {pg_schema.CJK_TITLE} = %s, "
+                    f"{pg_schema.CJK_BODY} = %s, updated = now() WHERE id = %s "
+                    f"AND ({pg_schema.CJK_TITLE}, {pg_schema.CJK_BODY}) "
+                    "IS DISTINCT FROM (%s::text, %s::text)",
+                    [(t, b, pk, t, b) for t, b, pk in rows[start : start + 200]],
+                )
 
     # -- search ---------------------------------------------------------------------------
 
@@ -437,10 +467,10 @@ class PostgresBackend(SearchBackend):
         above the rest (the Whoosh engine's Evaluator.ranked, in SQL)."""
         weights: dict[str, float] = {}
         clause_weights = []
-        all_lexemes = {lx for c, _ in clauses for lx in _lexemes(literals.get(c) or "")}
+        all_lexemes = {lx for c, _ in clauses for lx in _clause_lexemes(c, literals)}
         idf, avg = self._statistics(sorted(all_lexemes))
         for clause, n in clauses:
-            lexemes = list(dict.fromkeys(_lexemes(literals.get(clause) or "")))
+            lexemes = list(dict.fromkeys(_clause_lexemes(clause, literals)))
             for lx in lexemes:
                 weights[lx] = weights.get(lx, 0.0) + n
             rarest = max((idf[lx][1] for lx in lexemes if lx in idf), default=0.0)
@@ -675,6 +705,12 @@ def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[F
 
 def _weighted(weights: dict[str, float], idf) -> list[tuple[str, float, float]]:
     return [(t, w * idf[t][0], w * idf[t][1]) for t, w in weights.items() if t in idf]
+
+
+def _clause_lexemes(clause: qt.Node, literals) -> list[str]:
+    """The lexemes of a ranked query's clause: a word, or a word with the facet values it
+    names (facet_names.canonical_tree), which add no lexeme."""
+    return [lx for leaf in _positive_leaves(clause) for lx in _lexemes(literals.get(leaf) or "")]
 
 
 def _lexemes(literal: str) -> list[str]:

@@ -4,6 +4,8 @@ They live outside the Django models on purpose: the same migrations run on SQLit
 of this exists, and the Article model stays engine-neutral.
 """
 
+from search.engines import analysis
+
 # A text search configuration of our own: English stemming with accents folded, so that
 # "Zürich" and "zurich" meet, as they do in the Whoosh index (accent_map).
 TS_CONFIG = "smartcity_english"
@@ -77,3 +79,27 @@ CREATE_RUM = [
     """,
 ]
 DROP_RUM = [f"DROP INDEX IF EXISTS {RUM_INDEX}"]
+
+# Chinese (CJK) text: PostgreSQL has no Chinese parser here, so the engine writes each
+# article's CJK tokens (search/engines/analysis.py: characters and jieba words, folded to
+# Simplified) into these columns, space-separated, and the vector indexes them with the
+# `simple` configuration (migration 0011 redefines the generated column with them).
+CJK_TITLE = "search_cjk_title"
+CJK_BODY = "search_cjk_body"
+ENGLISH_VECTOR_SQL = f"""
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate(coalesce(title, ''), '<>', '  ')), 'A') ||
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate(coalesce(body, ''), '<>', '  ')), 'B')
+"""
+# The English parser reads a run of Han characters as one word, glued to the Latin letters
+# around it ("Huawei在深圳发布5G" would be one lexeme): CJK runs become spaces there.
+_NO_CJK = f"regexp_replace(coalesce({{}}, ''), '[{analysis.CJK_CHARS}]+', ' ', 'g')"
+VECTOR_SQL = f"""
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate({_NO_CJK.format("title")}, '<>', '  ')), 'A') ||
+    setweight(to_tsvector('{TS_CONFIG}'::regconfig,
+                          translate({_NO_CJK.format("body")}, '<>', '  ')), 'B') ||
+    setweight(to_tsvector('simple'::regconfig, coalesce({CJK_TITLE}, '')), 'A') ||
+    setweight(to_tsvector('simple'::regconfig, coalesce({CJK_BODY}, '')), 'B')
+"""

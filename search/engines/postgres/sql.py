@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from search.engines import analysis
 from search.engines import query as qt
 from search.engines.base import FACETS, UNDATED, SearchQuery
 from search.engines.postgres import schema as pg_schema
@@ -79,9 +80,24 @@ def leaf_tsquery(node: qt.Node) -> Sql:
     """SQL giving one word or phrase as a tsquery literal. The index reads "e-government" as
     e-govern, e and govern; the query reads its pieces as a phrase (e <-> govern), which
     matches "e-government" and "e government" as the Whoosh engine does."""
+    if isinstance(node, qt.Word) and analysis.has_cjk(node.text):
+        return Sql("%s::tsquery::text", [cjk_tsquery(analysis.fold(node.text))])
     words = [node.text] if isinstance(node, qt.Word) else list(node.words)
     text = " ".join(w.replace("-", " ") for w in words)
     return Sql("phraseto_tsquery(%s::regconfig, %s)::text", [CONFIG, text])
+
+
+def cjk_tsquery(word: str) -> str:
+    """A CJK word: the word as the index holds it, or its characters next to each other
+    (search/engines/analysis.py), as a tsquery literal."""
+
+    def lexeme(text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    chars = analysis.char_phrase(word)
+    if len(chars) == 1:
+        return lexeme(word)
+    return f"{lexeme(word)} | ({' <-> '.join(lexeme(c) for c in chars)})"
 
 
 def expansion(node: qt.Node, limit: int) -> Sql:

@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from search.engines import analysis
 from search.engines import query as qt
 from search.engines.whoosh.adapter import expand
 from search.engines.whoosh.state import FACET_FIELDS, SCORED_FIELDS, SearchState
@@ -64,7 +65,18 @@ def _text_query(words: list[str], fieldname: str | None) -> wq.Query:
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
+def _cjk_word(word: str, fieldname: str | None) -> wq.Query:
+    """A CJK word: the word as the index holds it, or its characters next to each other
+    (search/engines/analysis.py)."""
+    chars = analysis.char_phrase(word)
+    if len(chars) == 1:
+        return _text_query(chars, fieldname)
+    return wq.Or([_text_query([word], fieldname), _text_query(chars, fieldname)])
+
+
 def _compile(node: qt.Node, analyzer) -> wq.Query:
+    if isinstance(node, qt.Word) and analysis.has_cjk(node.text):
+        return _cjk_word(analysis.fold(node.text), node.field)
     if isinstance(node, qt.Word):
         return _text_query(_analysed(node.text, analyzer), node.field)
     if isinstance(node, qt.Phrase):
