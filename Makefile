@@ -79,12 +79,13 @@ admin: setup
 
 setup-dev: $(VENV)/.installed-dev browser
 
-# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used);
+# Noto CJK lets it draw Chinese text in screenshots rather than empty boxes.
 browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@{ test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
+	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # Two sessions, one database each: SQLite (with the Whoosh engine), then PostgreSQL (tests
 # marked `postgres`: its engine and several app servers), skipped with the reason when no

@@ -145,7 +145,7 @@ def segmenter() -> Segmenter:
 def gazetteer_names() -> set[str]:
     """The Chinese names (canonical names and aliases) the gazetteer knows: the built-in
     data and, when a database is there, the City and Organisation rows admins edit."""
-    from search.pipeline.gazetteer import default_gazetteer
+    from search.pipeline.gazetteer import chinese_names, default_gazetteer
 
     gazetteer = default_gazetteer()
     try:
@@ -157,7 +157,8 @@ def gazetteer_names() -> set[str]:
             gazetteer = current_gazetteer()
     except Exception:  # noqa: BLE001 - no database (parse_article, a bench): built-in names
         pass
-    names: set[str] = set()
+    # GeoNames' Han names of every city and region, and the organisations' Chinese names.
+    names: set[str] = set(chinese_names())
     for table in (gazetteer.cities, gazetteer.organisations):
         for alias, canonical in table.items():
             for name in (alias, canonical):
