@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.http import HttpResponse
 from django.utils.http import http_date, quote_etag
 
 from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
@@ -25,6 +26,8 @@ from search.engines.whoosh.identity import BuildStore
 
 CACHE_ALIAS = "search"
 CACHE_SECONDS = 600
+# Whole responses of the views `conditional` guards (see `rendered`).
+RENDERED_ALIAS = "rendered"
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def conditional(view):
             patch_vary_headers(not_modified, ["HX-Request"])
             return not_modified
         request.index_version = version
-        response = view(request, *args, **kwargs)
+        response = rendered(request, etag, lambda: view(request, *args, **kwargs))
         if response.status_code == 200 and not response.streaming:
             response["ETag"] = etag
             if modified is not None:
@@ -135,3 +138,49 @@ def conditional(view):
         return response
 
     return wrapper
+
+
+def rendered(request, etag: str, render) -> HttpResponse:
+    """The view's response, rendered once per index state, request and process.
+
+    `etag` already names everything a guarded view's answer depends on (the index state, the
+    path and query string, the htmx headers); the host and scheme are added because the
+    article page names its absolute address. A popular search (the front page, a city, a
+    facet click many readers make) then costs a cache read instead of a search, a template
+    render and hundreds of URLs built. Only answers that belong to nobody are kept (see
+    `_shareable`); response headers added by middleware (security, compression) are added
+    again on every response.
+    """
+    seconds = getattr(settings, "SEARCH_CACHE_SECONDS", CACHE_SECONDS)
+    if not seconds:
+        return render()
+    cache = caches[RENDERED_ALIAS]
+    key = "resp:" + hashlib.sha256(
+        f"{etag}|{request.scheme}://{request.get_host()}".encode()
+    ).hexdigest()
+    kept = cache.get(key)
+    if kept is not None:
+        status, content, headers = kept
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        return response
+    response = render()
+    if _shareable(request, response):
+        cache.set(key, (response.status_code, response.content, list(response.items())), seconds)
+    return response
+
+
+def _shareable(request, response: HttpResponse) -> bool:
+    """Nothing in the answer is one visitor's: no cookie, no session or user read (the user
+    comes from the session), no CSRF token rendered, no message shown."""
+    session = getattr(request, "session", None)
+    messages = getattr(request, "_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (messages is not None and messages.used)
+    )

@@ -201,6 +201,13 @@ CACHES = {
         "LOCATION": "search-pages",
         "OPTIONS": {"MAX_ENTRIES": int(env_str("SEARCH_CACHE_ENTRIES", "500"))},
     },
+    # Whole rendered answers of the search views, keyed by their ETag (search.caching.rendered):
+    # a search page is about 50 kB, so 300 of them hold about 15 MB per process.
+    "rendered": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rendered-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(env_str("SEARCH_RENDERED_ENTRIES", "300"))},
+    },
 }
 
 SEARCH_CACHE_SECONDS = int(env_str("SEARCH_CACHE_SECONDS", "600"))  # 0: no cache
