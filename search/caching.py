@@ -17,8 +17,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
 from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
@@ -155,9 +155,10 @@ def rendered(request, etag: str, render) -> HttpResponse:
     if not seconds:
         return render()
     cache = caches[RENDERED_ALIAS]
-    key = "resp:" + hashlib.sha256(
-        f"{etag}|{request.scheme}://{request.get_host()}".encode()
-    ).hexdigest()
+    key = (
+        "resp:"
+        + hashlib.sha256(f"{etag}|{request.scheme}://{request.get_host()}".encode()).hexdigest()
+    )
     kept = cache.get(key)
     if kept is not None:
         status, content, headers = kept
