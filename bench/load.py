@@ -286,6 +286,8 @@ def serve_and_load(env: dict, work: Path, label: str, database: str | None = Non
     }
     if _env("LOAD_CACHE", "1") == "0":
         server_env["SEARCH_CACHE_SECONDS"] = "0"
+    # Renderings kept by an earlier run on the same index would make "cold" URLs warm.
+    shutil.rmtree(Path(env["VAR_DIR"]) / "cache", ignore_errors=True)
     args = [
         sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
         "--access-logfile", str(log), "--access-logformat", LOG_FORMAT,

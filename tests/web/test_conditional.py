@@ -101,19 +101,19 @@ def test_more_like_this_follows_the_index(corpus, client, django_capture_on_comm
 def test_a_repeated_request_is_answered_from_its_rendering(corpus, client):
     caches[RENDERED_ALIAS].clear()
     first = client.get("/?q=iot")
-    kept = len(caches[RENDERED_ALIAS]._cache)
+    kept = len(caches[RENDERED_ALIAS]._list_cache_files())
     assert kept == 1
     again = client.get("/?q=iot")
     assert again.content == first.content and again["ETag"] == first["ETag"]
     assert again["Content-Type"] == first["Content-Type"] and "HX-Request" in again["Vary"]
-    assert len(caches[RENDERED_ALIAS]._cache) == kept
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == kept
     # The fragment, the API and "show more" are other answers, each kept once.
     fragment = client.get("/?q=iot", headers=HX)
     assert fragment.content != first.content and fragment["HX-Push-Url"] == "/?q=iot"
     assert client.get("/?q=iot", headers=HX)["HX-Push-Url"] == "/?q=iot"
     client.get("/api/search?q=iot")
     assert client.get("/api/search?q=iot").json()["total"] >= 1
-    assert len(caches[RENDERED_ALIAS]._cache) == kept + 2
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == kept + 2
 
 
 def test_a_kept_rendering_is_not_served_after_an_index_change(
@@ -149,6 +149,6 @@ def test_an_answer_that_read_the_session_or_a_csrf_token_is_not_kept(corpus, rf)
         return HttpResponse(get_token(request))
 
     rendered(request, '"tag-2"', renders_token)
-    assert len(caches[RENDERED_ALIAS]._cache) == 0
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 0
     rendered(rf.get("/?q=iot"), '"tag-3"', lambda: HttpResponse("for anyone"))
-    assert len(caches[RENDERED_ALIAS]._cache) == 1
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 1
