@@ -325,6 +325,7 @@ def serve_and_load(env: dict, work: Path, label: str, database: str | None = Non
         load_cpu = ServerCpu.spent(cpu_before, cpu.read())
         load_after = os.getloadavg()
         per_kind = cpu_per_kind(port, mix, fresh_urls(articles), cpu, words)
+        weights = page_weights(port, mix)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -333,6 +334,9 @@ def serve_and_load(env: dict, work: Path, label: str, database: str | None = Non
             server.kill()
             server.wait()
     _report(label, tally, elapsed, clients, len(mix), log, load_before, load_after, per_kind)
+    print(
+        f"  page weight before compression (#14: search page <= 60 kB, facet click <= 40 kB): {weights}"
+    )
     total = sum(len(t) for t in tally.times.values())
     cores = os.cpu_count() or 1
     print(
@@ -372,6 +376,24 @@ def cpu_per_kind(port, mix, fresh, cpu: ServerCpu, words) -> dict[str, tuple[flo
         cold = _cpu_of(port, fresh.get(kind, []), cpu)
         out[kind] = (warm, cold)
     return out
+
+
+def page_weights(port: int, mix) -> str:
+    """The largest uncompressed answer of each HTML kind in the mix, and a 100-result page."""
+    largest: dict[str, int] = defaultdict(int)
+    urls = [*mix, ("/?q=smart+city&per_page=100", False)]
+    for url, hx in urls:
+        path, _, query = url.partition("?")
+        kind = "per_page=100" if "per_page=100" in query else kind_of(path, query, hx)
+        if kind not in ("search page", "fragment", "facet values", "per_page=100"):
+            continue
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request(
+            "GET", url, headers={"Host": "127.0.0.1", **({"HX-Request": "true"} if hx else {})}
+        )
+        largest[kind] = max(largest[kind], len(conn.getresponse().read()))
+        conn.close()
+    return ", ".join(f"{kind} {size / 1000:.0f} kB" for kind, size in sorted(largest.items()))
 
 
 def _cpu_of(port: int, urls: list[tuple[str, bool]], cpu: ServerCpu) -> float:
