@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
 WUXI = "Wuxi builds an IoT park for sensor makers"
-URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot"]
+URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot", "/feed/?q=iot"]
 
 
 @pytest.mark.parametrize("url", URLS)
