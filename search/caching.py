@@ -141,7 +141,8 @@ def conditional(view):
 
 
 def rendered(request, etag: str, render) -> HttpResponse:
-    """The view's response, rendered once per index state, request and process.
+    """The view's response, rendered once per index state and request, and kept in the
+    RENDERED_ALIAS cache (files shared by the machine's worker processes).
 
     `etag` already names everything a guarded view's answer depends on (the index state, the
     path and query string, the htmx headers); the host and scheme are added because the

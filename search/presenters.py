@@ -85,8 +85,8 @@ class FacetValue:
     def __post_init__(self) -> None:
         self.label = self.label or self.value
 
-    # Built when a template asks: the search page's checkboxes need neither URL, the no-JS
-    # list of every value needs `url`, and a facet can have hundreds of values.
+    # Built when a template asks: the search page's checkboxes need no toggle URL (only the
+    # no-JS list of every value does), and "show more" lists hundreds of values.
     @cached_property
     def url(self) -> str:
         """The search with this value toggled."""
