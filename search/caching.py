@@ -8,6 +8,7 @@ engine's identity.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import os
@@ -22,6 +23,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
 from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
+from search.engines.query import timeout_note
 from search.engines.whoosh.identity import BuildStore
 
 CACHE_ALIAS = "search"
@@ -80,8 +82,22 @@ def cached_search(
     page = cache.get(key)
     if page is None:
         page = backend.search(query)
+        if stopped(page):
+            # Cut by the time limit (a busy moment, a hostile query): asked again, it may
+            # finish, so neither the answer nor a page rendered from it is kept.
+            _stopped_here.set(True)
+            return page
         cache.set(key, page, seconds)
     return page
+
+
+# Set when a search of the current request was stopped by the time limit (see `rendered`).
+_stopped_here: contextvars.ContextVar[bool] = contextvars.ContextVar("stopped", default=False)
+
+
+def stopped(page: SearchPage) -> bool:
+    """Whether the engine stopped this search at the time limit (both say so in one note)."""
+    return timeout_note(settings.SEARCH_TIMEOUT_MS) in page.notes
 
 
 def cached_more_like_this(article_id: int, limit: int, version: IndexVersion) -> list:
@@ -167,8 +183,13 @@ def rendered(request, etag: str, render) -> HttpResponse:
         for name, value in headers:
             response[name] = value
         return response
-    response = render()
-    if _shareable(request, response):
+    token = _stopped_here.set(False)
+    try:
+        response = render()
+        complete = not _stopped_here.get()
+    finally:
+        _stopped_here.reset(token)
+    if complete and _shareable(request, response):
         cache.set(key, (response.status_code, response.content, list(response.items())), seconds)
     return response
 

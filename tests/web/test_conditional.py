@@ -152,3 +152,16 @@ def test_an_answer_that_read_the_session_or_a_csrf_token_is_not_kept(corpus, rf)
     assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 0
     rendered(rf.get("/?q=iot"), '"tag-3"', lambda: HttpResponse("for anyone"))
     assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 1
+
+
+def test_a_search_stopped_by_the_time_limit_is_not_kept(corpus, client, settings):
+    caches[CACHE_ALIAS].clear()
+    caches[RENDERED_ALIAS].clear()
+    settings.SEARCH_TIMEOUT_MS = 0
+    for url in ("/?q=iot", "/api/search?q=iot"):
+        stopped = client.get(url)
+        assert b"longer than" in stopped.content and b"stopped" in stopped.content
+    assert len(caches[CACHE_ALIAS]._cache) == 0
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 0
+    settings.SEARCH_TIMEOUT_MS = 5000
+    assert client.get("/api/search?q=iot").json()["total"] >= 1
