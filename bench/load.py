@@ -9,6 +9,13 @@ never the user's archive), gunicorn is started from gunicorn.conf.py with DEBUG 
 API and article pages, plus one CSV export every 3 s. Printed: requests/s, client p50/p95,
 server p95 by kind (from gunicorn's access log) and errors, with the load average.
 
+The machine is often shared, and then requests/s measures the neighbours as much as the app.
+So the server's CPU time is measured too (gunicorn's master and workers, and for PostgreSQL
+the database backends serving the bench database, from /proc): for the whole load phase, and
+then per request kind, both for URLs of the mix asked again ("warm": what a popular search
+costs) and for URLs asked for the first time ("cold": nothing searched or rendered before).
+CPU-seconds per request turn into the requests/s the same server could answer on idle cores.
+
     LOAD_SECONDS=10 LOAD_ENGINES=whoosh .venv/bin/python -m bench load    # a quick look
     LOAD_DIR=/tmp/load   keep and reuse the SQLite database and Whoosh index there
     LOAD_KEEP_DB=1       keep (and reuse) the PostgreSQL bench database
@@ -17,6 +24,7 @@ server p95 by kind (from gunicorn's access log) and errors, with the load averag
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -107,7 +115,86 @@ def url_mix(article_urls: list[str]) -> list[tuple[str, bool]]:
     return mix
 
 
+def fresh_urls(article_urls: list[str]) -> dict[str, list[tuple[str, bool]]]:
+    """For each kind, URLs the mix never asks for, with words of their own per kind (so one
+    kind's searches do not warm another's): the cost of a request nothing was kept for."""
+    from search import synthetic
+
+    v, c, o = synthetic.vocabulary(), synthetic.cities(), synthetic.organisations()
+    # The mix's words are among the first 100 and past the head words: these are not.
+    words = iter(v[100 : len(synthetic.HEAD_WORDS)])
+    fresh: dict[str, list[tuple[str, bool]]] = {
+        "search page": [(f"/?{urlencode({'q': next(words)})}", False) for _ in range(30)],
+        "fragment": [
+            (f"/?{urlencode({'q': next(words), 'city': c[n % 60]})}", True) for n in range(30)
+        ],
+        "api": [(f"/api/search?{urlencode({'q': next(words)})}", False) for _ in range(30)],
+        "facet values": [
+            (f"/facets/org/?{urlencode({'q': next(words), 'org': o[n]})}", True) for n in range(12)
+        ],
+        "article": [(url, False) for url in article_urls[40:70]],
+    }
+    return fresh
+
+
+# -- server CPU time ------------------------------------------------------------------------
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process (all its threads), None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ValueError):
+            continue
+    return found
+
+
+class ServerCpu:
+    """CPU seconds used by the server: gunicorn's master and workers, plus (PostgreSQL) the
+    database's backends connected to the bench database. A process that appears between two
+    readings counts whole; one that ends between them is lost (workers are not recycled here
+    and connections are persistent, so neither happens in a run)."""
+
+    def __init__(self, master: int, database: str | None, server_url: str | None) -> None:
+        self.master, self.database, self.server_url = master, database, server_url
+
+    def pids(self) -> list[int]:
+        pids = [self.master, *_children(self.master)]
+        if self.database:
+            import psycopg
+
+            with psycopg.connect(f"{self.server_url}/postgres", autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+                ).fetchall()
+            pids += [r[0] for r in rows]
+        return pids
+
+    def read(self) -> dict[int, float]:
+        return {pid: cpu for pid in self.pids() if (cpu := _proc_cpu(pid)) is not None}
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 # -- clients --------------------------------------------------------------------------------
+
+
+# An answer the engine stopped at the time limit (SEARCH_TIMEOUT_MS) says so in its notes: on
+# a loaded machine some are, and they are counted apart (they cost little and find nothing).
+STOPPED = "stopped"
+STOPPED_TEXT = b"took longer than the"
 
 
 class Tally:
@@ -115,11 +202,14 @@ class Tally:
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.stopped: dict[str, int] = defaultdict(int)
         self.error_samples: list[str] = []
 
     def add(self, kind: str, seconds: float, status: int | None, note: str = "") -> None:
         with self.lock:
             self.times[kind].append(seconds)
+            if note == STOPPED:
+                self.stopped[kind] += 1
             if status is None or status >= 400:
                 self.errors[kind] += 1
                 if len(self.error_samples) < 5:
@@ -136,11 +226,13 @@ def fetch(conn_box: list, port: int, url: str, hx: bool) -> tuple[int | None, st
         try:
             conn_box[0].request("GET", url, headers=headers)
             response = conn_box[0].getresponse()
-            response.read()
+            body = response.read()
             if response.getheader("Connection", "").lower() == "close":
                 conn_box[0].close()
                 conn_box[0] = None
-            return response.status, ""
+            if response.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return response.status, STOPPED if STOPPED_TEXT in body else ""
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             conn_box[0].close()
             conn_box[0] = None
@@ -195,7 +287,7 @@ def production_env(base: dict, work: Path) -> dict:
     }
 
 
-def serve_and_load(env: dict, work: Path, label: str) -> None:
+def serve_and_load(env: dict, work: Path, label: str, database: str | None = None) -> None:
     port = free_port()
     log = work / f"access-{port}.log"
     server_env = {
@@ -206,12 +298,15 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
     }
     if _env("LOAD_CACHE", "1") == "0":
         server_env["SEARCH_CACHE_SECONDS"] = "0"
+    # Renderings kept by an earlier run on the same index would make "cold" URLs warm.
+    shutil.rmtree(Path(env["VAR_DIR"]) / "cache", ignore_errors=True)
     args = [
         sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
         "--access-logfile", str(log), "--access-logformat", LOG_FORMAT,
     ]  # fmt: skip
-    cpu_before = _children_cpu()
     server = subprocess.Popen(args, cwd=ROOT, env=server_env, stderr=subprocess.PIPE, text=True)
+    server_url = env["DATABASE_URL"].rsplit("/", 1)[0] if database else None
+    cpu = ServerCpu(server.pid, database, server_url)
     try:
         _wait_for(port, server)
         articles = _article_urls(port)
@@ -223,6 +318,7 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
         clients = int(_env("LOAD_CLIENTS", "50"))
         tally = Tally()
         load_before = os.getloadavg()
+        cpu_before = cpu.read()
         started = time.perf_counter()
         stop_at = started + seconds
         threads = [
@@ -238,7 +334,10 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        load_cpu = ServerCpu.spent(cpu_before, cpu.read())
         load_after = os.getloadavg()
+        per_kind = cpu_per_kind(port, mix, fresh_urls(articles), cpu, words)
+        weights = page_weights(port, mix)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -246,23 +345,92 @@ def serve_and_load(env: dict, work: Path, label: str) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    # The server's own CPU time (master and reaped workers), warm-up included: with other
-    # work on the machine, requests/s says more about the neighbours than about the app.
-    cpu = _children_cpu() - cpu_before
-    _report(label, tally, elapsed, clients, len(mix), log, load_before, load_after)
-    served = len(mix) + sum(len(t) for t in tally.times.values())
+    _report(label, tally, elapsed, clients, len(mix), log, load_before, load_after, per_kind)
     print(
-        f"  server CPU {cpu:.1f} s for {served} requests (warm-up included): "
-        f"{cpu / served * 1000:.1f} ms/request, i.e. {served / cpu * (os.cpu_count() or 1):.0f} "
-        f"requests/s on {os.cpu_count()} idle cores"
+        f"  page weight before compression (#14: search page <= 60 kB, facet click <= 40 kB): {weights}"
+    )
+    total = sum(len(t) for t in tally.times.values())
+    cores = os.cpu_count() or 1
+    print(
+        f"  server CPU in the load phase: {load_cpu:.1f} s for {total} requests = "
+        f"{load_cpu / total * 1000:.1f} ms/request"
+        + (" (app and database)" if database else "")
+        + f", i.e. about {total / load_cpu * cores:.0f} requests/s of this mix on {cores} idle "
+        "cores"
     )
 
 
-def _children_cpu() -> float:
-    import resource
+# Requests per kind in the CPU phase: enough for a steady figure, few enough for a loaded
+# machine (exports are few: each streams a thousand rows and more).
+CPU_SAMPLE = {"export": 3}
+CPU_REQUESTS = 120
+CPU_CLIENTS = 4
 
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+
+def cpu_per_kind(port, mix, fresh, cpu: ServerCpu, words) -> dict[str, tuple[float, float]]:
+    """Server CPU ms per request of each kind: (warm, cold). Warm: the mix's URLs of that kind
+    asked again; cold: URLs nothing was kept for, each asked once."""
+    by_kind: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for url, hx in mix:
+        path, _, query = url.partition("?")
+        by_kind[kind_of(path, query, hx)].append((url, hx))
+    by_kind["export"] = [
+        (f"/export/csv/?{urlencode({'q': w})}", False) for w in words[: CPU_SAMPLE["export"]]
+    ]
+    fresh = {
+        **fresh,
+        "export": [(f"/export/csv/?{urlencode({'q': w})}", False) for w in words[-3:]],
+    }
+    out = {}
+    for kind, urls in sorted(by_kind.items()):
+        n = CPU_SAMPLE.get(kind, CPU_REQUESTS)
+        warm = _cpu_of(port, [urls[i % len(urls)] for i in range(n)], cpu)
+        cold = _cpu_of(port, fresh.get(kind, []), cpu)
+        out[kind] = (warm, cold)
+    return out
+
+
+def page_weights(port: int, mix) -> str:
+    """The largest uncompressed answer of each HTML kind in the mix, and a 100-result page."""
+    largest: dict[str, int] = defaultdict(int)
+    urls = [*mix, ("/?q=smart+city&per_page=100", False)]
+    for url, hx in urls:
+        path, _, query = url.partition("?")
+        kind = "per_page=100" if "per_page=100" in query else kind_of(path, query, hx)
+        if kind not in ("search page", "fragment", "facet values", "per_page=100"):
+            continue
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request(
+            "GET", url, headers={"Host": "127.0.0.1", **({"HX-Request": "true"} if hx else {})}
+        )
+        largest[kind] = max(largest[kind], len(conn.getresponse().read()))
+        conn.close()
+    return ", ".join(f"{kind} {size / 1000:.0f} kB" for kind, size in sorted(largest.items()))
+
+
+def _cpu_of(port: int, urls: list[tuple[str, bool]], cpu: ServerCpu) -> float:
+    """Server CPU milliseconds per request for these URLs, sent by a few clients at once."""
+    if not urls:
+        return float("nan")
+    todo = list(urls)
+    lock = threading.Lock()
+
+    def work() -> None:
+        box = [None]
+        while True:
+            with lock:
+                if not todo:
+                    return
+                url, hx = todo.pop()
+            fetch(box, port, url, hx)
+
+    before = cpu.read()
+    threads = [threading.Thread(target=work) for _ in range(CPU_CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return ServerCpu.spent(before, cpu.read()) / len(urls) * 1000
 
 
 def _wait_for(port: int, server: subprocess.Popen) -> None:
@@ -279,10 +447,15 @@ def _wait_for(port: int, server: subprocess.Popen) -> None:
 
 
 def _article_urls(port: int) -> list[str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/api/search?per_page=100&sort=newest", headers={"Host": "127.0.0.1"})
-    data = json.loads(conn.getresponse().read())
-    conn.close()
+    # A worker's first search opens the index; on a loaded machine it can pass the time
+    # limit and come back empty (not kept), so ask again.
+    for _ in range(5):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", "/api/search?per_page=100&sort=newest", headers={"Host": "127.0.0.1"})
+        data = json.loads(conn.getresponse().read())
+        conn.close()
+        if data["results"]:
+            break
     return [r["url"] for r in data["results"]]
 
 
@@ -293,7 +466,7 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def _report(label, tally, elapsed, clients, distinct, log: Path, before, after) -> None:
+def _report(label, tally, elapsed, clients, distinct, log: Path, before, after, cpu) -> None:
     every = [t for ts in tally.times.values() for t in ts]
     total = len(every)
     errors = sum(tally.errors.values())
@@ -312,20 +485,28 @@ def _report(label, tally, elapsed, clients, distinct, log: Path, before, after) 
         path, query, status, micros, hx = m.groups()
         statuses[int(status)] += 1
         server[kind_of(path, query, hx == "true")].append(int(micros) / 1e6)
+    cores = os.cpu_count() or 1
     print(
-        f"  {'kind':<14}{'requests':>9}{'client p95':>12}{'server p50':>12}{'server p95':>12}{'errors':>8}"
+        f"  {'kind':<14}{'requests':>9}{'client p95':>12}{'server p50':>12}{'server p95':>12}"
+        f"{'errors':>8}{'stopped':>8}   CPU ms/request warm, cold -> requests/s on {cores} idle cores"
     )
     for kind in sorted(tally.times):
         c = tally.times[kind]
         s = server.get(kind, [])
+        warm, cold = cpu.get(kind, (float("nan"), float("nan")))
         print(
             f"  {kind:<14}{len(c):>9}{_pct(c, 95) * 1000:>10.0f}ms"
             f"{(statistics.median(s) if s else 0) * 1000:>10.0f}ms{_pct(s, 95) * 1000:>10.0f}ms"
-            f"{tally.errors.get(kind, 0):>8}"
+            f"{tally.errors.get(kind, 0):>8}{tally.stopped.get(kind, 0):>8}   {warm:6.1f}, {cold:6.1f} -> "
+            f"{_rate(warm, cores)}, {_rate(cold, cores)}"
         )
     print(f"  statuses: {dict(sorted(statuses.items()))}")
     for sample in tally.error_samples:
         print(f"  error: {sample}")
+
+
+def _rate(ms: float, cores: int) -> str:
+    return "-" if not ms or ms != ms else f"{cores * 1000 / ms:.0f}"
 
 
 # -- engines --------------------------------------------------------------------------------
@@ -383,7 +564,7 @@ def run_postgres(articles: int) -> None:
     )
     try:
         _prepare(env, articles)
-        serve_and_load(env, work, f"postgres, {articles:,} articles")
+        serve_and_load(env, work, f"postgres, {articles:,} articles", database=name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if not keep:

@@ -8,6 +8,7 @@ engine's identity.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import os
@@ -17,14 +18,18 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
 from search.engines.base import SearchBackend, SearchPage, SearchQuery, get_backend
+from search.engines.query import timeout_note
 from search.engines.whoosh.identity import BuildStore
 
 CACHE_ALIAS = "search"
 CACHE_SECONDS = 600
+# Whole responses of the views `conditional` guards (see `rendered`).
+RENDERED_ALIAS = "rendered"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,23 @@ def index_version(backend: SearchBackend | None = None) -> IndexVersion:
                 mtime = os.stat(live[1]).st_mtime
                 modified = dt.datetime.fromtimestamp(mtime, tz=dt.UTC)
         return IndexVersion(f"whoosh-{token}", modified)
-    # PostgreSQL: the index is the database. The snapshot's xmax (the next transaction id)
-    # moves with every committed write, including facet renames that touch no article row.
+    # PostgreSQL: the index is the database. The article table's state (backend.identity())
+    # and, for the small tables whose edits change answers without touching an article row
+    # (facet renames and merges, copy groups), their row count and newest row version (xmin
+    # moves with every committed update). Only this database's writes count: a token of the
+    # whole server (its next transaction id) moved with every session, login or other
+    # database's write and kept every cache cold.
     alias = getattr(backend, "alias", "default")
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-        return IndexVersion(f"pg-{cursor.fetchone()[0]}", None)
+        cursor.execute(_FACET_STATE)
+        facets = ".".join(str(value) for value in cursor.fetchone())
+    return IndexVersion(f"pg-{backend.identity(alias)}-{facets}", None)
+
+
+_FACET_STATE = "SELECT " + ", ".join(
+    f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM {table})"
+    for table in ("search_city", "search_organisation", "search_copygroup")
+)
 
 
 def _key(version: IndexVersion, query: SearchQuery) -> str:
@@ -77,8 +93,22 @@ def cached_search(
     page = cache.get(key)
     if page is None:
         page = backend.search(query)
+        if stopped(page):
+            # Cut by the time limit (a busy moment, a hostile query): asked again, it may
+            # finish, so neither the answer nor a page rendered from it is kept.
+            _stopped_here.set(True)
+            return page
         cache.set(key, page, seconds)
     return page
+
+
+# Set when a search of the current request was stopped by the time limit (see `rendered`).
+_stopped_here: contextvars.ContextVar[bool] = contextvars.ContextVar("stopped", default=False)
+
+
+def stopped(page: SearchPage) -> bool:
+    """Whether the engine stopped this search at the time limit (both say so in one note)."""
+    return timeout_note(settings.SEARCH_TIMEOUT_MS) in page.notes
 
 
 def cached_more_like_this(article_id: int, limit: int, version: IndexVersion) -> list:
@@ -125,7 +155,7 @@ def conditional(view):
             patch_vary_headers(not_modified, ["HX-Request"])
             return not_modified
         request.index_version = version
-        response = view(request, *args, **kwargs)
+        response = rendered(request, etag, lambda: view(request, *args, **kwargs))
         if response.status_code == 200 and not response.streaming:
             response["ETag"] = etag
             if modified is not None:
@@ -135,3 +165,56 @@ def conditional(view):
         return response
 
     return wrapper
+
+
+def rendered(request, etag: str, render) -> HttpResponse:
+    """The view's response, rendered once per index state and request, and kept in the
+    RENDERED_ALIAS cache (files shared by the machine's worker processes).
+
+    `etag` already names everything a guarded view's answer depends on (the index state, the
+    path and query string, the htmx headers); the host and scheme are added because the
+    article page names its absolute address. A popular search (the front page, a city, a
+    facet click many readers make) then costs a cache read instead of a search, a template
+    render and hundreds of URLs built. Only answers that belong to nobody are kept (see
+    `_shareable`); response headers added by middleware (security, compression) are added
+    again on every response.
+    """
+    seconds = getattr(settings, "SEARCH_CACHE_SECONDS", CACHE_SECONDS)
+    if not seconds:
+        return render()
+    cache = caches[RENDERED_ALIAS]
+    key = (
+        "resp:"
+        + hashlib.sha256(f"{etag}|{request.scheme}://{request.get_host()}".encode()).hexdigest()
+    )
+    kept = cache.get(key)
+    if kept is not None:
+        status, content, headers = kept
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        return response
+    token = _stopped_here.set(False)
+    try:
+        response = render()
+        complete = not _stopped_here.get()
+    finally:
+        _stopped_here.reset(token)
+    if complete and _shareable(request, response):
+        cache.set(key, (response.status_code, response.content, list(response.items())), seconds)
+    return response
+
+
+def _shareable(request, response: HttpResponse) -> bool:
+    """Nothing in the answer is one visitor's: no cookie, no session or user read (the user
+    comes from the session), no CSRF token rendered, no message shown."""
+    session = getattr(request, "session", None)
+    messages = getattr(request, "_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (messages is not None and messages.used)
+    )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
+from search.caching import conditional
 from search.engines.base import SearchQuery, get_backend
 from search.export import site_url
 from search.forms import SearchForm
@@ -169,7 +170,8 @@ class SearchFeed(Feed):
         }
 
 
-search_feed = require_safe(SearchFeed())
+# Feed readers poll: a conditional request for an unchanged index is a 304 without a search.
+search_feed = require_safe(conditional(SearchFeed()))
 
 
 # -- OpenSearch ---------------------------------------------------------------------------

@@ -23,26 +23,30 @@ PARAM_OF_FACET = {facet: param for param, facet in FACET_PARAMS.items()}
 DEFAULT_PER_PAGE = SearchQuery().per_page
 
 
+def query_pairs(query: SearchQuery) -> list[tuple[str, str]]:
+    """The query's URL parameters in their one order, as (name, value) pairs."""
+    pairs = [("q", query.q)] if query.q else []
+    for param in FACET_ORDER:
+        pairs += [(param, v) for v in sorted(query.selected(FACET_PARAMS[param]))]
+    if query.year_from is not None:
+        pairs.append(("year_from", str(query.year_from)))
+    if query.year_to is not None:
+        pairs.append(("year_to", str(query.year_to)))
+    if query.sort != "relevance":
+        pairs.append(("sort", query.sort))
+    if query.all_copies:
+        pairs.append(("copies", "all"))
+    if query.per_page != DEFAULT_PER_PAGE:
+        pairs.append(("per_page", str(query.per_page)))
+    if query.page > 1:
+        pairs.append(("page", str(query.page)))
+    return pairs
+
+
 def query_params(query: SearchQuery) -> QueryDict:
     params = QueryDict(mutable=True)
-    if query.q:
-        params["q"] = query.q
-    for param in FACET_ORDER:
-        values = sorted(query.selected(FACET_PARAMS[param]))
-        if values:
-            params.setlist(param, values)
-    if query.year_from is not None:
-        params["year_from"] = str(query.year_from)
-    if query.year_to is not None:
-        params["year_to"] = str(query.year_to)
-    if query.sort != "relevance":
-        params["sort"] = query.sort
-    if query.all_copies:
-        params["copies"] = "all"
-    if query.per_page != DEFAULT_PER_PAGE:
-        params["per_page"] = str(query.per_page)
-    if query.page > 1:
-        params["page"] = str(query.page)
+    for name, value in query_pairs(query):
+        params.appendlist(name, value)
     return params
 
 
@@ -53,9 +57,8 @@ def _search_path(prefix: str) -> str:
 
 def search_url(query: SearchQuery, path: str | None = None) -> str:
     # A results page builds a hundred of these (tags, facets, bars, pager): resolve the path
-    # once per script prefix, and encode the pairs without a QueryDict round trip.
-    params = query_params(query)
-    encoded = urlencode([(k, v) for k, values in params.lists() for v in values])
+    # once per script prefix, and encode the pairs without a QueryDict.
+    encoded = urlencode(query_pairs(query))
     return (path or _search_path(get_script_prefix())) + (f"?{encoded}" if encoded else "")
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
+from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from search import export as exporting
 from search import facet_names
@@ -66,17 +68,45 @@ SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Ol
 PAGE_WINDOW = 2
 
 
+# The facets whose values have a page of their own ("about this city"), by the lookup view
+# that finds it from a name.
+ABOUT_VIEWS = {"city": "search:city-lookup", "organisation": "search:organisation-lookup"}
+
+
 @dataclass
 class FacetValue:
     value: str
     count: int
     selected: bool
     id: str
-    url: str  # the search with this value toggled
+    facet: str
+    query: SearchQuery = field(repr=False)  # the search the value belongs to
     label: str = ""  # what the reader sees, when it differs from the value
 
     def __post_init__(self) -> None:
         self.label = self.label or self.value
+
+    # Built when a template asks: the search page's checkboxes need no toggle URL (only the
+    # no-JS list of every value does), and "show more" lists hundreds of values.
+    @cached_property
+    def url(self) -> str:
+        """The search with this value toggled."""
+        return search_url(with_value(self.query, self.facet, self.value, not self.selected))
+
+    @cached_property
+    def about_url(self) -> str:
+        """The value's own page (cities and organisations), or ""."""
+        view = ABOUT_VIEWS.get(self.facet)
+        return f"{_path(view)}?name={quote(self.value, safe='/')}" if view else ""
+
+
+@lru_cache(maxsize=8)
+def _path_for_prefix(view: str, prefix: str) -> str:
+    return reverse(view)
+
+
+def _path(view: str) -> str:
+    return _path_for_prefix(view, get_script_prefix())
 
 
 @dataclass
@@ -118,11 +148,11 @@ class FacetGroup:
         return url + (f"?{encoded}" if encoded else "")
 
     def _value(self, c: FacetCount) -> FacetValue:
-        url = search_url(with_value(self.query, self.name, c.value, not c.selected))
         # Facet lists show both names where both exist ("Shenzhen 深圳").
         known = facet_names.labels(self.name).get(c.value)
         label = known[0] if known else value_label(self.name, c.value)
-        return FacetValue(c.value, c.count, c.selected, _dom_id(self.name, c.value), url, label)
+        dom_id = _dom_id(self.name, c.value)
+        return FacetValue(c.value, c.count, c.selected, dom_id, self.name, self.query, label)
 
     def rest(self, find: str = "") -> list[FacetValue]:
         """The values not in the top list (matching `find` when given), in count order."""
@@ -208,8 +238,9 @@ def undated_value(query: SearchQuery, counts: list[FacetCount]) -> FacetValue | 
     """The year facet's "Undated" choice, shown beside the histogram's bars."""
     for c in counts:
         if c.value == UNDATED:
-            url = search_url(with_value(query, "year", UNDATED, not c.selected))
-            return FacetValue(c.value, c.count, c.selected, "f-year-undated", url, "Undated")
+            return FacetValue(
+                c.value, c.count, c.selected, "f-year-undated", "year", query, "Undated"
+            )
     return None
 
 

@@ -3,15 +3,16 @@ unchanged index gets a 304, and any index change (a save, a delete) gives fresh 
 
 import pytest
 from django.core.cache import caches
+from django.http import HttpResponse
 
-from search.caching import CACHE_ALIAS, index_version
+from search.caching import CACHE_ALIAS, RENDERED_ALIAS, index_version
 from search.models import Article
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
 WUXI = "Wuxi builds an IoT park for sensor makers"
-URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot"]
+URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot", "/feed/?q=iot"]
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -95,3 +96,72 @@ def test_more_like_this_follows_the_index(corpus, client, django_capture_on_comm
         )
     again = client.get(article.get_absolute_url()).content.decode()
     assert "Wuxi sensor makers open a second IoT park" in again
+
+
+def test_a_repeated_request_is_answered_from_its_rendering(corpus, client):
+    caches[RENDERED_ALIAS].clear()
+    first = client.get("/?q=iot")
+    kept = len(caches[RENDERED_ALIAS]._list_cache_files())
+    assert kept == 1
+    again = client.get("/?q=iot")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"] and "HX-Request" in again["Vary"]
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == kept
+    # The fragment, the API and "show more" are other answers, each kept once.
+    fragment = client.get("/?q=iot", headers=HX)
+    assert fragment.content != first.content and fragment["HX-Push-Url"] == "/?q=iot"
+    assert client.get("/?q=iot", headers=HX)["HX-Push-Url"] == "/?q=iot"
+    client.get("/api/search?q=iot")
+    assert client.get("/api/search?q=iot").json()["total"] >= 1
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == kept + 2
+
+
+def test_a_kept_rendering_is_not_served_after_an_index_change(
+    corpus, client, django_capture_on_commit_callbacks
+):
+    article = Article.objects.get(pk=corpus[WUXI])
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert "zanzibarite" not in before
+    with django_capture_on_commit_callbacks(execute=True):
+        article.body += "\n\nThe zanzibarite park opened."
+        article.save()
+    assert "zanzibarite" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_an_answer_that_read_the_session_or_a_csrf_token_is_not_kept(corpus, rf):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import get_token
+
+    from search.caching import rendered
+
+    caches[RENDERED_ALIAS].clear()
+    request = rf.get("/?q=iot")
+    request.session = SessionStore()
+
+    def reads_session():
+        request.session.get("seen")
+        return HttpResponse("for one visitor")
+
+    rendered(request, '"tag-1"', reads_session)
+    request = rf.get("/?q=iot")
+
+    def renders_token():
+        return HttpResponse(get_token(request))
+
+    rendered(request, '"tag-2"', renders_token)
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 0
+    rendered(rf.get("/?q=iot"), '"tag-3"', lambda: HttpResponse("for anyone"))
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 1
+
+
+def test_a_search_stopped_by_the_time_limit_is_not_kept(corpus, client, settings):
+    caches[CACHE_ALIAS].clear()
+    caches[RENDERED_ALIAS].clear()
+    settings.SEARCH_TIMEOUT_MS = 0
+    for url in ("/?q=iot", "/api/search?q=iot"):
+        stopped = client.get(url)
+        assert b"longer than" in stopped.content and b"stopped" in stopped.content
+    assert len(caches[CACHE_ALIAS]._cache) == 0
+    assert len(caches[RENDERED_ALIAS]._list_cache_files()) == 0
+    settings.SEARCH_TIMEOUT_MS = 5000
+    assert client.get("/api/search?q=iot").json()["total"] >= 1

@@ -183,9 +183,9 @@ class PostgresBackend(SearchBackend):
             )
             return cursor.fetchone()[0]
 
-    def identity(self) -> str:
+    def identity(self, alias: str = "default") -> str:
         """The article table's state: any insert, change or delete moves one of these."""
-        with self._connection("default").cursor() as cursor:
+        with self._connection(alias).cursor() as cursor:
             cursor.execute("SELECT count(*), max(updated), max(id) FROM search_article")
             count, updated, top = cursor.fetchone()
         stamp = f"{updated.timestamp():.6f}" if updated else "0"
