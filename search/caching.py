@@ -54,8 +54,9 @@ def index_version(backend: SearchBackend | None = None) -> IndexVersion:
                 modified = dt.datetime.fromtimestamp(mtime, tz=dt.UTC)
         return IndexVersion(f"whoosh-{token}", modified)
     # PostgreSQL: the index is the database. The article table's state (backend.identity())
-    # and, for the small tables whose edits change answers without touching an article row
-    # (facet renames and merges, copy groups), their row count and newest row version (xmin
+    # and, for the small tables whose edits change answers without touching an article's
+    # `updated` (facet renames and merges, copy groups, the journal the indexer drains after
+    # writing an article's Chinese tokens), their row count and newest row version (xmin
     # moves with every committed update). Only this database's writes count: a token of the
     # whole server (its next transaction id) moved with every session, login or other
     # database's write and kept every cache cold.
@@ -68,7 +69,7 @@ def index_version(backend: SearchBackend | None = None) -> IndexVersion:
 
 _FACET_STATE = "SELECT " + ", ".join(
     f"(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM {table})"
-    for table in ("search_city", "search_organisation", "search_copygroup")
+    for table in ("search_city", "search_organisation", "search_copygroup", "search_indexjournal")
 )
 
 
