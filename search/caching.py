@@ -173,8 +173,9 @@ def rendered(request, etag: str, render) -> HttpResponse:
     RENDERED_ALIAS cache (files shared by the machine's worker processes).
 
     `etag` already names everything a guarded view's answer depends on (the index state, the
-    path and query string, the htmx headers); the host and scheme are added because the
-    article page names its absolute address. A popular search (the front page, a city, a
+    path and query string, the htmx headers); the host, scheme and SITE_URL are added because
+    the article page names its absolute address (and the files outlive a restart with a new
+    SITE_URL). A popular search (the front page, a city, a
     facet click many readers make) then costs a cache read instead of a search, a template
     render and hundreds of URLs built. Only answers that belong to nobody are kept (see
     `_shareable`); response headers added by middleware (security, compression) are added
@@ -186,7 +187,9 @@ def rendered(request, etag: str, render) -> HttpResponse:
     cache = caches[RENDERED_ALIAS]
     key = (
         "resp:"
-        + hashlib.sha256(f"{etag}|{request.scheme}://{request.get_host()}".encode()).hexdigest()
+        + hashlib.sha256(
+            f"{etag}|{request.scheme}://{request.get_host()}|{settings.SITE_URL}".encode()
+        ).hexdigest()
     )
     kept = cache.get(key)
     if kept is not None:
