@@ -14,10 +14,12 @@ from search.models import City
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def zh_site(live_server, transactional_db):
-    """The Chinese articles of the judged set and the English seeds, indexed; Shenzhen known
-    by its Chinese name (an admin's alias: the gazetteer's Chinese names do the same)."""
+@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
+def zh_site(request, live_server, transactional_db, settings):
+    """The Chinese articles of the judged set and the English seeds, indexed by each engine
+    (PostgreSQL in the suite's PostgreSQL half); Shenzhen known by its Chinese name (an
+    admin's alias: the gazetteer's Chinese names do the same)."""
+    settings.SEARCH_BACKEND = request.param
     with transaction.atomic():
         relevance_zh.load(pages=False)
     shenzhen = City.objects.get(name="Shenzhen")
@@ -61,5 +63,7 @@ def test_chinese_city_name_selects_the_facet(zh_site, page, shot):
     # The canonical URL names the facet value as stored; the value is ticked.
     assert ("city", "Shenzhen") in parse_qsl(urlsplit(page.url).query)
     expect(page.get_by_role("checkbox", name=re.compile(r"^Shenzhen"))).to_be_checked()
+    # The facet list shows both names of the place.
+    expect(page.locator("#facet-city")).to_contain_text("Shenzhen 深圳")
     assert page.locator(".hit-title").count() >= 1
     shot(page, "zh-03-city-facet")
