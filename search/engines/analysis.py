@@ -85,10 +85,13 @@ class Segmenter:
 
         self._jieba = rjieba.Jieba()
         self.names: frozenset[str] = frozenset()
+        self._given: set[str] = set()  # names as given, so a refresh folds only new ones
         self.add(names)
 
     def add(self, names: Iterable[str]) -> None:
-        new = {fold(n) for n in names if n and HAN_RUN.fullmatch(n.strip() or "-")} - self.names
+        given = set(names) - self._given
+        self._given |= given
+        new = {fold(n) for n in given if n and HAN_RUN.fullmatch(n.strip() or "-")} - self.names
         for name in sorted(new):
             self._jieba.add_word(name, self.NAME_FREQ, None)
         self.names = self.names | new
@@ -145,26 +148,35 @@ def segmenter() -> Segmenter:
 def gazetteer_names() -> set[str]:
     """The Chinese names (canonical names and aliases) the gazetteer knows: the built-in
     data and, when a database is there, the City and Organisation rows admins edit."""
-    from search.pipeline.gazetteer import chinese_names, default_gazetteer
-
-    gazetteer = default_gazetteer()
     try:
         from django.db import transaction
 
         from search.ingest import current_gazetteer
 
         with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction
-            gazetteer = current_gazetteer()
+            edited = _chinese_names_of(current_gazetteer())
     except Exception:  # noqa: BLE001 - no database (parse_article, a bench): built-in names
-        pass
-    # GeoNames' Han names of every city and region, and the organisations' Chinese names.
-    names: set[str] = set(chinese_names())
+        edited = frozenset()
+    return set(_builtin_names()) | edited
+
+
+@lru_cache(maxsize=1)
+def _builtin_names() -> frozenset[str]:
+    """GeoNames' Han names of every city and region, the organisations' Chinese names and
+    the built-in gazetteer's: the same for the life of the process, so read once."""
+    from search.pipeline.gazetteer import chinese_names, default_gazetteer
+
+    return frozenset(chinese_names()) | _chinese_names_of(default_gazetteer())
+
+
+def _chinese_names_of(gazetteer) -> frozenset[str]:
+    names: set[str] = set()
     for table in (gazetteer.cities, gazetteer.organisations):
         for alias, canonical in table.items():
             for name in (alias, canonical):
                 if name and has_cjk(name):
                     names.add(name.strip())
-    return names
+    return frozenset(names)
 
 
 # -- what the engines index and search -----------------------------------------------------
