@@ -16,7 +16,12 @@ from search.pipeline.gazetteer import Gazetteer, default_gazetteer, is_han, reso
 from search.pipeline.han_entities import find_han_entities
 from search.pipeline.kind import not_article_reason
 from search.pipeline.language import detect_language
-from search.pipeline.organisations import Mention, find_organisations, resolve_acronyms
+from search.pipeline.organisations import (
+    Mention,
+    evidenced_organisations,
+    find_organisations,
+    resolve_acronyms,
+)
 from search.pipeline.places import find_cities, find_qualified_places
 from search.pipeline.sources import find_source
 from search.pipeline.tokens import Token, fold, name_key, tokenize
@@ -80,6 +85,7 @@ def _find_organisations(title: _Part, body: _Part, gazetteer: Gazetteer) -> None
     acronyms = {**gazetteer.organisation_index.acronyms, **defined}
     for part in (title, body):
         part.mentions += resolve_acronyms(part.tokens, acronyms, part.covered)
+    body.mentions += evidenced_organisations(body.text, body.tokens, body.mentions, gazetteer)
 
 
 def _dateline_cities(meta_lines: tuple[str, ...], gazetteer: Gazetteer) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from search.pipeline.gazetteer import Gazetteer, longest_match, surnames
+from search.pipeline.org_evidence import Evidence
 from search.pipeline.tokens import Token, name_key
 
 
@@ -386,3 +387,36 @@ def resolve_acronyms(
         for i, t in enumerate(tokens)
         if i not in covered and t.kind == "word" and t.text in acronyms
     ]
+
+
+def evidenced_organisations(
+    text: str, tokens: list[Token], mentions: list[Mention], gazetteer: Gazetteer
+) -> list[Mention]:
+    """Names the text shows to be organisations (org_evidence.py), then names listed beside
+    any organisation found so far ("Uber, Lyft, DoorDash and Gopuff")."""
+    cities, organisations = gazetteer.city_index, gazetteer.organisation_index
+
+    def spans(index):
+        def covers(first: int, last: int) -> bool:
+            match = longest_match(tokens, first, index)
+            return match is not None and match[0] == last - first + 1
+
+        return covers
+
+    evidence = Evidence(text, tokens, spans(cities), spans(organisations))
+    covered = {i for m in mentions for i in range(m.first, m.last + 1)}
+    found: list[Mention] = []
+
+    def add(first: int, last: int) -> None:
+        spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
+        canonical = organisations.entries.get(name_key(spelled)) or spelled
+        found.append(Mention(canonical, first, last))
+        covered.update(range(first, last + 1))
+
+    for first, last, _cue in evidence.find(covered):
+        add(first, last)
+    for first, last, _cue in evidence.listed_with(
+        {(m.first, m.last) for m in [*mentions, *found]}, covered
+    ):
+        add(first, last)
+    return found
