@@ -16,10 +16,11 @@ from search.pipeline.gazetteer import Gazetteer, default_gazetteer, is_han, reso
 from search.pipeline.han_entities import find_han_entities
 from search.pipeline.kind import not_article_reason
 from search.pipeline.language import detect_language
+from search.pipeline.org_evidence import evidenced_organisations
 from search.pipeline.organisations import (
     Mention,
-    evidenced_organisations,
     find_organisations,
+    lowercase_acronyms,
     resolve_acronyms,
 )
 from search.pipeline.places import find_cities, find_qualified_places
@@ -83,6 +84,8 @@ def _find_organisations(title: _Part, body: _Part, gazetteer: Gazetteer) -> None
         in_body = {fold(m.canonical) for m in body.mentions}
         title.mentions = [m for m in title.mentions if m.alias or fold(m.canonical) in in_body]
     acronyms = {**gazetteer.organisation_index.acronyms, **defined}
+    for acronym in lowercase_acronyms(f"{title.text}\n{body.text}"):
+        acronyms.pop(acronym, None)
     for part in (title, body):
         part.mentions += resolve_acronyms(part.tokens, acronyms, part.covered)
     body.mentions += evidenced_organisations(body.text, body.tokens, body.mentions, gazetteer)

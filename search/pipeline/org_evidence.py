@@ -27,7 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from search.pipeline.tokens import Token
+from search.pipeline.gazetteer import Gazetteer, longest_match
+from search.pipeline.organisations import LEADING_NOISE, Mention, defined_acronyms
+from search.pipeline.tokens import Token, name_key
 
 
 def _words(text: str) -> frozenset[str]:
@@ -88,13 +90,28 @@ _OWNED_BY = re.compile(
     r"(?:^|\W)(?:acquired|acquire|acquiring|invested\s+in|merged\s+with|merger\s+with|"
     r"owned\s+by|backed\s+by|a\s+unit\s+of)\s+(?:the\s+)?$"
 )
-# A source the story cites: people are cited the same way.
-_CITED = re.compile(
-    r"(?:^|\W)(?:according\s+to(?:\s+(?:data|a\s+report|figures|a\s+survey|research|an\s+"
-    r"analysis)\s+(?:from|by|in|compiled\s+by))?|told|reported\s+by|report(?:ed)?\s+(?:from|by|"
-    r"in)|data\s+(?:from|compiled\s+by)|surveyed\s+by|published\s+(?:in|by)|quoted\s+by|"
-    r"cited\s+by|interview\s+with|statement\s+to|spoke\s+to|speaking\s+to)\s+(the\s+)?$"
+# A source the story cites. Reports and data come from organisations; people are told and
+# quoted as often as outlets are ("according to Smith").
+_REPORTED_BY = re.compile(
+    r"(?:^|\W)(?:according\s+to\s+(?:data|a\s+report|figures|a\s+survey|research|an\s+"
+    r"analysis|estimates)\s+(?:from|by|in|compiled\s+by)|reported\s+by|report(?:ed)?\s+(?:from|by|"
+    r"in)|data\s+(?:from|compiled\s+by|provider)|surveyed\s+by|polled\s+by|published\s+in)"
+    r"\s+(?:the\s+)?$"
 )
+_CITED = re.compile(
+    r"(?:^|\W)(?:according\s+to|told|published\s+by|quoted\s+by|cited\s+by|interview\s+with|"
+    r"statement\s+to|spoke\s+to|speaking\s+to)\s+(the\s+)?$"
+)
+# "Commerzbank analyst Carsten Fritsch", "Steelers defensive captain Cam Heyward".
+_ROLE_AFTER = re.compile(
+    r"\s+(?:[a-z]+\s+)?(?:analyst|economist|strategist|spokes(?:man|woman|person)|"
+    r"chief\s+executive|CEO|CFO|CTO|COO|chairman|chairwoman|founder|co-founder|president|"
+    r"executive|engineer|researcher|scientist|reporter|correspondent|editor|coach|"
+    r"quarterback|captain|player|keeper|goalkeeper|striker|defender|midfielder|pitcher|"
+    r"linebacker|rusher|receiver|director)\s+[A-Z][a-z]"
+)
+# Nationality words before a role ("American economist") are not organisations.
+_DEMONYM = re.compile(r".*(?:an|ese|ish|ic|i)$")
 _CITES = re.compile(
     r"\s+(?:said|says|reported|reports|announced|confirmed|denied|declined|estimated|"
     r"estimates|noted|wrote|found)\b"
@@ -117,6 +134,10 @@ _STOP_WORDS = _words(
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec AM PM GMT UTC EST PST Mr Mrs Ms Dr
     God Covid COVID Internet Web"""
 )
+_POSSESSIVE = re.compile(r"['’]s?\s+\w")  # "Apple's AirPlay"; not "Macy's, Kellogg's"
+# Job titles and sentence openers (organisations.py) never begin an organisation's name.
+_TITLE_WORDS = LEADING_NOISE
+_PARTICIPLE = re.compile(r"(?:ed|ing|ly)$")
 LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?$")
 MAX_WORDS = 6
 
@@ -229,7 +250,10 @@ class Evidence:
         words = tokens[first : last + 1]
         if not words or len(words) > MAX_WORDS or words[0].kind != "word":
             return False
-        if any(t.text in _STOP_WORDS for t in words):
+        if any(t.text in _STOP_WORDS for t in words) or words[0].text in _TITLE_WORDS:
+            return False
+        # "Named for economist Simon Kuznets": a sentence's first word, a participle.
+        if len(words) == 1 and self._starts_sentence(first) and _PARTICIPLE.search(words[0].key):
             return False
         if all(len(t.text) < 2 for t in words):  # initials: "U.S", "J."
             return False
@@ -284,12 +308,21 @@ class Evidence:
             return "role"
         if _OWNED_BY.search(before):
             return "owned"
+        if _REPORTED_BY.search(before):
+            return "reported"
+        the = bool(re.search(r"(?:^|\W)the\s+$", before)) or (
+            first > 0 and tokens[first - 1].text == "The" and tokens[first].joined
+        )
         cited = _CITED.search(before)
         if cited:
-            return "cited-the" if cited.group(1) else "cited"
+            return "cited-the" if the else "cited"
         # "the Oregonian reported"; a bare "Prakash said" is nearly always a person.
-        if _CITES.match(after) and re.search(r"(?:^|\W)the\s+$", before):
+        if _CITES.match(after) and the:
             return "cites-the"
+        if _ROLE_AFTER.match(after) and not (
+            first == last and _DEMONYM.fullmatch(tokens[first].text)
+        ):
+            return "role-after"
         return None
 
     def find(self, skip: set[int]) -> list[tuple[int, int, str]]:
@@ -337,7 +370,7 @@ class Evidence:
             # Places in it make it a list of places or an address; a possessive ("Apple's
             # AirPlay") a list of things.
             if any(self.is_place(f, e) for f, e in chain) or any(
-                text[tokens[e].end : tokens[e].end + 1] in ("'", "’") for _, e in chain
+                _POSSESSIVE.match(text, tokens[e].end) for _, e in chain
             ):
                 continue
             # The last item of a list that runs on ("... and Star Wars movies") is a
@@ -361,5 +394,42 @@ class Evidence:
 _VERB_AFTER_LIST = _words(
     """and or have has had are were was is will would can could said say says announced
     also all both each which who that to in on at for of with as have rose fell gained lost
-    reported agreed plan plans declined did do does did not may might must should"""
+    reported agreed plan plans declined did do does did not may might must should others
+    other more among"""
 )
+
+
+def evidenced_organisations(
+    text: str, tokens: list[Token], mentions: list[Mention], gazetteer: Gazetteer
+) -> list[Mention]:
+    """Names the text shows to be organisations (org_evidence.py), then names listed beside
+    any organisation found so far ("Uber, Lyft, DoorDash and Gopuff")."""
+    cities, organisations = gazetteer.city_index, gazetteer.organisation_index
+
+    def spans(index):
+        def covers(first: int, last: int) -> bool:
+            match = longest_match(tokens, first, index)
+            return match is not None and match[0] == last - first + 1
+
+        return covers
+
+    evidence = Evidence(text, tokens, spans(cities), spans(organisations))
+    covered = {i for m in mentions for i in range(m.first, m.last + 1)}
+    found: list[Mention] = []
+
+    defined = defined_acronyms(text)
+
+    def add(first: int, last: int) -> None:
+        spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
+        spelled = defined.get(spelled, spelled)  # "NYAG" -> the name it was defined for
+        canonical = organisations.entries.get(name_key(spelled)) or spelled
+        found.append(Mention(canonical, first, last))
+        covered.update(range(first, last + 1))
+
+    for first, last, _cue in evidence.find(covered):
+        add(first, last)
+    for first, last, _cue in evidence.listed_with(
+        {(m.first, m.last) for m in [*mentions, *found]}, covered
+    ):
+        add(first, last)
+    return found

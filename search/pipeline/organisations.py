@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from search.pipeline.gazetteer import Gazetteer, longest_match, surnames
-from search.pipeline.org_evidence import Evidence
 from search.pipeline.tokens import Token, name_key
 
 
@@ -26,7 +25,9 @@ HEADS = _words(
     Laboratory Laboratories Bank Authority Organization Organisation Society College
     Consortium Inc Ltd Department Office Police Court Committee Party Army Navy Studios
     Airlines Airways Exchange Observatory Hospital Infirmary Holdings Technologies Systems
-    Energy Motors Pharmaceuticals Partners Ventures Capital Securities Entertainment"""
+    Energy Motors Pharmaceuticals Partners Ventures Capital Securities Entertainment
+    Embassy Consulate Airline Studio Productions Records Pictures
+    Times Post Journal Chronicle Tribune Herald Gazette"""
 )
 # A name ending in one of these is a place people go to, not an organisation ("Staples
 # Center", "KeyBank Center", "Madison Square Garden"), unless it also names an institution's
@@ -62,7 +63,13 @@ BREAKING_CAPS = _words(
     Must Should Shall Do Does Did Not But Or Nor So Yet If Then Than When While Where Who
     Which What Why How About Across Along Around Toward Towards Up Down Out Off Per Vs"""
 )
-CONNECTORS = frozenset({"of", "for", "and", "&"})
+CONNECTORS = frozenset({"of", "for", "on", "and", "&"})
+# "Commission on Monday": after "on" a date, never the rest of a name.
+_DATE_WORDS = _words(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    May June July August September October November December Jan Feb Mar Apr Jun Jul Aug
+    Sep Sept Oct Nov Dec"""
+)
 # A name made only of these and a head noun is a slogan, not an organisation ("Smart Society").
 GENERIC_WORDS = _words(
     """Smart Digital New Global Future Intelligent Green Open Modern Better Good Great Big
@@ -221,9 +228,14 @@ def _names_in_run(
         used = k
         if name_last == last:
             m = k + 1
-            while m < len(segments) and (m > k + 1 or segments[m][2] in ("of", "for")):
+            while m < len(segments) and (m > k + 1 or segments[m][2] in ("of", "for", "on")):
                 seg_first, seg_last, _ = segments[m]
                 if any(_is_head(tokens[i]) for i in range(seg_first, seg_last + 1)):
+                    break
+                if segments[m][2] == "on" and (
+                    m > k + 1
+                    or any(t.text in _DATE_WORDS for t in tokens[seg_first : seg_last + 1])
+                ):
                     break
                 person = _person_start(tokens, seg_first, seg_last)
                 name_last, used = (seg_last if person is None else person - 1), m
@@ -389,34 +401,35 @@ def resolve_acronyms(
     ]
 
 
-def evidenced_organisations(
-    text: str, tokens: list[Token], mentions: list[Mention], gazetteer: Gazetteer
-) -> list[Mention]:
-    """Names the text shows to be organisations (org_evidence.py), then names listed beside
-    any organisation found so far ("Uber, Lyft, DoorDash and Gopuff")."""
-    cities, organisations = gazetteer.city_index, gazetteer.organisation_index
+_DEFINED = re.compile(r"\(([A-Z][A-Za-z&]{1,10})\)")
+_LOWER_DEFINED = re.compile(
+    r"\b([a-z][a-z-]+(?:\s+[a-z][a-z-]+){1,5}),?\s+(?:or\s+)?\(?([A-Z]{2,6})\b\)?"
+)
 
-    def spans(index):
-        def covers(first: int, last: int) -> bool:
-            match = longest_match(tokens, first, index)
-            return match is not None and match[0] == last - first + 1
 
-        return covers
+def defined_acronyms(text: str) -> dict[str, str]:
+    """Acronyms an article defines for a capitalised name: "The New York State Attorney
+    General (NYAG)" makes a later "NYAG" that name."""
+    out: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        words = text[max(0, m.start() - 120) : m.start()].split()[-10:]
+        for n in range(1, len(words) + 1):
+            phrase = " ".join(words[-n:])
+            if not words[-n][:1].isupper() or words[-n] in ("The", "A", "An"):
+                continue
+            if acronym_fits(m[1], phrase):
+                out.setdefault(m[1], phrase.strip(",;:"))
+                break
+    return out
 
-    evidence = Evidence(text, tokens, spans(cities), spans(organisations))
-    covered = {i for m in mentions for i in range(m.first, m.last + 1)}
-    found: list[Mention] = []
 
-    def add(first: int, last: int) -> None:
-        spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
-        canonical = organisations.entries.get(name_key(spelled)) or spelled
-        found.append(Mention(canonical, first, last))
-        covered.update(range(first, last + 1))
-
-    for first, last, _cue in evidence.find(covered):
-        add(first, last)
-    for first, last, _cue in evidence.listed_with(
-        {(m.first, m.last) for m in [*mentions, *found]}, covered
-    ):
-        add(first, last)
-    return found
+def lowercase_acronyms(text: str) -> frozenset[str]:
+    """Acronyms an article defines for an ordinary phrase ("hypersensitivity pneumonitis, or
+    HP"): there they are not the organisation a gazetteer knows by those letters."""
+    out = set()
+    for m in _LOWER_DEFINED.finditer(text):
+        words, acronym = m[1].split(), m[2]
+        tail = words[-len(acronym) :]
+        if len(tail) == len(acronym) and "".join(w[0] for w in tail).upper() == acronym:
+            out.add(acronym)
+    return frozenset(out)
