@@ -660,6 +660,57 @@ def facet_details(kind: str, name: str) -> FacetDetails:
     return FacetDetails(spellings[0] if spellings else "", None, spellings)
 
 
+# The abbreviations news style (AP) uses for US states in datelines: "DeKalb, Ill.".
+_AP_STATES = dict(
+    pair.split(":")
+    for pair in [
+        "AL:Ala",
+        "AZ:Ariz",
+        "AR:Ark",
+        "CA:Calif",
+        "CO:Colo",
+        "CT:Conn",
+        "DE:Del",
+        "FL:Fla",
+        "GA:Ga",
+        "IL:Ill",
+        "IN:Ind",
+        "KS:Kan",
+        "KY:Ky",
+        "LA:La",
+        "MD:Md",
+        "MA:Mass",
+        "MI:Mich",
+        "MN:Minn",
+        "MS:Miss",
+        "MO:Mo",
+        "MT:Mont",
+        "NE:Neb",
+        "NV:Nev",
+        "NH:NH",
+        "NJ:NJ",
+        "NM:NM",
+        "NY:NY",
+        "NC:NC",
+        "ND:ND",
+        "OK:Okla",
+        "OR:Ore",
+        "PA:Pa",
+        "RI:RI",
+        "SC:SC",
+        "SD:SD",
+        "TN:Tenn",
+        "TX:Texas",
+        "VT:Vt",
+        "VA:Va",
+        "WA:Wash",
+        "WV:WVa",
+        "WI:Wis",
+        "WY:Wyo",
+    ]
+)
+
+
 @lru_cache(maxsize=1)
 def qualified_places() -> dict[tuple[str, str], str]:
     """(town, its US state or country) -> facet name, for every GeoNames town of 15,000 people
@@ -675,7 +726,8 @@ def qualified_places() -> dict[tuple[str, str], str]:
         name = _plain(_canonical_city(city["name"]))
         regions = [countries.get(city["countrycode"], "")]
         if city["countrycode"] == "US":
-            regions += [states.get(city["admin1code"], ""), city["admin1code"]]
+            code = city["admin1code"]
+            regions += [states.get(code, ""), code, _AP_STATES.get(code, "")]
         for region in filter(None, regions):
             out[(name_key(name), name_key(region))] = name
     return out

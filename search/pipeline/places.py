@@ -151,6 +151,11 @@ _GOVERNMENT_VERBS = frozenset(
         "vows",
         "threatened",
         "threatens",
+        "invaded",
+        "imposed",
+        "sanctioned",
+        "pledged",
+        "pressed",
     ]
 )
 _TEAM_WORDS = frozenset(
@@ -202,6 +207,7 @@ def find_cities(
     found: list[str] = []
     mid_sentence: set[str] = set()
     at_start: list[str] = []
+    capital_uses: dict[str, set[str]] = {}
     i = 0
     while i < len(tokens):
         if i in covered or not tokens[i].cap:
@@ -212,6 +218,11 @@ def find_cities(
             i += 1
             continue
         n, city = match
+        key = " ".join(t.key for t in tokens[i : i + n])
+        if city is not None and key in capitals:
+            use = _capital_use(tokens, i, n, text)
+            if use:
+                capital_uses.setdefault(city, set()).add(use)
         if city is not None and not _is_other_use(tokens, i, n, family, capitals, title_case, text):
             if title_case or (
                 _starts_sentence(tokens, i, text) and not _dateline(tokens, i, n, text)
@@ -224,7 +235,56 @@ def find_cities(
     # A name only the world list knows, seen only as a sentence's first word (or in a Title
     # Case headline), is more likely an ordinary word there ("Mobile", "Reading") than a city.
     doubtful = {c for c in at_start if c in weak and c not in mid_sentence}
+    # A capital the article uses for its government ("Beijing's demands", "talks with
+    # Beijing") counts as a place only where the article also puts something in it.
+    doubtful |= {
+        c for c, uses in capital_uses.items() if "government" in uses and "place" not in uses
+    }
     return list(dict.fromkeys(c for c in found if c not in doubtful))
+
+
+# Before a capital: where something is ("in Beijing") or what it is dealt with as
+# ("talks with Beijing", "pressure on Beijing", "toward Beijing").
+_LOCATIVE = frozenset(
+    [
+        "in",
+        "at",
+        "near",
+        "outside",
+        "inside",
+        "around",
+        "across",
+        "into",
+        "throughout",
+        "downtown",
+        "central",
+        "visited",
+        "visit",
+        "visiting",
+        "to",
+        "via",
+    ]
+)
+_DEALT_WITH = frozenset(["with", "toward", "towards", "against", "on", "confronting", "pressure"])
+
+
+def _capital_use(tokens: list[Token], i: int, n: int, text: str) -> str:
+    """ "place", "government" or "" (cannot tell) for one mention of a national capital."""
+    prev = tokens[i - 1] if i else None
+    nxt = tokens[i + n] if i + n < len(tokens) else None
+    end = tokens[i + n - 1].end
+    after = text[end : end + 12] if text else ""
+    if after.startswith(("'s", "’s")) or (
+        nxt is not None and nxt.joined and nxt.key in _GOVERNMENT_VERBS
+    ):
+        return "government"
+    if prev is not None and tokens[i].joined and prev.key in _DEALT_WITH:
+        return "government"
+    if (prev is not None and tokens[i].joined and prev.key in _LOCATIVE) or re.match(
+        r"-based|\s*[,(]\s*[A-Z]|\s*[—–-]\s", after
+    ):
+        return "place"
+    return ""
 
 
 def _dateline(tokens: list[Token], i: int, n: int, text: str) -> bool:
@@ -297,8 +357,6 @@ _PLACE_WORDS = frozenset(
         "port",
         "airport",
         "station",
-        "bay",
-        "bridge",
         "road",
         "street",
         "avenue",
@@ -326,8 +384,6 @@ _PLACE_WORDS = frozenset(
         "pier",
         "plaza",
         "tower",
-        "area",
-        "valley",
     ]
 )
 
