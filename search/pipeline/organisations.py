@@ -329,6 +329,8 @@ def find_organisations(
     for first, last in _shape_names(tokens, gazetteer):
         spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
         canonical = index.entries.get(name_key(spelled)) or _facility_of(tokens, first, last, index)
+        if _event_after(tokens, last + 1):
+            continue
         if canonical is None:
             first, last = _drop_country_tail(tokens, first, last, gazetteer)
             spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
@@ -347,6 +349,7 @@ def find_organisations(
         if (
             not _same_letters(spelled, canonical)
             or _venue_after(tokens, i + n)
+            or _event_after(tokens, i + n)
             or _inside_longer_name(tokens, i, n)
             or _credit_tag(text, tokens[i].start, tokens[i + n - 1].end)
         ):
@@ -388,6 +391,25 @@ def _credit_tag(text: str, start: int, end: int) -> bool:
 
 def _venue_after(tokens: list[Token], i: int) -> bool:
     return i < len(tokens) and tokens[i].joined and tokens[i].text in VENUE_HEADS
+
+
+# "United Nations Climate Action Summit", "Africa Movie Academy Award", "CBS Upfront Week":
+# a name that goes on into an event's or an award's name is that event's, not a mention.
+EVENT_HEADS = _words(
+    """Summit Award Awards Prize Prizes Festival Championship Championships Cup Games Show
+    Expo Week Forum Fair Marathon Tournament Gala Ceremony Conference Convention"""
+)
+_EVENT_REACH = 4
+
+
+def _event_after(tokens: list[Token], i: int) -> bool:
+    for j in range(i, min(len(tokens), i + _EVENT_REACH)):
+        token = tokens[j]
+        if not token.joined or not token.cap:
+            return False
+        if token.text in EVENT_HEADS:
+            return True
+    return False
 
 
 def resolve_acronyms(
