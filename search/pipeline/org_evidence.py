@@ -37,15 +37,19 @@ def _words(text: str) -> frozenset[str]:
 
 
 # Nouns that say what kind of organisation a name is, in "X, a ... NOUN" and "NOUN X".
-_KIND_NOUNS = (
-    r"company|companies|firm|startup|start-up|maker|manufacturer|automaker|carmaker|chipmaker|"
-    r"carrier|airline|retailer|chain|bank|lender|insurer|broker|brokerage|agency|group|"
-    r"publisher|newspaper|paper|daily|tabloid|magazine|journal|outlet|website|broadcaster|"
-    r"network|station|studio|label|conglomerate|giant|developer|operator|provider|supplier|"
-    r"distributor|consultancy|think[ -]tank|organi[sz]ation|nonprofit|non-profit|charity|"
-    r"subsidiary|unit|division|rival|competitor|recycler|exchange|"
-    r"association|club|team|franchise|utility|foundation|institute|cooperative|co-op"
-)
+_KIND_NOUN_LIST = [
+    *_words(
+        """company companies firm startup start-up maker manufacturer automaker carmaker
+    chipmaker carrier airline retailer chain bank lender insurer broker brokerage agency group
+    publisher newspaper paper daily tabloid magazine journal outlet website broadcaster network
+    station studio label conglomerate giant developer operator provider supplier distributor
+    consultancy think-tank organisation organization nonprofit non-profit charity subsidiary
+    unit division rival competitor recycler exchange association club team franchise utility
+    foundation institute cooperative co-op"""
+    ),
+    "think tank",
+]
+_KIND_NOUNS = "|".join(re.escape(w) for w in sorted(_KIND_NOUN_LIST, key=len, reverse=True))
 # "the company Jane Doe founded": the name after the noun is then its founder, not its name.
 _RELATIVE_VERB = re.compile(
     r"\s+(?:founded|co-founded|started|runs|ran|leads|led|joined|left|heads|headed|owns|"
@@ -110,6 +114,14 @@ _ROLE_AFTER = re.compile(
     r"quarterback|captain|player|keeper|goalkeeper|striker|defender|midfielder|pitcher|"
     r"linebacker|rusher|receiver|director)\s+[A-Z][a-z]"
 )
+# The last word (as a token: "start-up" ends in "up") of every cue before a name, for a
+# cheap first test before the regexes above.
+_KIND_WORDS = frozenset(re.split(r"[ -]", w)[-1] for w in _KIND_NOUN_LIST)
+_LEFT_LAST = _KIND_WORDS | _words(
+    """at of for with in by to from told interview statement spoke speaking according
+    acquired acquire acquiring merged merger owned backed compiled provider surveyed polled
+    published quoted cited reported report data"""
+)
 # Nationality words before a role ("American economist") are not organisations.
 _DEMONYM = re.compile(r".*(?:an|ese|ish|ic|i)$")
 _CITES = re.compile(
@@ -125,6 +137,11 @@ _PERSON_AFTER = re.compile(
     r",\s+(?:who|\d{1,3},)\s|\s+(?:said|says|added|told|wrote)\s+(?:he|she|him|her)\b|"
     r"['’]s\s+(?:wife|husband|son|daughter|mother|father|family|brother|sister|lawyer)\b"
 )
+_TITLES = _words(
+    """Mr Mrs Ms Dr Prof Gov Sen Rep Gen Lt Col Capt Sgt St Rev Sir Dame Lady Lord President
+    Chancellor Premier Minister Mayor Judge Justice Coach Officer"""
+)
+_PERSON_AFTER_FIRST = frozenset(", '’")
 _SENTENCE_GAP = re.compile(r"[.!?\n:;—–•|]")
 _STOP_WORDS = _words(
     """I He She It We They You His Her Its Our Their This That These Those There Here What
@@ -142,6 +159,12 @@ LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?
 MAX_WORDS = 6
 
 
+def _plain(token: Token) -> bool:
+    """A word spelled like a person's name: "Whitfield", not "DoorDash" or "NASA"."""
+    text = token.text
+    return token.kind == "word" and text[:1].isupper() and text[1:].islower()
+
+
 def _word(token: Token) -> bool:
     """A capitalised word, a brand in mixed case (iFixit, DoorDash) or an & / Inc. inside."""
     if token.kind in ("amp", "ltd", "group"):
@@ -154,27 +177,30 @@ def name_runs(tokens: list[Token], text: str) -> list[tuple[int, int]]:
     """Maximal stretches [first, last] of joined capitalised words ("Kestrel Aerospace",
     "Mitsui & Co.", "Polygraph.info")."""
     runs: list[tuple[int, int]] = []
+    append = runs.append
     start = None
     for i, token in enumerate(tokens):
+        # Most words are lower case: the cheap test first.
+        member = token.cap or (token.kind != "word" or _word(token))
         if start is not None:
             if (
                 token.kind == "ltd"
                 or (
                     token.joined
                     and (
-                        _word(token)
+                        member
                         # "Polygraph.info", "Wday.ru": a domain's lower-case end.
                         or (text[tokens[i - 1].end : token.start] == "." and token.text.isalpha())
                     )
                 )
             ):
                 continue
-            runs.append((start, i - 1))
+            append((start, i - 1))
             start = None
-        if token.kind == "word" and _word(token):
+        if member and token.kind == "word":
             start = i
     if start is not None:
-        runs.append((start, len(tokens) - 1))
+        append((start, len(tokens) - 1))
     return runs
 
 
@@ -191,8 +217,7 @@ class Evidence:
         self.text, self.tokens = text, tokens
         self.is_place, self.known = is_place, known
         self.runs = name_runs(tokens, text)
-        lower = {t.key for t in tokens if t.text.islower()}
-        self.lowercase_words = lower
+        self.lowercase_words = {t.key for t in tokens if not t.cap}
         self.person_words = self._person_words()
         # Words that make a name on their own somewhere in the text.
         self.alone_words = {tokens[f].key for f, e in self.runs if f == e}
@@ -202,8 +227,10 @@ class Evidence:
     def _starts_sentence(self, i: int) -> bool:
         if i == 0:
             return True
-        gap = self.text[self.tokens[i - 1].end : self.tokens[i].start]
-        return bool(_SENTENCE_GAP.search(gap.replace("'", "").replace('"', "")))
+        token = self.tokens[i]
+        if token.joined:  # only a space or a hyphen before it
+            return False
+        return bool(_SENTENCE_GAP.search(self.text, self.tokens[i - 1].end, token.start))
 
     def _person_words(self) -> set[str]:
         """Words that are people's names here: the last word of a plain two- or three-word
@@ -212,22 +239,21 @@ class Evidence:
         people: set[str] = set()
         text, tokens = self.text, self.tokens
         for first, last in self.runs:
-            words = tokens[first : last + 1]
-            before = text[max(0, tokens[first].start - 12) : tokens[first].start]
-            after = text[tokens[last].end : tokens[last].end + 30]
-            if _PERSON_BEFORE.search(before) or _PERSON_AFTER.match(after):
-                people.add(words[-1].key)
+            start, end = tokens[first].start, tokens[last].end
+            if (
+                first
+                and tokens[first - 1].text in _TITLES
+                and _PERSON_BEFORE.search(text, max(0, start - 12), start)
+            ) or (text[end : end + 1] in _PERSON_AFTER_FIRST and _PERSON_AFTER.match(text, end)):
+                people.add(tokens[last].key)
                 continue
             # The last two words of a run: "Salesforce CEO Marc Benioff" ends in a person.
-            if len(words) < 2 or any(t.kind != "word" for t in words[-2:]):
+            if last == first or not all(_plain(t) for t in tokens[last - 1 : last + 1]):
                 continue
-            pair_first = last - 1
-            if pair_first == first and self._starts_sentence(first):
+            if last - 1 == first and self._starts_sentence(first):
                 continue
-            if self.known(pair_first, last) or self.is_place(pair_first, last):
-                continue
-            if all(t.text[:1].isupper() and t.text[1:].islower() for t in words[-2:]):
-                people.add(words[-1].key)
+            if not self.known(last - 1, last) and not self.is_place(last - 1, last):
+                people.add(tokens[last].key)
         return people
 
     def _person_like(self, first: int, last: int, strong: bool) -> bool:
@@ -240,10 +266,7 @@ class Evidence:
         if strong:
             return False
         # A bare name cited like a person: two or three plain capitalised words.
-        plain = all(
-            t.kind == "word" and t.text[:1].isupper() and t.text[1:].islower() for t in words
-        )
-        return plain and len(words) <= 3
+        return len(words) <= 3 and all(_plain(t) for t in words)
 
     def _acceptable(self, first: int, last: int, strong: bool) -> bool:
         tokens = self.tokens
@@ -275,49 +298,57 @@ class Evidence:
         while first < last and (
             tokens[first].text in ("The", "A", "An")
             or (self._starts_sentence(first) and tokens[first].key in self.lowercase_words)
-            or (
-                self._starts_sentence(first)
-                and re.fullmatch(_KIND_NOUNS, tokens[first].key) is not None
-            )
+            or (self._starts_sentence(first) and tokens[first].key in _KIND_WORDS)
         ):
             first += 1
         return first
 
     def _cue(self, first: int, last: int) -> str | None:
-        """Which cue shows tokens[first..last] to be an organisation ("" for none)."""
+        """Which cue shows tokens[first..last] to be an organisation (None for none)."""
         text, tokens = self.text, self.tokens
         start, end = tokens[first].start, tokens[last].end
-        before = text[max(0, start - 60) : start]
         after = text[end : end + 160]
-        descriptor = _DESCRIPTOR_BEFORE.search(before)
-        if descriptor and not _RELATIVE_VERB.match(after):
+        # Every cue before a name ends in a word of _LEFT_LAST (then perhaps "the"): most
+        # names are not preceded by one, and the regexes below are the costly part.
+        prev = first - 1
+        if prev >= 0 and tokens[prev].key == "the":
+            prev -= 1
+        left = prev >= 0 and tokens[prev].key in _LEFT_LAST
+        before = text[max(0, start - 60) : start] if left else ""
+        if left and _DESCRIPTOR_BEFORE.search(before) and not _RELATIVE_VERB.match(after):
             return "descriptor"
         # "Carrier SunExpress" at a sentence's start has been trimmed to "SunExpress".
         if (
             first > 0
             and tokens[first].joined
-            and self._starts_sentence(first - 1)
+            and tokens[first - 1].key in _KIND_WORDS
             and re.fullmatch(_KIND_NOUNS, tokens[first - 1].key)
+            and self._starts_sentence(first - 1)
         ):
             return "descriptor"
-        if _APPOSITIVE.match(after) or _WHICH.match(after) or _NEWSPAPER_AFTER.match(after):
+        head = after[:1]
+        if head == "," and (_APPOSITIVE.match(after) or _WHICH.match(after)):
             return "appositive"
-        if _POSSESSION.match(after):
+        if head in ("'", "’") and _POSSESSION.match(after):
             return "possession"
-        if _ROLE_AT.search(before):
-            return "role"
-        if _OWNED_BY.search(before):
-            return "owned"
-        if _REPORTED_BY.search(before):
-            return "reported"
-        the = bool(re.search(r"(?:^|\W)the\s+$", before)) or (
-            first > 0 and tokens[first - 1].text == "The" and tokens[first].joined
+        if head == " " and _NEWSPAPER_AFTER.match(after):
+            return "appositive"
+        if left:
+            if _ROLE_AT.search(before):
+                return "role"
+            if _OWNED_BY.search(before):
+                return "owned"
+            if _REPORTED_BY.search(before):
+                return "reported"
+        the = (first > 0 and tokens[first - 1].key == "the") and (
+            tokens[first - 1].text == "the" or tokens[first].joined
         )
-        cited = _CITED.search(before)
-        if cited:
+        if left and _CITED.search(before):
             return "cited-the" if the else "cited"
+        if head != " ":
+            return None
         # "the Oregonian reported"; a bare "Prakash said" is nearly always a person.
-        if _CITES.match(after) and the:
+        if the and _CITES.match(after):
             return "cites-the"
         if _ROLE_AFTER.match(after) and not (
             first == last and _DEMONYM.fullmatch(tokens[first].text)

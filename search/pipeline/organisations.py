@@ -424,9 +424,8 @@ def resolve_acronyms(
 
 
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z&]{1,10})\)")
-_LOWER_DEFINED = re.compile(
-    r"\b([a-z][a-z-]+(?:\s+[a-z][a-z-]+){1,5}),?\s+(?:or\s+)?\(?([A-Z]{2,6})\b\)?"
-)
+# "pneumonitis, or HP", "pneumonitis (HP)": an acronym given for the words before it.
+_GIVEN_ACRONYM = re.compile(r"(?:\bor\s+|\()([A-Z]{2,6})\b")
 
 
 def defined_acronyms(text: str) -> dict[str, str]:
@@ -449,9 +448,14 @@ def lowercase_acronyms(text: str) -> frozenset[str]:
     """Acronyms an article defines for an ordinary phrase ("hypersensitivity pneumonitis, or
     HP"): there they are not the organisation a gazetteer knows by those letters."""
     out = set()
-    for m in _LOWER_DEFINED.finditer(text):
-        words, acronym = m[1].split(), m[2]
+    for m in _GIVEN_ACRONYM.finditer(text):
+        acronym = m[1]
+        words = text[max(0, m.start() - 25 * len(acronym)) : m.start()].split()
         tail = words[-len(acronym) :]
-        if len(tail) == len(acronym) and "".join(w[0] for w in tail).upper() == acronym:
+        if (
+            len(tail) == len(acronym)
+            and all(w.isalpha() and w.islower() for w in tail)
+            and "".join(w[0] for w in tail).upper() == acronym
+        ):
             out.add(acronym)
     return frozenset(out)
