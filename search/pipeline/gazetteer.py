@@ -138,6 +138,11 @@ class NameIndex:
         return max((key.count(" ") + 1 for key in self.entries), default=1)
 
     @cached_property
+    def first_words(self) -> frozenset[str]:
+        """The first word of every known name: no name starts at any other word."""
+        return frozenset(key.split(" ", 1)[0] for key in self.entries)
+
+    @cached_property
     def prefixes(self) -> frozenset[str]:
         """Every proper word prefix of a known name ("new", "new york" for New York City)."""
         out = set()
@@ -361,6 +366,9 @@ def longest_match(tokens: list, i: int, index: NameIndex) -> tuple[int, str | No
     capitals exactly, so the word "most" is never MOST.
     """
     first = tokens[i]
+    # Most words start no known name: the cheapest test first (this runs on every word).
+    if first.key not in index.first_words and first.text not in index.acronyms:
+        return None
     # Capitalised, or a brand spelled in mixed case (iFlytek, eHi).
     capitalised = first.cap or not (first.text.islower() or first.text.isdigit())
     if not capitalised and first.key not in index.any_case_first_words:

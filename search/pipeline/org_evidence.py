@@ -83,13 +83,13 @@ _POSSESSION = re.compile(
     r"acquisition|takeover|newsroom|editors?|reporters?)\b"
 )
 _ROLE_AT = re.compile(
-    r"(?:^|\W)(?:analysts?|economists?|strategists?|executives?|spokes(?:man|woman|person)|"
+    r"(?i)(?:^|\W)(?:analysts?|economists?|strategists?|executives?|spokes(?:man|woman|person)|"
     r"founder|co-founder|chief\s+executive|chief\s+\w+\s+officer|CEO|CFO|CTO|COO|"
     r"chairman|chairwoman|director|partner|reporter|correspondent|editor|employees?|"
     r"engineers?|researchers?|scientists?)\s+(?:at|of|for|with)\s+(?:the\s+)?$"
 )
 _OWNED_BY = re.compile(
-    r"(?:^|\W)(?:shares|stock|shareholders|unit|subsidiary|owner|parent|acquisition|takeover|"
+    r"(?i)(?:^|\W)(?:shares|stock|shareholders|unit|subsidiary|owner|parent|acquisition|takeover|"
     r"division|stake|investors)\s+(?:of|in)\s+(?:the\s+)?$|"
     r"(?:^|\W)(?:acquired|acquire|acquiring|invested\s+in|merged\s+with|merger\s+with|"
     r"owned\s+by|backed\s+by|a\s+unit\s+of)\s+(?:the\s+)?$"
@@ -97,13 +97,13 @@ _OWNED_BY = re.compile(
 # A source the story cites. Reports and data come from organisations; people are told and
 # quoted as often as outlets are ("according to Smith").
 _REPORTED_BY = re.compile(
-    r"(?:^|\W)(?:according\s+to\s+(?:data|a\s+report|figures|a\s+survey|research|an\s+"
+    r"(?i)(?:^|\W)(?:according\s+to\s+(?:data|a\s+report|figures|a\s+survey|research|an\s+"
     r"analysis|estimates)\s+(?:from|by|in|compiled\s+by)|reported\s+by|report(?:ed)?\s+(?:from|by|"
     r"in)|data\s+(?:from|compiled\s+by|provider)|surveyed\s+by|polled\s+by|published\s+in)"
     r"\s+(?:the\s+)?$"
 )
 _CITED = re.compile(
-    r"(?:^|\W)(?:according\s+to|told|published\s+by|quoted\s+by|cited\s+by|interview\s+with|"
+    r"(?i)(?:^|\W)(?:according\s+to|told|published\s+by|quoted\s+by|cited\s+by|interview\s+with|"
     r"statement\s+to|spoke\s+to|speaking\s+to)\s+(the\s+)?$"
 )
 # "Commerzbank analyst Carsten Fritsch", "Steelers defensive captain Cam Heyward".

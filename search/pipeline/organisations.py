@@ -450,7 +450,9 @@ def lowercase_acronyms(text: str) -> frozenset[str]:
     out = set()
     for m in _GIVEN_ACRONYM.finditer(text):
         acronym = m[1]
-        words = text[max(0, m.start() - 25 * len(acronym)) : m.start()].split()
+        words = [
+            w.strip(",;:") for w in text[max(0, m.start() - 25 * len(acronym)) : m.start()].split()
+        ]
         tail = words[-len(acronym) :]
         if (
             len(tail) == len(acronym)
