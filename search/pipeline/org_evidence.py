@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from search.pipeline.gazetteer import Gazetteer, longest_match
+from search.pipeline.gazetteer import Gazetteer, longest_match, surnames
 from search.pipeline.organisations import LEADING_NOISE, Mention, defined_acronyms
 from search.pipeline.tokens import Token, name_key
 
@@ -238,6 +238,7 @@ class Evidence:
         that takes "who"."""
         people: set[str] = set()
         text, tokens = self.text, self.tokens
+        family = surnames()
         for first, last in self.runs:
             start, end = tokens[first].start, tokens[last].end
             if (
@@ -254,6 +255,9 @@ class Evidence:
                 continue
             if not self.known(last - 1, last) and not self.is_place(last - 1, last):
                 people.add(tokens[last].key)
+                # "Yang Yujing" ... "according to Yang": a Chinese name puts the family first.
+                if tokens[last - 1].key in family:
+                    people.add(tokens[last - 1].key)
         return people
 
     def _person_like(self, first: int, last: int, strong: bool) -> bool:

@@ -112,3 +112,8 @@ def test_a_city_before_bay_area_or_bridge_names_something_else():
 
 def test_a_small_town_with_an_ap_state_abbreviation():
     assert "DeKalb" in facets("DEKALB, Ill. — The team won at home in DeKalb, Ill.").cities
+
+
+def test_a_chinese_family_name_cited_alone_is_a_person():
+    text = "The Mayor of Lanzhou Wang Hongbin spoke. Clinics were added, according to Wang."
+    assert "Wang" not in organisations(text)
