@@ -220,10 +220,16 @@ def test_prefix_expansion_is_bounded_with_a_note(engine, db):
             raw_content=" ".join(part),
             content_hash=f"prefix-budget-{n}",
         )
+    # One word held by three articles of its own: of 251 words it is the most frequent, so
+    # it is among the 100 searched, and those articles are found.
+    for n in range(3):
+        Article.objects.create(
+            title=f"Frequent {n}", body="zqzzz", raw_content="zqzzz", content_hash=f"freq-{n}"
+        )
     engine.rebuild()
-    page = engine.search(SearchQuery(q="zq*"))
+    page = engine.search(SearchQuery(q="zq*", per_page=100))
     assert any("“zq*” matches" in n and "most frequent" in n for n in page.notes), page.notes
-    assert page.total > 0
+    assert {f"Frequent {n}" for n in range(3)} <= {h.title for h in page.hits}
     # Within the budget: no note.
     assert engine.search(SearchQuery(q="zqaa*")).notes == []
 
