@@ -322,9 +322,7 @@ class Evaluator:
         limit = self.budget.max_expansion
         if len(terms) > limit:
             terms = state.most_frequent(q.fieldname, terms, limit)
-            note = qt.expansion_note(
-                q.text + ("*" if isinstance(q, wq.Prefix) else "~"), len(terms), limit
-            )
+            note = qt.expansion_note(q.text + ("*" if isinstance(q, wq.Prefix) else "~"), limit)
             if note not in self.notes:
                 self.notes.append(note)
         parts = []
