@@ -100,7 +100,14 @@ def suggest(
                 best = key if best is None or key < best else best
         if best is None:
             continue
-        text = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", best[3], text, count=1)
+        typed = re.compile(rf"(?i)(?<!\w){re.escape(word)}(?!\w)")
+        replacement = best[3]
+        if best[1] == 0 and (m := typed.search(text)) and m[0].islower():
+            if known(replacement.lower()):
+                # A word of a name that the texts also use as a word ("City" of a company's
+                # name for "citty"): written as the reader wrote theirs, in lower case.
+                replacement = replacement.lower()
+        text = typed.sub(lambda _: replacement, text, count=1)
         changed = True
     if not changed or text == parsed.text:
         return None

@@ -202,6 +202,22 @@ def test_suggestion_comes_from_facet_names_and_is_never_for_an_indexed_word(shar
         assert engine.search(SearchQuery(q=q)).suggestion is None, q
 
 
+def test_a_name_word_suggested_for_a_lower_case_word_is_written_in_lower_case(engine, db):
+    """"City" of an organisation's name is the nearest word to "citty", and "city" is also a
+    word of the texts: the suggestion keeps the reader's lower case."""
+    for n in range(3):
+        article = Article.objects.create(
+            title=f"A smart city plan {n}",
+            body="The city council approved the smart city plan.",
+            raw_content="x",
+            content_hash=f"citty-{n}",
+        )
+        article.organisations.set([Organisation.objects.get_or_create(name="City Brain Lab")[0]])
+    engine.rebuild()
+    assert engine.search(SearchQuery(q="citty council")).suggestion == "city council"
+    assert engine.search(SearchQuery(q="Citty council")).suggestion == "City council"
+
+
 def test_suggestion_only_when_it_finds_more(shared):
     engine, _ = shared
     page = engine.search(SearchQuery(q="goverment"))
