@@ -203,7 +203,7 @@ def test_suggestion_comes_from_facet_names_and_is_never_for_an_indexed_word(shar
 
 
 def test_a_name_word_suggested_for_a_lower_case_word_is_written_in_lower_case(engine, db):
-    """"City" of an organisation's name is the nearest word to "citty", and "city" is also a
+    """The nearest word to "citty" is "City" of an organisation's name, and "city" is also a
     word of the texts: the suggestion keeps the reader's lower case."""
     for n in range(3):
         article = Article.objects.create(
