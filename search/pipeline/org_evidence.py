@@ -165,6 +165,15 @@ def _plain(token: Token) -> bool:
     return token.kind == "word" and text[:1].isupper() and text[1:].islower()
 
 
+def _brand(words: list[Token]) -> bool:
+    """Spelled as no person is: "iFixit", "DoorDash", "MSCI" (cited like a person, a brand
+    is still a brand)."""
+    return any(
+        t.kind == "word" and len(t.text) > 2 and not t.text[1:].islower() and t.text.isalpha()
+        for t in words
+    )
+
+
 def _word(token: Token) -> bool:
     """A capitalised word, a brand in mixed case (iFixit, DoorDash) or an & / Inc. inside."""
     if token.kind in ("amp", "ltd", "group"):
@@ -352,7 +361,7 @@ class Evidence:
         if head != " ":
             return None
         # "the Oregonian reported"; a bare "Prakash said" is nearly always a person.
-        if the and _CITES.match(after):
+        if _CITES.match(after) and (the or _brand(tokens[first : last + 1])):
             return "cites-the"
         if _ROLE_AFTER.match(after) and not (
             first == last and _DEMONYM.fullmatch(tokens[first].text)
@@ -454,12 +463,19 @@ def evidenced_organisations(
 
     defined = defined_acronyms(text)
 
+    names = {name_key(m.canonical) for m in mentions}
+
     def add(first: int, last: int) -> None:
         spelled = " ".join(text[tokens[first].start : tokens[last].end].split())
         spelled = defined.get(spelled, spelled)  # "NYAG" -> the name it was defined for
         canonical = organisations.entries.get(name_key(spelled)) or spelled
-        found.append(Mention(canonical, first, last))
         covered.update(range(first, last + 1))
+        # An acronym for a name found already in a shorter form ("Electric Reliability
+        # Council" before its "of Texas" was cut) is that name, not a second one.
+        key = name_key(canonical)
+        if not any(key == k or key.startswith(f"{k} ") for k in names):
+            names.add(key)
+            found.append(Mention(canonical, first, last))
 
     for first, last, _cue in evidence.find(covered):
         add(first, last)

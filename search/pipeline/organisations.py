@@ -438,10 +438,16 @@ def defined_acronyms(text: str) -> dict[str, str]:
             phrase = " ".join(words[-n:])
             if not words[-n][:1].isupper() or words[-n] in ("The", "A", "An"):
                 continue
-            if acronym_fits(m[1], phrase):
+            if acronym_fits(m[1], phrase) or _fits_every_word(m[1], phrase):
                 out.setdefault(m[1], phrase.strip(",;:"))
                 break
     return out
+
+
+def _fits_every_word(acronym: str, phrase: str) -> bool:
+    """ "ERCOT" for "Electric Reliability Council of Texas": some acronyms keep the "of"."""
+    initials = "".join(w[0].upper() for w in phrase.split() if w[:1].isalpha())
+    return len(initials) == len(acronym) and initials == acronym.upper()
 
 
 def lowercase_acronyms(text: str) -> frozenset[str]:

@@ -117,3 +117,15 @@ def test_a_small_town_with_an_ap_state_abbreviation():
 def test_a_chinese_family_name_cited_alone_is_a_person():
     text = "The Mayor of Lanzhou Wang Hongbin spoke. Clinics were added, according to Wang."
     assert "Wang" not in organisations(text)
+
+
+def test_a_brand_spelled_as_no_person_is_cited_alone():
+    assert "QuantLedger" in organisations("QuantLedger said prices would fall further.")
+
+
+def test_an_acronym_that_keeps_the_of_maps_to_the_name_found_already():
+    found = organisations(
+        "The Harbour Reliability Council of Ontario (HRCOO) said supply was tight. "
+        "HRCOO said demand would peak on Friday."
+    )
+    assert "HRCOO" not in found
