@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
@@ -28,7 +31,13 @@ from search.engines.query import cut
 from search.forms import FACET_PARAMS, ExportForm, SearchForm
 from search.links import query_params, search_url, without_filters
 from search.models import Article
-from search.presenters import LIST_FACETS, TAGS_SHOWN, facet_group, search_context
+from search.presenters import (
+    LIST_FACETS,
+    TAGS_SHOWN,
+    facet_group,
+    kept_groups,
+    search_context,
+)
 from smartcity import error_pages
 
 
@@ -83,25 +92,46 @@ def api_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse(page_json(page))
 
 
+def _partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _kept_groups(request: HttpRequest) -> frozenset:
+    """The facet groups an htmx answer leaves to the page it lands in (presenters.kept_groups):
+    htmx names that page (HX-Current-URL) and whether the search form sent the request."""
+    kept = getattr(request, "_kept_groups", None)
+    if kept is None:
+        kept = frozenset()
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if _partial(request) and current.path == reverse("search:search"):
+            previous = SearchForm(QueryDict(current.query)).to_query()
+            query = SearchForm(request.GET).to_query()
+            from_form = request.headers.get("HX-Trigger") == "search-form"
+            kept = kept_groups(previous, query, from_form)
+        request._kept_groups = kept
+    return kept
+
+
 @require_safe
-@conditional
+@conditional(variant=lambda request: ",".join(sorted(_kept_groups(request))))
 def search_page(request: HttpRequest) -> HttpResponse:
     """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
     query = form.to_query()
     canonical = search_url(query)
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = _partial(request)
     misspelled = list(request.GET.lists()) != list(query_params(query).lists())
     if not partial and form.is_valid() and misspelled:
         # Same state, one spelling: a no-JS form submit (empty fields, any order) lands on the
         # readable URL a researcher can bookmark.
         return redirect(canonical)
-    context = search_context(get_backend(), form, query, request.index_version)
+    kept = _kept_groups(request)
+    context = search_context(get_backend(), form, query, request.index_version, kept)
     template = "search/_fragment.html" if partial else "search/search.html"
     response = render(request, template, context)
     if partial:
         response = push_url(response, canonical)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-Current-URL", "HX-Trigger"])
     return response
 
 

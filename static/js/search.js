@@ -25,6 +25,8 @@
       var rest = facet.querySelector(".facet-rest");
       var none = facet.querySelector(".facet-nomatch");
       var original = rest ? rest.innerHTML : "";
+      var more = rest && rest.querySelector("[data-facet-more]");
+      var path = more ? more.getAttribute("hx-get") : "";
       var timer = null;
       var asked = 0;
 
@@ -48,7 +50,12 @@
           if (none) none.hidden = true;
           return;
         }
-        var url = new URL(facet.dataset.moreUrl, window.location.href);
+        // The search the form holds now: a facet group kept across a swap (hx-preserve)
+        // outlives the search its links were drawn for.
+        var url = new URL(path, window.location.href);
+        new FormData(box.form).forEach(function (value, name) {
+          if (value !== "") url.searchParams.append(name, value);
+        });
         url.searchParams.set("find", box.value.trim());
         var ticket = ++asked;
         fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
@@ -92,9 +99,9 @@
   // Shift-click a second year to select the years between as a range (year_from, year_to).
   var anchorYear = null;
   document.addEventListener("click", function (e) {
-    var bar = e.target.closest && e.target.closest("label.bar[data-year]");
-    if (!bar) return;
-    var year = parseInt(bar.dataset.year, 10);
+    var bar = e.target.closest && e.target.closest(".bars label");
+    if (!bar || !bar.control) return;
+    var year = parseInt(bar.control.value, 10);
     if (e.shiftKey && anchorYear !== null && anchorYear !== year) {
       e.preventDefault();
       var form = bar.closest("form");
