@@ -30,6 +30,10 @@ from search.links import (
 
 # Values shown before "show more"; a filter box appears once a list is longer than this.
 FACET_TOP = 8
+# Values one "show more" (or find) answer brings, and one page of the list without script:
+# an organisation facet has hundreds, and every request is bounded.
+MORE_PAGE = 50
+LIST_PAGE = 100
 FACET_LABELS = {
     "city": "City",
     "organisation": "Organisation",
@@ -110,6 +114,20 @@ def _path(view: str) -> str:
 
 
 @dataclass
+class ValuesPage:
+    """A slice of a facet's values: positions start..end of `total` (those matching a find)."""
+
+    values: list[FacetValue]
+    start: int
+    end: int
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - self.end
+
+
+@dataclass
 class FacetGroup:
     """One facet's values for a search: the top ones are rendered in the page, the rest are
     fetched on demand (facet_values view), so a page carries tens of values, not hundreds."""
@@ -158,15 +176,25 @@ class FacetGroup:
         dom_id = _dom_id(self.param, c.value)  # "org", not "organisation": short, per value
         return FacetValue(c.value, c.count, c.selected, dom_id, self.name, self.query, label)
 
-    def rest(self, find: str = "") -> list[FacetValue]:
-        """The values not in the top list (matching `find` when given), in count order."""
-        shown = {v.value for v in self.top}
-        return [
-            self._value(c) for c in self.counts if c.value not in shown and self._matches(c, find)
-        ]
+    def rest(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
+        """`size` of the values below the top list (those matching `find` when given), in
+        count order, from `start`. Positions count from the first value below the FACET_TOP
+        largest, whatever is ticked, so a later page neither repeats nor skips a value when
+        a tick moved one into the top list meanwhile (ticked values are shown there)."""
+        size = size or MORE_PAGE
+        pool = [c for c in self.counts[FACET_TOP:] if self._matches(c, find)]
+        window = pool[start : start + size]
+        values = [self._value(c) for c in window if not c.selected]
+        return ValuesPage(values, start, start + len(window), len(pool))
 
-    def every(self, find: str = "") -> list[FacetValue]:
-        return [self._value(c) for c in self.counts if self._matches(c, find)]
+    def every(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
+        """`size` of every value (matching `find`), in count order, from `start`."""
+        size = size or LIST_PAGE
+        pool = [c for c in self.counts if self._matches(c, find)]
+        if start >= len(pool):  # past the end (an old link, a typed URL): the last page
+            start = (len(pool) - 1) // size * size if pool else 0
+        window = pool[start : start + size]
+        return ValuesPage([self._value(c) for c in window], start, start + len(window), len(pool))
 
     def _matches(self, c: FacetCount, find: str) -> bool:
         """The find box matches a value's name, its label and its aliases (深圳 finds

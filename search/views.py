@@ -21,12 +21,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
-from search import citation
+from search import citation, presenters
 from search import export as exporting
 from search.caching import cached_more_like_this, cached_search, conditional
 from search.copies import attach_copies, copies_of
 from search.engines import highlight
-from search.engines.base import SearchPage, get_backend
+from search.engines.base import SearchPage, SearchQuery, get_backend
 from search.engines.query import cut
 from search.forms import FACET_PARAMS, ExportForm, SearchForm
 from search.links import query_params, search_url, without_filters
@@ -140,32 +140,64 @@ FIND_MAX_CHARS = 100
 LISTED_FACETS = set(LIST_FACETS)
 
 
+def _start(request: HttpRequest) -> int:
+    """The position a page of facet values starts at; anything but a count is the first."""
+    raw = request.GET.get("start", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 7 else 0
+
+
+def _values_url(path: str, query: SearchQuery, find: str, start: int) -> str:
+    params = query_params(query)
+    if find:
+        params["find"] = find
+    if start:
+        params["start"] = str(start)
+    return path + (f"?{params.urlencode()}" if params else "")
+
+
 @require_safe
 @conditional
 def facet_values(request: HttpRequest, param: str) -> HttpResponse:
-    """Every value of one facet for the current search: the rows below the page's top list
-    (or those matching ?find=) as an htmx fragment, or, without JavaScript, a page of links."""
+    """The values of one facet for the current search, a bounded page at a time: for htmx
+    the rows below the page's top list (or those matching ?find=), MORE_PAGE from ?start=,
+    with a link that brings the next ones in their place; without JavaScript a page of
+    LIST_PAGE links with Previous/Next. The find box looks among every value."""
     facet = FACET_PARAMS.get(param)
     if facet not in LISTED_FACETS:
         raise Http404("no such facet")
     form = SearchForm(request.GET)
     query = replace(form.to_query(), page=1)
     find = request.GET.get("find", "").strip()[:FIND_MAX_CHARS]
+    start = _start(request)
     page = cached_search(query, version=request.index_version)
     group = facet_group(query, facet, page.facets.get(facet, []))
     if request.htmx and not request.htmx.history_restore_request:
-        context = {"group": group, "values": group.rest(find), "find": find}
+        values = group.rest(find, start)
+        context = {
+            "group": group,
+            "values": values,
+            "find": find,
+            # htmx adds the form's state (hx-include), as for the first "show more".
+            "next_url": _values_url(group.path, SearchQuery(), find, values.end),
+        }
         response = render(request, "search/_facet_rest.html", context)
     else:
+        values = group.every(find, start)
         hidden = [(k, v) for k, vs in query_params(query).lists() for v in vs]
         context = {
             "group": group,
             "query": query,
-            "values": group.every(find),
+            "values": values,
             "find": find,
             "hidden": hidden,
             "back_url": search_url(query),
             "filtered": search_url(without_filters(query)) != search_url(query),
+            "previous_url": (
+                _values_url(request.path, query, find, max(0, start - presenters.LIST_PAGE))
+                if start
+                else None
+            ),
+            "next_url": _values_url(request.path, query, find, values.end) if values.more else None,
         }
         response = render(request, "search/facet_values.html", context)
     patch_vary_headers(response, ["HX-Request"])

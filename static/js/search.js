@@ -63,6 +63,7 @@
           .then(function (html) {
             if (ticket !== asked) return; // a later keystroke asked again
             rest.innerHTML = html;
+            if (window.htmx) htmx.process(rest); // its "Show N more" link
             var found = rest.querySelectorAll("li").length;
             if (none) none.hidden = shownTop + found > 0;
           });
