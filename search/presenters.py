@@ -177,15 +177,15 @@ class FacetGroup:
         return FacetValue(c.value, c.count, c.selected, dom_id, self.name, self.query, label)
 
     def rest(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
-        """`size` of the values below the top list (those matching `find` when given), in
-        count order, from `start`. Positions count from the first value below the FACET_TOP
-        largest, whatever is ticked, so a later page neither repeats nor skips a value when
-        a tick moved one into the top list meanwhile (ticked values are shown there)."""
+        """`size` of the values below the FACET_TOP largest (those matching `find` when
+        given), in count order, from `start`. Ticked ones too: the page shows a ticked value
+        in its top list, but a facet group kept across a swap (hx-preserve) has it where it
+        was ticked, and only the page knows which; its script drops the ones its top list
+        already has. Positions do not depend on ticks, so no page repeats or skips a value."""
         size = size or MORE_PAGE
         pool = [c for c in self.counts[FACET_TOP:] if self._matches(c, find)]
         window = pool[start : start + size]
-        values = [self._value(c) for c in window if not c.selected]
-        return ValuesPage(values, start, start + len(window), len(pool))
+        return ValuesPage([self._value(c) for c in window], start, start + len(window), len(pool))
 
     def every(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
         """`size` of every value (matching `find`), in count order, from `start`."""

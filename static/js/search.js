@@ -63,6 +63,7 @@
           .then(function (html) {
             if (ticket !== asked) return; // a later keystroke asked again
             rest.innerHTML = html;
+            dropRepeats(facet.parentNode);
             if (window.htmx) htmx.process(rest); // its "Show N more" link
             var found = rest.querySelectorAll("li").length;
             if (none) none.hidden = shownTop + found > 0;
@@ -79,6 +80,20 @@
       });
     });
   }
+
+  // Values brought below a facet's top list that the top list already has (a ticked one, shown
+  // there) are dropped: one checkbox per value.
+  function dropRepeats(root) {
+    root.querySelectorAll("[data-facet]").forEach(function (facet) {
+      var top = {};
+      facet.querySelectorAll(".facet-top input").forEach(function (i) { top[i.value] = true; });
+      facet.querySelectorAll(".facet-rest li").forEach(function (li) {
+        var box = li.querySelector("input");
+        if (box && top[box.value]) li.remove();
+      });
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function () { dropRepeats(document); });
 
   // "Show N more" loaded: keyboard focus goes to the first value it brought, not the page top.
   document.addEventListener("htmx:afterSwap", function (e) {
