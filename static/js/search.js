@@ -229,6 +229,12 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (e) {
+    // A page of facet values brought by "Show N more" focused its first value (autofocus,
+    // which htmx honours in what it swaps in); once done, the mark goes, or every later swap
+    // keeping that facet group (hx-preserve) would take the focus there again.
+    document.querySelectorAll("[data-facet] [autofocus]").forEach(function (el) {
+      el.removeAttribute("autofocus");
+    });
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
     syncBox(e);
