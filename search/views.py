@@ -96,24 +96,27 @@ def _partial(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _kept_groups(request: HttpRequest) -> frozenset:
+def _kept_groups(request: HttpRequest, query: SearchQuery) -> frozenset:
     """The facet groups an htmx answer leaves to the page it lands in (presenters.kept_groups):
     htmx names that page (HX-Current-URL) and whether the search form sent the request."""
-    kept = getattr(request, "_kept_groups", None)
-    if kept is None:
-        kept = frozenset()
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        if _partial(request) and current.path == reverse("search:search"):
-            previous = SearchForm(QueryDict(current.query)).to_query()
-            query = SearchForm(request.GET).to_query()
-            from_form = request.headers.get("HX-Trigger") == "search-form"
-            kept = kept_groups(previous, query, from_form)
-        request._kept_groups = kept
-    return kept
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if not _partial(request) or current.path != reverse("search:search"):
+        return frozenset()
+    previous = SearchForm(QueryDict(current.query)).to_query()
+    from_form = request.headers.get("HX-Trigger") == "search-form"
+    return kept_groups(previous, query, from_form)
+
+
+def _landing(request: HttpRequest) -> str:
+    """What an htmx answer of the search page depends on besides its URL (see _kept_groups),
+    as sent: the validator and the kept answer cost no parsing of the page it lands on."""
+    if not _partial(request):
+        return ""
+    return f"{request.headers.get('HX-Current-URL', '')}|{request.headers.get('HX-Trigger', '')}"
 
 
 @require_safe
-@conditional(variant=lambda request: ",".join(sorted(_kept_groups(request))))
+@conditional(variant=_landing)
 def search_page(request: HttpRequest) -> HttpResponse:
     """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
@@ -125,7 +128,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         # Same state, one spelling: a no-JS form submit (empty fields, any order) lands on the
         # readable URL a researcher can bookmark.
         return redirect(canonical)
-    kept = _kept_groups(request)
+    kept = _kept_groups(request, query)
     context = search_context(get_backend(), form, query, request.index_version, kept)
     template = "search/_fragment.html" if partial else "search/search.html"
     response = render(request, template, context)
