@@ -30,7 +30,9 @@ def test_show_more_brings_a_page_and_a_link_to_the_next(corpus, client, monkeypa
     more = first.select_one("a[data-facet-more]")
     assert more.get_text(" ", strip=True) == "Show 1 more cities"
     assert more["hx-target"] == "this" and more["hx-swap"] == "outerHTML"
-    assert more["hx-include"] == "#search-form"  # the search the form holds when clicked
+    # Asked with the search the form holds when clicked: the sidebar says so for its links.
+    aside = soup(client.get("/")).select_one("aside.sidebar")
+    assert aside["hx-include"] == "#search-form" and aside["hx-push-url"] == "false"
     assert parse_qs(urlsplit(more["hx-get"]).query) == {"start": ["2"]}
     assert not first.select("[autofocus]")  # the first page: the list's own script focuses
     second = soup(client.get(more["hx-get"], headers=HX))
