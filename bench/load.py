@@ -78,8 +78,10 @@ def kind_of(path: str, query: str, hx: bool) -> str:
 # -- the URL mix ----------------------------------------------------------------------------
 
 
-def url_mix(article_urls: list[str]) -> list[tuple[str, bool]]:
-    """(url, htmx) pairs: a fixed, seeded mix of what researchers do."""
+def url_mix(article_urls: list[str]) -> list[tuple[str, bool | str]]:
+    """(url, htmx) pairs: a fixed, seeded mix of what researchers do. `htmx` is False for a
+    plain request, True for an htmx one, or, for a facet click, the page it is made on (htmx
+    sends it as HX-Current-URL, with the form as HX-Trigger)."""
     sys.path.insert(0, str(ROOT))
     from search import synthetic
 
@@ -103,10 +105,14 @@ def url_mix(article_urls: list[str]) -> list[tuple[str, bool]]:
         suffix = f"?{qs}" if qs else ""
         mix.append((f"/{suffix}", False))  # the page
         mix.append((f"/api/search{suffix}", False))
-        # A facet click: the same search with one more value, as htmx asks for it.
-        clicked = dict(spec, city=rng.choice(c[:60])) if "city" not in spec else dict(spec)
-        mix.append((f"/?{urlencode(clicked)}", True))
-        mix.append((f"/?{urlencode(dict(spec, org=rng.choice(o[:80])))}", True))
+        # A facet click: the same search with one more value, as htmx asks for it from the
+        # page without it.
+        if "city" not in spec:
+            mix.append((f"/?{urlencode(dict(spec, city=rng.choice(c[:60])))}", f"/{suffix}"))
+        else:
+            unticked = urlencode({k: v for k, v in spec.items() if k != "city"})
+            mix.append((f"/{suffix}", f"/?{unticked}" if unticked else "/"))
+        mix.append((f"/?{urlencode(dict(spec, org=rng.choice(o[:80])))}", f"/{suffix}"))
     for spec in searches[:10]:
         qs = urlencode(spec)
         mix.append((f"/facets/org/{'?' + qs if qs else ''}", True))  # "show more"
@@ -126,7 +132,8 @@ def fresh_urls(article_urls: list[str]) -> dict[str, list[tuple[str, bool]]]:
     fresh: dict[str, list[tuple[str, bool]]] = {
         "search page": [(f"/?{urlencode({'q': next(words)})}", False) for _ in range(30)],
         "fragment": [
-            (f"/?{urlencode({'q': next(words), 'city': c[n % 60]})}", True) for n in range(30)
+            (f"/?{urlencode({'q': w, 'city': c[n % 60]})}", f"/?{urlencode({'q': w})}")
+            for n, w in zip(range(30), words, strict=False)
         ],
         "api": [(f"/api/search?{urlencode({'q': next(words)})}", False) for _ in range(30)],
         "facet values": [
@@ -216,10 +223,20 @@ class Tally:
                     self.error_samples.append(f"{kind}: {status} {note}"[:200])
 
 
-def fetch(conn_box: list, port: int, url: str, hx: bool) -> tuple[int | None, str]:
-    headers = {"Accept-Encoding": "gzip", "Host": "127.0.0.1"}
-    if hx:
-        headers["HX-Request"] = "true"
+def hx_headers(port: int, hx: bool | str) -> dict[str, str]:
+    """What htmx sends: HX-Request, and for a facet click the page it is made on and the form
+    that sent it (the server leaves out the facet group the page already has)."""
+    if not hx:
+        return {}
+    headers = {"HX-Request": "true"}
+    if isinstance(hx, str):
+        headers["HX-Current-URL"] = f"http://127.0.0.1:{port}{hx}"
+        headers["HX-Trigger"] = "search-form"
+    return headers
+
+
+def fetch(conn_box: list, port: int, url: str, hx: bool | str) -> tuple[int | None, str]:
+    headers = {"Accept-Encoding": "gzip", "Host": "127.0.0.1", **hx_headers(port, hx)}
     for attempt in (1, 2):
         if conn_box[0] is None:
             conn_box[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -391,18 +408,21 @@ def cpu_per_kind(port, mix, fresh, cpu: ServerCpu, words) -> dict[str, tuple[flo
 
 
 def page_weights(port: int, mix) -> str:
-    """The largest uncompressed answer of each HTML kind in the mix, and a 100-result page."""
+    """The largest uncompressed answer of each HTML kind in the mix, and a 100-result page.
+    "fragment, whole" is a facet click's answer when the page it lands on is not named (as
+    from a client other than htmx): every facet group drawn."""
     largest: dict[str, int] = defaultdict(int)
     urls = [*mix, ("/?q=smart+city&per_page=100", False)]
+    urls += [(url, True) for url, hx in mix if isinstance(hx, str)]
     for url, hx in urls:
         path, _, query = url.partition("?")
         kind = "per_page=100" if "per_page=100" in query else kind_of(path, query, hx)
         if kind not in ("search page", "fragment", "facet values", "per_page=100"):
             continue
+        if kind == "fragment" and hx is True:
+            kind = "fragment, whole"
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request(
-            "GET", url, headers={"Host": "127.0.0.1", **({"HX-Request": "true"} if hx else {})}
-        )
+        conn.request("GET", url, headers={"Host": "127.0.0.1", **hx_headers(port, hx)})
         largest[kind] = max(largest[kind], len(conn.getresponse().read()))
         conn.close()
     return ", ".join(f"{kind} {size / 1000:.0f} kB" for kind, size in sorted(largest.items()))

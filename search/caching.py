@@ -127,29 +127,37 @@ def cached_more_like_this(article_id: int, limit: int, version: IndexVersion) ->
     return found
 
 
-def etag_for(request, version: IndexVersion) -> str:
+def etag_for(request, version: IndexVersion, variant: str = "") -> str:
     """A strong validator for one representation: the index state and the exact request
-    (path, query string, htmx or not: the same URL answers a page or a fragment)."""
-    variant = "|".join(
+    (path, query string, htmx or not: the same URL answers a page or a fragment), plus what
+    else the view says its answer depends on (`variant`)."""
+    parts = "|".join(
         (
             version.token,
             request.get_full_path(),
             request.headers.get("HX-Request", ""),
             request.headers.get("HX-History-Restore-Request", ""),
+            variant,
         )
     )
-    return hashlib.sha256(variant.encode()).hexdigest()[:32]
+    return hashlib.sha256(parts.encode()).hexdigest()[:32]
 
 
-def conditional(view):
+def conditional(view=None, *, variant=None):
     """ETag (and Last-Modified where known) from the index identity; a matching conditional
     request gets a 304 before any search runs. The view finds the version it was checked
-    against in request.index_version, so it searches the same state it validated."""
+    against in request.index_version, so it searches the same state it validated.
+
+    `variant(request) -> str` names what else than the URL and the htmx headers the answer
+    depends on (the search page's fragment leaves out the facet groups the reader already
+    has); it keys the ETag and the rendered answers too."""
+    if view is None:
+        return lambda view: conditional(view, variant=variant)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         version = index_version()
-        etag = quote_etag(etag_for(request, version))
+        etag = quote_etag(etag_for(request, version, variant(request) if variant else ""))
         modified = int(version.modified.timestamp()) if version.modified else None
         not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
         if not_modified is not None:

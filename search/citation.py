@@ -80,11 +80,11 @@ def news_article_jsonld(article) -> SafeString:
 def coins(hit) -> str:
     """The OpenURL ContextObject (KEV) of a result row, for a <span class="Z3988" title>.
     Returned unescaped: the template escapes it as an attribute value."""
+    # Only what a reader's reference manager uses: one span per result row, so the optional
+    # referrer id and the genre the journal format already implies (an article) are left out.
     fields = [
         ("ctx_ver", "Z39.88-2004"),
         ("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal"),
-        ("rfr_id", "info:sid/smartcity-search"),
-        ("rft.genre", "article"),
         ("rft.atitle", hit.title),
     ]
     if hit.source:

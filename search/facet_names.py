@@ -75,7 +75,9 @@ def canonical_values(facet: str, values: tuple[str, ...]) -> tuple[str, ...]:
     """Each value as its canonical name (unknown values stay as given), duplicates dropped."""
     if not values or facet not in _models():
         return values
-    names = lookup(facet)
+    # Every request with a facet filter asks (the form, and the page a facet click came
+    # from): the folded table is read again only when the rows changed.
+    names = _current_lookup(facet)
     return tuple(dict.fromkeys(names.get(qt.fold(" ".join(v.split())), v) for v in values))
 
 

@@ -30,6 +30,10 @@ from search.links import (
 
 # Values shown before "show more"; a filter box appears once a list is longer than this.
 FACET_TOP = 8
+# Values one "show more" (or find) answer brings, and one page of the list without script:
+# an organisation facet has hundreds, and every request is bounded.
+MORE_PAGE = 50
+LIST_PAGE = 100
 FACET_LABELS = {
     "city": "City",
     "organisation": "Organisation",
@@ -110,6 +114,20 @@ def _path(view: str) -> str:
 
 
 @dataclass
+class ValuesPage:
+    """A slice of a facet's values: positions start..end of `total` (those matching a find)."""
+
+    values: list[FacetValue]
+    start: int
+    end: int
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - self.end
+
+
+@dataclass
 class FacetGroup:
     """One facet's values for a search: the top ones are rendered in the page, the rest are
     fetched on demand (facet_values view), so a page carries tens of values, not hundreds."""
@@ -141,28 +159,42 @@ class FacetGroup:
         return FACET_PLURALS[self.name]
 
     @property
+    def path(self) -> str:
+        """The facet-values endpoint (htmx and the find box add the form's state)."""
+        return reverse("search:facet-values", args=[self.param])
+
+    @property
     def more_url(self) -> str:
         """The facet-values endpoint for this search: a fragment for htmx, a page without."""
         encoded = query_params(replace(self.query, page=1)).urlencode()
-        url = reverse("search:facet-values", args=[self.param])
-        return url + (f"?{encoded}" if encoded else "")
+        return self.path + (f"?{encoded}" if encoded else "")
 
     def _value(self, c: FacetCount) -> FacetValue:
         # Facet lists show both names where both exist ("Shenzhen 深圳").
         known = facet_names.labels(self.name).get(c.value)
         label = known[0] if known else value_label(self.name, c.value)
-        dom_id = _dom_id(self.name, c.value)
+        dom_id = _dom_id(self.param, c.value)  # "org", not "organisation": short, per value
         return FacetValue(c.value, c.count, c.selected, dom_id, self.name, self.query, label)
 
-    def rest(self, find: str = "") -> list[FacetValue]:
-        """The values not in the top list (matching `find` when given), in count order."""
-        shown = {v.value for v in self.top}
-        return [
-            self._value(c) for c in self.counts if c.value not in shown and self._matches(c, find)
-        ]
+    def rest(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
+        """`size` of the values below the FACET_TOP largest (those matching `find` when
+        given), in count order, from `start`. Ticked ones too: the page shows a ticked value
+        in its top list, but a facet group kept across a swap (hx-preserve) has it where it
+        was ticked, and only the page knows which; its script drops the ones its top list
+        already has. Positions do not depend on ticks, so no page repeats or skips a value."""
+        size = size or MORE_PAGE
+        pool = [c for c in self.counts[FACET_TOP:] if self._matches(c, find)]
+        window = pool[start : start + size]
+        return ValuesPage([self._value(c) for c in window], start, start + len(window), len(pool))
 
-    def every(self, find: str = "") -> list[FacetValue]:
-        return [self._value(c) for c in self.counts if self._matches(c, find)]
+    def every(self, find: str = "", start: int = 0, size: int | None = None) -> ValuesPage:
+        """`size` of every value (matching `find`), in count order, from `start`."""
+        size = size or LIST_PAGE
+        pool = [c for c in self.counts if self._matches(c, find)]
+        if start >= len(pool):  # past the end (an old link, a typed URL): the last page
+            start = (len(pool) - 1) // size * size if pool else 0
+        window = pool[start : start + size]
+        return ValuesPage([self._value(c) for c in window], start, start + len(window), len(pool))
 
     def _matches(self, c: FacetCount, find: str) -> bool:
         """The find box matches a value's name, its label and its aliases (深圳 finds
@@ -249,6 +281,28 @@ def undated_value(query: SearchQuery, counts: list[FacetCount]) -> FacetValue | 
 TAGS_SHOWN = {"city": 4, "organisation": 3}
 
 
+@dataclass
+class RowTags:
+    cities: list[str]
+    organisations: list[str]
+    hidden: int  # values of the article not in the row (listed on its page)
+
+
+def row_tags(hit, query: SearchQuery) -> RowTags:
+    """A result row's tags: the first TAGS_SHOWN cities and organisations, less the values the
+    search is already filtered by. Every row of a filtered search has those (the chips above
+    name them), and their links would lead to the page already shown; a facet click's answer
+    carried one for each of its ten rows."""
+    shown: dict[str, list[str]] = {}
+    hidden = 0
+    for facet, values in (("city", hit.cities), ("organisation", hit.organisations)):
+        first = list(values)[: TAGS_SHOWN[facet]]
+        selected = set(query.selected(facet))
+        shown[facet] = [str(v) for v in first if str(v) not in selected]
+        hidden += max(0, len(values) - TAGS_SHOWN[facet])
+    return RowTags(shown["city"], shown["organisation"], hidden)
+
+
 def chips(query: SearchQuery) -> list[Chip]:
     out = []
     for facet in (*LIST_FACETS, "year"):
@@ -284,11 +338,38 @@ def pagination(query: SearchQuery, page: SearchPage) -> dict:
     }
 
 
+def _counting_inputs(query: SearchQuery, facet: str) -> tuple:
+    """What a facet group shows depends on: the query, the other facets' selections, the year
+    range and the counting switch; not its own selection (each facet's counts leave it out),
+    the page, the sort or the page size."""
+    others = sorted((f, tuple(sorted(vs))) for f, vs in query.filters.items() if f != facet and vs)
+    return (query.q, others, query.year_from, query.year_to, query.all_copies)
+
+
+def kept_groups(previous: SearchQuery | None, query: SearchQuery, from_form: bool) -> frozenset:
+    """The facet groups (and "year", the histogram) an htmx answer may leave as the reader has
+    them: what they show did not change between the search on screen (`previous`) and this
+    one. Its own ticks may differ only when the form itself sent the request (`from_form`):
+    the boxes on screen are then the ones sent. A facet click thus leaves out its own group,
+    a tenth of the answer, and keeps the reader's "show more" list and find box as they were.
+    """
+    if previous is None:
+        return frozenset()
+    kept = set()
+    for facet in (*LIST_FACETS, "year"):
+        if _counting_inputs(previous, facet) != _counting_inputs(query, facet):
+            continue
+        if from_form or set(previous.selected(facet)) == set(query.selected(facet)):
+            kept.add(facet)
+    return frozenset(kept)
+
+
 def search_context(
     backend: SearchBackend,
     form: SearchForm,
     query: SearchQuery,
     version: IndexVersion | None = None,
+    kept: frozenset = frozenset(),
 ) -> dict:
     page = cached_search(query, backend, version)
     attach_copies(page.hits)
@@ -312,6 +393,8 @@ def search_context(
         "errors": errors,
         "filtered": filtered,
         "facet_groups": [facet_group(query, f, page.facets.get(f, [])) for f in LIST_FACETS],
+        # Groups the htmx answer leaves out: the reader's page keeps them (hx-preserve).
+        "kept": kept,
         "undated": undated_value(query, page.facets.get("year", [])),
         "bars": bars,
         "range_years": sorted(

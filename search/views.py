@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import push_url
 
-from search import citation
+from search import citation, presenters
 from search import export as exporting
 from search.caching import cached_more_like_this, cached_search, conditional
 from search.copies import attach_copies, copies_of
 from search.engines import highlight
-from search.engines.base import SearchPage, get_backend
+from search.engines.base import SearchPage, SearchQuery, get_backend
 from search.engines.query import cut
 from search.forms import FACET_PARAMS, ExportForm, SearchForm
 from search.links import query_params, search_url, without_filters
 from search.models import Article
-from search.presenters import LIST_FACETS, TAGS_SHOWN, facet_group, search_context
+from search.presenters import (
+    LIST_FACETS,
+    TAGS_SHOWN,
+    facet_group,
+    kept_groups,
+    search_context,
+)
 from smartcity import error_pages
 
 
@@ -83,25 +92,49 @@ def api_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse(page_json(page))
 
 
+def _partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _kept_groups(request: HttpRequest, query: SearchQuery) -> frozenset:
+    """The facet groups an htmx answer leaves to the page it lands in (presenters.kept_groups):
+    htmx names that page (HX-Current-URL) and whether the search form sent the request."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if not _partial(request) or current.path != reverse("search:search"):
+        return frozenset()
+    previous = SearchForm(QueryDict(current.query)).to_query()
+    from_form = request.headers.get("HX-Trigger") == "search-form"
+    return kept_groups(previous, query, from_form)
+
+
+def _landing(request: HttpRequest) -> str:
+    """What an htmx answer of the search page depends on besides its URL (see _kept_groups),
+    as sent: the validator and the kept answer cost no parsing of the page it lands on."""
+    if not _partial(request):
+        return ""
+    return f"{request.headers.get('HX-Current-URL', '')}|{request.headers.get('HX-Trigger', '')}"
+
+
 @require_safe
-@conditional
+@conditional(variant=_landing)
 def search_page(request: HttpRequest) -> HttpResponse:
     """The search page; its results-and-facets region alone for htmx requests."""
     form = SearchForm(request.GET)
     query = form.to_query()
     canonical = search_url(query)
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = _partial(request)
     misspelled = list(request.GET.lists()) != list(query_params(query).lists())
     if not partial and form.is_valid() and misspelled:
         # Same state, one spelling: a no-JS form submit (empty fields, any order) lands on the
         # readable URL a researcher can bookmark.
         return redirect(canonical)
-    context = search_context(get_backend(), form, query, request.index_version)
+    kept = _kept_groups(request, query)
+    context = search_context(get_backend(), form, query, request.index_version, kept)
     template = "search/_fragment.html" if partial else "search/search.html"
     response = render(request, template, context)
     if partial:
         response = push_url(response, canonical)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-Current-URL", "HX-Trigger"])
     return response
 
 
@@ -110,32 +143,64 @@ FIND_MAX_CHARS = 100
 LISTED_FACETS = set(LIST_FACETS)
 
 
+def _start(request: HttpRequest) -> int:
+    """The position a page of facet values starts at; anything but a count is the first."""
+    raw = request.GET.get("start", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 7 else 0
+
+
+def _values_url(path: str, query: SearchQuery, find: str, start: int) -> str:
+    params = query_params(query)
+    if find:
+        params["find"] = find
+    if start:
+        params["start"] = str(start)
+    return path + (f"?{params.urlencode()}" if params else "")
+
+
 @require_safe
 @conditional
 def facet_values(request: HttpRequest, param: str) -> HttpResponse:
-    """Every value of one facet for the current search: the rows below the page's top list
-    (or those matching ?find=) as an htmx fragment, or, without JavaScript, a page of links."""
+    """The values of one facet for the current search, a bounded page at a time: for htmx
+    the rows below the page's top list (or those matching ?find=), MORE_PAGE from ?start=,
+    with a link that brings the next ones in their place; without JavaScript a page of
+    LIST_PAGE links with Previous/Next. The find box looks among every value."""
     facet = FACET_PARAMS.get(param)
     if facet not in LISTED_FACETS:
         raise Http404("no such facet")
     form = SearchForm(request.GET)
     query = replace(form.to_query(), page=1)
     find = request.GET.get("find", "").strip()[:FIND_MAX_CHARS]
+    start = _start(request)
     page = cached_search(query, version=request.index_version)
     group = facet_group(query, facet, page.facets.get(facet, []))
     if request.htmx and not request.htmx.history_restore_request:
-        context = {"group": group, "values": group.rest(find), "find": find}
+        values = group.rest(find, start)
+        context = {
+            "group": group,
+            "values": values,
+            "find": find,
+            # htmx adds the form's state (hx-include), as for the first "show more".
+            "next_url": _values_url(group.path, SearchQuery(), find, values.end),
+        }
         response = render(request, "search/_facet_rest.html", context)
     else:
+        values = group.every(find, start)
         hidden = [(k, v) for k, vs in query_params(query).lists() for v in vs]
         context = {
             "group": group,
             "query": query,
-            "values": group.every(find),
+            "values": values,
             "find": find,
             "hidden": hidden,
             "back_url": search_url(query),
             "filtered": search_url(without_filters(query)) != search_url(query),
+            "previous_url": (
+                _values_url(request.path, query, find, max(0, start - presenters.LIST_PAGE))
+                if start
+                else None
+            ),
+            "next_url": _values_url(request.path, query, find, values.end) if values.more else None,
         }
         response = render(request, "search/facet_values.html", context)
     patch_vary_headers(response, ["HX-Request"])

@@ -58,11 +58,10 @@ def quoted(text) -> str:
     return f"“{text}”"
 
 
-@register.filter
-def tags_hidden(hit) -> int:
-    """How many of a result's cities and organisations its row leaves out (see TAGS_SHOWN)."""
-    from search.presenters import TAGS_SHOWN
+@register.simple_tag(takes_context=True)
+def row_tags(context, hit):
+    """A result row's tags for the search shown (see presenters.row_tags)."""
+    from search.engines.base import SearchQuery
+    from search.presenters import row_tags
 
-    return max(0, len(hit.cities) - TAGS_SHOWN["city"]) + max(
-        0, len(hit.organisations) - TAGS_SHOWN["organisation"]
-    )
+    return row_tags(hit, context.get("query") or SearchQuery())

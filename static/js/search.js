@@ -25,6 +25,8 @@
       var rest = facet.querySelector(".facet-rest");
       var none = facet.querySelector(".facet-nomatch");
       var original = rest ? rest.innerHTML : "";
+      var more = rest && rest.querySelector("[data-facet-more]");
+      var path = more ? more.getAttribute("hx-get") : "";
       var timer = null;
       var asked = 0;
 
@@ -48,7 +50,12 @@
           if (none) none.hidden = true;
           return;
         }
-        var url = new URL(facet.dataset.moreUrl, window.location.href);
+        // The search the form holds now: a facet group kept across a swap (hx-preserve)
+        // outlives the search its links were drawn for.
+        var url = new URL(path, window.location.href);
+        new FormData(box.form).forEach(function (value, name) {
+          if (value !== "") url.searchParams.append(name, value);
+        });
         url.searchParams.set("find", box.value.trim());
         var ticket = ++asked;
         fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
@@ -56,6 +63,8 @@
           .then(function (html) {
             if (ticket !== asked) return; // a later keystroke asked again
             rest.innerHTML = html;
+            dropRepeats(facet.parentNode);
+            if (window.htmx) htmx.process(rest); // its "Show N more" link
             var found = rest.querySelectorAll("li").length;
             if (none) none.hidden = shownTop + found > 0;
           });
@@ -71,6 +80,20 @@
       });
     });
   }
+
+  // Values brought below a facet's top list that the top list already has (a ticked one, shown
+  // there) are dropped: one checkbox per value.
+  function dropRepeats(root) {
+    root.querySelectorAll("[data-facet]").forEach(function (facet) {
+      var top = {};
+      facet.querySelectorAll(".facet-top input").forEach(function (i) { top[i.value] = true; });
+      facet.querySelectorAll(".facet-rest li").forEach(function (li) {
+        var box = li.querySelector("input");
+        if (box && top[box.value]) li.remove();
+      });
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function () { dropRepeats(document); });
 
   // "Show N more" loaded: keyboard focus goes to the first value it brought, not the page top.
   document.addEventListener("htmx:afterSwap", function (e) {
@@ -92,9 +115,9 @@
   // Shift-click a second year to select the years between as a range (year_from, year_to).
   var anchorYear = null;
   document.addEventListener("click", function (e) {
-    var bar = e.target.closest && e.target.closest("label.bar[data-year]");
-    if (!bar) return;
-    var year = parseInt(bar.dataset.year, 10);
+    var bar = e.target.closest && e.target.closest(".bars label");
+    if (!bar || !bar.control) return;
+    var year = parseInt(bar.control.value, 10);
     if (e.shiftKey && anchorYear !== null && anchorYear !== year) {
       e.preventDefault();
       var form = bar.closest("form");
@@ -206,6 +229,12 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (e) {
+    // A page of facet values brought by "Show N more" focused its first value (autofocus,
+    // which htmx honours in what it swaps in); once done, the mark goes, or every later swap
+    // keeping that facet group (hx-preserve) would take the focus there again.
+    document.querySelectorAll("[data-facet] [autofocus]").forEach(function (el) {
+      el.removeAttribute("autofocus");
+    });
     setUpFacetFilters(document);
     foldFiltersOnNarrow(document);
     syncBox(e);

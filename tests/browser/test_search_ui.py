@@ -197,6 +197,38 @@ def test_long_facet_list_show_more_and_find(site, page, shot):
     wait_url(page, r"city=Xiamen$")
 
 
+def test_show_more_pages_and_a_tick_keeps_the_group_as_it_is(site, page, monkeypatch):
+    from search import presenters
+
+    monkeypatch.setattr(presenters, "MORE_PAGE", 2)  # 3 cities below the top 8: two pages
+    page.goto(site + "/")
+    city = page.locator("#facet-city")
+    city.get_by_role("link", name="Show 3 more cities").click()
+    loaded = city.locator(".facet-rest input")
+    expect(loaded).to_have_count(2)
+    expect(loaded.first).to_be_focused()
+    city.get_by_role("link", name="Show 1 more cities").click()
+    expect(loaded).to_have_count(3)
+    expect(loaded.nth(2)).to_be_focused()  # the keyboard goes on from the page it brought
+    # Ticking a loaded value: the results and the other groups are redrawn; the city group
+    # is the same element, its loaded list still open (the answer left it out).
+    page.evaluate("for (const f of document.querySelectorAll('.facet')) f.dataset.mark = 1")
+    value = loaded.nth(1).get_attribute("value")  # not the one the last page focused
+    loaded.nth(1).check()
+    wait_url(page, rf"/\?city={value}$")
+    expect(page.locator("#result-count")).to_contain_text("1 article")
+    assert page.evaluate("document.getElementById('facet-city').dataset.mark") == "1"
+    assert page.evaluate("document.getElementById('facet-organisation').dataset.mark") is None
+    expect(loaded).to_have_count(3)
+    expect(loaded.nth(1)).to_be_checked()
+    expect(loaded.nth(1)).to_be_focused()
+    # The find box asks with the search the form holds now: the ticked value comes ticked.
+    page.evaluate("document.querySelector('#facet-city .facet-rest ul').dataset.mark = 1")
+    city.get_by_role("searchbox", name="Find a city").fill(value[:4])
+    expect(city.locator(".facet-rest ul[data-mark]")).to_have_count(0)  # the answer is in
+    expect(city.get_by_role("checkbox", name=re.compile(f"^{value}"))).to_be_checked()
+
+
 def test_facet_finder_keyboard_path(site, page):
     page.goto(site + "/")
     finder = page.get_by_role("searchbox", name="Find a city")
