@@ -23,7 +23,6 @@ from django.conf import settings
 from django.utils.html import escape
 from whoosh import index
 from whoosh.analysis import RegexTokenizer
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.query import Or, Term
@@ -58,6 +57,7 @@ from search.engines.whoosh.identity import BuildStore, IndexMissing
 from search.engines.whoosh.identity import identity as build_identity
 from search.engines.whoosh.positions import PositionalText
 from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
+from search.engines.whoosh.sidecar import SidecarCodec
 from search.engines.whoosh.state import SearchState, StaleState
 
 SNIPPET_CHARS = 300
@@ -262,7 +262,7 @@ class WhooshBackend(SearchBackend):
                 ix = self._writable_index()
             wait = self.write_wait if wait is None else wait
             # Uncompressed posting blocks, as in rebuild(): zlib is a third of the time.
-            with whoosh_write.index_writer(ix, wait=wait, codec=W3Codec(compression=0)) as w:
+            with whoosh_write.index_writer(ix, wait=wait, codec=SidecarCodec(compression=0)) as w:
                 self._apply(w, ids)
         # While a rebuild runs, this went into a build about to be replaced.
         return not rebuild_running
@@ -309,7 +309,7 @@ class WhooshBackend(SearchBackend):
                 # index about a third bigger.
                 # limitmb per process: below ~1 GB Whoosh spills sorted runs to disk and
                 # merges them in Python, which more than halves the rate at 100k articles.
-                kwargs = {"codec": W3Codec(compression=0), "limitmb": 1024}
+                kwargs = {"codec": SidecarCodec(compression=0), "limitmb": 1024}
                 if procs > 1:
                     dying_children()
                     kwargs.update(procs=procs, multisegment=True)

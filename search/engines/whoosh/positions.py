@@ -50,8 +50,13 @@ class VarintPositions(Positions):
 
 def decode_many(values) -> tuple[np.ndarray, np.ndarray]:
     """(positions per value, all positions in order) of several VarintPositions values."""
-    bodies = b"".join(values)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return decode_flat(b"".join(values), lengths)
+
+
+def decode_flat(bodies: bytes, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """decode_many of the values joined into one string, given each value's length."""
+    lengths = np.asarray(lengths, dtype=np.int64)
     raw = np.frombuffer(bodies, dtype=np.uint8)
     if not len(raw):
         return np.zeros(len(lengths), np.int64), np.empty(0, np.int64)
