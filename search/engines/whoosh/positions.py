@@ -138,10 +138,13 @@ class VarintPositions(Positions):
         if max(deltas) < 0x80:  # one byte each (nearly always)
             return bytes(deltas)
         out = bytearray()
-        base = 0
-        for pos in poslist:
-            _varint(pos - base, out)
-            base = pos
+        for d in deltas:
+            if d < 0x80:
+                out.append(d)
+            elif d < 0x4000:
+                out += bytes(((d & 0x7F) | 0x80, d >> 7))
+            else:
+                _varint(d, out)
         return bytes(out)
 
     def decode_positions(self, valuestring) -> list[int]:
