@@ -58,7 +58,9 @@ def _candidates(terms: frozenset, prefixes: tuple[str, ...] = ()) -> re.Pattern:
 def _ascii_candidates(terms: frozenset, prefixes: tuple[str, ...] = ()) -> re.Pattern | None:
     """_candidates for lower-cased ASCII text (None: no term can match there)."""
     heads = sorted(
-        {re.escape(t[:2].lower()) for t in [*terms, *prefixes] if t[:2].isascii()}, key=len, reverse=True
+        {re.escape(t[:2].lower()) for t in [*terms, *prefixes] if t[:2].isascii()},
+        key=len,
+        reverse=True,
     )
     if not heads:
         return None

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -419,6 +420,19 @@ class WhooshBackend(SearchBackend):
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
         return page, n_all
+
+    def suggestion_count(self, sq: SearchQuery, text: str) -> int:
+        """SearchBackend.suggestion_count without the page around the number: the base
+        builds a whole page (facet counts, a highlighted hit read from the database) for
+        each suggestion it weighs."""
+        parsed = parse_query(text)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
+        with self._reading() as state:
+            evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+            match, n_all = self._match(evaluator, parsed)
+            if n_all is not None:
+                return n_all
+            return int(self._masks(state, match, replace(sq, q=text))[2].sum())
 
     def _matches(self, state, sq: SearchQuery) -> np.ndarray:
         """Every document the query matches, its facet filters applied."""
