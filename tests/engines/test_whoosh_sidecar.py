@@ -93,6 +93,9 @@ def _assert_sidecars_equal_whoosh(ix) -> int:
                     s_ids, s_weights = sidecar.postings(fieldname, btext)
                     assert s_ids.tolist() == ids.tolist(), btext
                     assert s_weights.tolist() == weights.tolist(), btext
+                    assert sidecar.doc_frequency(fieldname, btext) == leaf.doc_frequency(
+                        fieldname, btext
+                    )
                     theirs = adapter.leaf_positions(leaf, fieldname, btext, wanted)
                     ours = sidecar.positions(fieldname, btext, wanted)
                     assert ours.tolist() == theirs.tolist(), btext
@@ -111,6 +114,10 @@ def test_sidecars_hold_what_whoosh_holds_through_updates_and_merges(tmp_path):
     ix.writer(codec=codec).commit(optimize=True)
     assert len(ix.searcher().reader().leaf_readers()) == 1
     assert _assert_sidecars_equal_whoosh(ix) == 2
+    state = SearchState(ix.searcher(), "test")
+    for word in [*WORDS, "absent"]:
+        assert state.doc_frequency("body", word) == state.searcher.doc_frequency("body", word)
+    state.close()
 
 
 @pytest.mark.django_db

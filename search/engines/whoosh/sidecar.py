@@ -253,6 +253,10 @@ class SidecarReader:
     def has(self, fieldname: str) -> bool:
         return fieldname in self._terms
 
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        found = self._terms[fieldname].get(btext)
+        return 0 if found is None else found[1]
+
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Doc numbers (int64) and weights (float32) of a term in this segment."""
         found = self._terms[fieldname].get(btext)

@@ -410,4 +410,11 @@ class SearchState:
         return list(find_all_matches(dfa, first_from))
 
     def doc_frequency(self, fieldname: str, text) -> int:
-        return self.searcher.doc_frequency(fieldname, text)
+        """Whoosh's doc_frequency (postings of live and deleted documents alike), counted
+        from the sidecars when every segment has one: no walk of Whoosh's term table."""
+        leaves = self.leaves
+        sidecars = [self._sidecar(leaf, fieldname) for leaf, _ in leaves]
+        if not leaves or any(s is None for s in sidecars):
+            return self.searcher.doc_frequency(fieldname, text)
+        btext = _bytes(text)
+        return sum(s.doc_frequency(fieldname, btext) for s in sidecars)
