@@ -15,7 +15,7 @@ from whoosh.writing import CLEAR
 
 from search.engines import base
 from search.engines.base import IndexDoc, SearchBackend, SearchQuery
-from search.engines.whoosh import adapter
+from search.engines.whoosh import adapter, sidecar
 from search.engines.whoosh.backend import SCHEMA, index_fields
 from search.engines.whoosh.sidecar import SidecarCodec
 from search.engines.whoosh.state import SearchState
@@ -104,7 +104,9 @@ def _assert_sidecars_equal_whoosh(ix) -> int:
         state.close()
 
 
-def test_sidecars_hold_what_whoosh_holds_through_updates_and_merges(tmp_path):
+def test_sidecars_hold_what_whoosh_holds_through_updates_and_merges(tmp_path, monkeypatch):
+    # Positions decoded a few hundred bytes at a time: many chunks, as in a large segment.
+    monkeypatch.setattr(sidecar, "_DECODE_CHUNK", 300)
     ix = index.create_in(str(tmp_path), SCHEMA)
     codec = SidecarCodec(compression=0)
     _write(ix, _docs(1, 60, 1), codec)

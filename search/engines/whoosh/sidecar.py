@@ -61,8 +61,8 @@ class _FieldBuffer:
         counts, positions = decode_flat(
             bytes(self.values), np.frombuffer(self.value_lengths, np.uint32)
         )
-        self.count_parts.append(counts.astype(np.uint32))
-        self.position_parts.append(positions.astype(np.uint32))
+        self.count_parts.append(_narrow(counts))
+        self.position_parts.append(_narrow(positions))
         self.values = bytearray()
         self.value_lengths = array("I")
 
@@ -159,9 +159,19 @@ class SidecarFieldWriter(W3FieldWriter):
                     if buf.position_parts
                     else np.empty(0, np.uint32)
                 )
-                # Where each term's positions start: the counts of the postings before it.
-                before = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-                terms = {t: (s, n, int(before[s])) for t, (s, n, _) in buf.terms.items()}
+                # Where each term's positions start: the counts of the postings before it
+                # (summed per term: a running sum per posting took 8 bytes a posting).
+                starts = np.fromiter(
+                    (s for s, _, _ in buf.terms.values()), np.int64, len(buf.terms)
+                )
+                per_term = (
+                    np.add.reduceat(counts, starts, dtype=np.int64) if len(starts) else starts
+                )
+                firsts = (np.cumsum(per_term) - per_term).tolist()
+                terms = {
+                    t: (s, n, first)
+                    for (t, (s, n, _)), first in zip(buf.terms.items(), firsts, strict=True)
+                }
                 arrays = {
                     "ids": np.frombuffer(buf.ids, np.uint32),
                     "weights": np.frombuffer(buf.weights, np.float32),
