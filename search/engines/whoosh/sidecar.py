@@ -8,8 +8,9 @@ writer's add_postings), also writes one more file of the segment (".sdc"), holdi
 term of the scored fields:
 
   ids        uint32, the segment's doc numbers, ascending
-  weights    float32, Whoosh's posting weights (so scores equal Whoosh's)
-  counts     positions per posting (uint16, or uint32 if any count needs it)
+  counts     positions per posting (uint16, or uint32 if any count needs it); Whoosh's
+             posting weight is the count times the field's boost (so scores equal
+             Whoosh's), and a weights array (float32) is kept only where it is not
   positions  every posting's word positions in turn (uint16, or uint32 for long articles)
 
 and a directory {field: {term: (first posting, postings, first position)}} at the end. A
@@ -54,6 +55,7 @@ class _FieldBuffer:
         self.terms: dict[bytes, tuple[int, int, int]] = {}
         self.term_start = 0
         self.positions_seen = 0  # positions of the postings before the current term
+        self.boost = 1.0  # the field's boost (a posting's weight: its count times this)
 
     def flush_values(self) -> None:
         if not self.value_lengths:
@@ -99,6 +101,7 @@ class SidecarFieldWriter(W3FieldWriter):
                     schema[fieldname].format, VarintPositions
                 ):
                     buf = self._buffers.setdefault(fieldname, _FieldBuffer())
+                    buf.boost = float(schema[fieldname].format.field_boost)
                 field_lengths = length_of.field(fieldname)
             if docnum == -1:  # a spelling word, not a posting (as Whoosh skips it)
                 continue
@@ -178,13 +181,18 @@ class SidecarFieldWriter(W3FieldWriter):
                     "counts": _narrow(counts),
                     "positions": _narrow(positions),
                 }
+                # A positional field's weight is its count times the field's boost: kept
+                # once, as the counts, unless some posting says otherwise.
+                boost = np.float32(buf.boost)
+                if np.array_equal(arrays["weights"], counts.astype(np.float32) * boost):
+                    del arrays["weights"]
                 spans = {}
                 for name, arr in arrays.items():
                     data = arr.tobytes()
                     out.write(data)
                     spans[name] = (at, arr.dtype.str)
                     at += len(data)
-                directory[fieldname] = {"terms": terms, "arrays": spans}
+                directory[fieldname] = {"terms": terms, "arrays": spans, "boost": buf.boost}
             out.write(pickle.dumps(directory, protocol=pickle.HIGHEST_PROTOCOL))
             out.write(_TAIL.pack(at))
         finally:
@@ -247,6 +255,7 @@ class SidecarReader:
             f: {name: (at, np.dtype(code)) for name, (at, code) in d["arrays"].items()}
             for f, d in directory.items()
         }
+        self._boosts = {f: np.float32(d.get("boost", 1.0)) for f, d in directory.items()}
 
     def _pread(self, at: int, size: int) -> bytes:
         data = os.pread(self._fd, size, self._base + at)
@@ -274,7 +283,10 @@ class SidecarReader:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         start, count, _ = found
         ids = self._slice(fieldname, "ids", start, count).astype(np.int64)
-        return ids, self._slice(fieldname, "weights", start, count)
+        if "weights" in self._arrays[fieldname]:
+            return ids, self._slice(fieldname, "weights", start, count)
+        counts = self._slice(fieldname, "counts", start, count)
+        return ids, counts.astype(np.float32) * self._boosts[fieldname]
 
     def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> np.ndarray:
         """Sorted keys (doc << 32 | position) of the term's occurrences in the wanted docs."""
