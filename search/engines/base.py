@@ -81,8 +81,21 @@ class Hit:
     language: str = ""
 
 
-def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
-    """A result row for an Article (cities and organisations prefetched) as an engine found it."""
+def hit_for(
+    article,
+    *,
+    score: float,
+    title_html: str,
+    snippet: str,
+    cities: Sequence[str] | None = None,
+    organisations: Sequence[str] | None = None,
+) -> Hit:
+    """A result row for an Article as an engine found it; its cities and organisations are
+    prefetched, or their names (in name order) are given."""
+    if cities is None:
+        cities = [c.name for c in article.cities.all()]
+    if organisations is None:
+        organisations = [o.name for o in article.organisations.all()]
     return Hit(
         id=article.pk,
         score=score,
@@ -93,8 +106,8 @@ def hit_for(article, *, score: float, title_html: str, snippet: str) -> Hit:
         date=article.published_date,
         year=article.year,
         source=article.source_name,
-        cities=tuple(c.name for c in article.cities.all()),
-        organisations=tuple(o.name for o in article.organisations.all()),
+        cities=tuple(cities),
+        organisations=tuple(organisations),
         copy_group=article.copy_group_id,
         source_url=article.source_url,
         language=article.language,

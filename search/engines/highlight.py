@@ -54,6 +54,19 @@ def _candidates(terms: frozenset, prefixes: tuple[str, ...] = ()) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{alternatives})\w*(?:\.\w+)*", re.IGNORECASE | re.UNICODE)
 
 
+@lru_cache(maxsize=256)
+def _ascii_candidates(terms: frozenset, prefixes: tuple[str, ...] = ()) -> re.Pattern | None:
+    """_candidates for lower-cased ASCII text (None: no term can match there)."""
+    heads = sorted(
+        {re.escape(t[:2].lower()) for t in [*terms, *prefixes] if t[:2].isascii()},
+        key=len,
+        reverse=True,
+    )
+    if not heads:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(heads)})\w*(?:\.\w+)*")
+
+
 class Highlighter:
     def __init__(self, analyzer: Callable) -> None:
         self.analyzer = analyzer
@@ -75,8 +88,21 @@ class Highlighter:
         """(start, end, term) of every word of the text that is one of the terms or starts
         with one of the (folded) prefixes; CJK terms wherever their characters stand."""
         cache = self._terms_of
-        out = _cjk_matches(text, terms)
-        for start, end, word in _words(_candidates(terms, prefixes).finditer(text)):
+        if text.isascii():
+            # No CJK, and lower() keeps every offset: a case-sensitive scan of the lowered
+            # text (a third of the time of the case-insensitive one over a long body).
+            out = []
+            pattern = _ascii_candidates(terms, prefixes)
+            lowered = text.lower()
+            found_words = (
+                ((m.start(), m.end(), m.group()) for m in pattern.finditer(lowered))
+                if pattern is not None
+                else ()
+            )
+        else:
+            out = _cjk_matches(text, terms)
+            found_words = _words(_candidates(terms, prefixes).finditer(text))
+        for start, end, word in found_words:
             found = cache.get(word)
             if found is None:
                 found = self.terms_of(word)
@@ -105,13 +131,22 @@ class Highlighter:
         if not found:
             return ""
         best, best_key = 0, None
-        j = 0
+        # Windows found[i..j], slid along with a count of each term in the window.
+        in_window: dict[str, int] = {}
+        j = -1
         for i, (start, _, _) in enumerate(found):
-            j = max(j, i)
+            if 0 < i <= j + 1:
+                term = found[i - 1][2]
+                in_window[term] -= 1
+                if not in_window[term]:
+                    del in_window[term]
+            if j < i:
+                j = i
+                in_window[found[i][2]] = in_window.get(found[i][2], 0) + 1
             while j + 1 < len(found) and found[j + 1][1] - start <= width:
                 j += 1
-            window = found[i : j + 1]
-            key = (len({t for _, _, t in window}), len(window))
+                in_window[found[j][2]] = in_window.get(found[j][2], 0) + 1
+            key = (len(in_window), j - i + 1)
             if best_key is None or key > best_key:
                 best, best_key = i, key
         start = found[best][0]

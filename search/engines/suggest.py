@@ -79,12 +79,16 @@ def suggest(
     `known(word)`: the index holds the word. `near(word)`: (word, document frequency) of
     vocabulary words within MAX_EDITS. `count(text)`: how many articles a query finds.
     """
-    names = facet_words()
+    names = None  # read from the database only when a word is not in the index
     text, changed = parsed.text, False
     for word in replaceable(parsed):
-        folded = qt.fold(word)
-        if folded in names or known(word):
+        if known(word):
             continue  # never replace a word the archive holds
+        folded = qt.fold(word)
+        if names is None:
+            names = facet_words()
+        if folded in names:
+            continue
         best = None  # (edits, not a name, -frequency, word)
         for candidate, freq in near(word):
             d = edits(folded, qt.fold(candidate))

@@ -18,6 +18,8 @@ import numpy as np
 import whoosh.multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage, OverlayStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -36,7 +38,7 @@ PRIVATE_NAMES = {
         "_default",
     ),
     "whoosh.codec.whoosh3.W3PerDocReader": ("_cached_reader",),
-    "whoosh.reading.SegmentReader": ("_perdoc",),
+    "whoosh.reading.SegmentReader": ("_perdoc", "_storage"),
     "whoosh.codec.whoosh3.W3LeafMatcher": (
         "_length",
         "_startoffset",
@@ -56,9 +58,35 @@ PRIVATE_NAMES = {
     ),
     "whoosh.filedb.compound.SubFile": ("_file", "_offset"),
     "whoosh.query.MultiTerm": ("_btexts",),
+    "whoosh.filedb.filestore.OverlayStorage": ("a", "b"),
+    "whoosh.filedb.compound.CompoundStorage": ("range",),
+    "whoosh.filedb.filestore.FileStorage": ("folder",),
 }
 # Module attributes Whoosh looks up at call time, which dying_children replaces (tested).
 REPLACED_NAMES = {"whoosh.multiproc.MpWriter._new_task": "SubWriterTask("}
+
+
+def segment_file(leaf, ext: str) -> tuple[str, int, int] | None:
+    """(path, offset, length) of one file of a segment on disk, inside its compound file or
+    beside it; None when the segment has no such file (or is not on disk)."""
+    segment = leaf.segment()
+    name = segment.make_filename(ext)
+    storage = leaf._storage
+    compound, plain = None, storage
+    if isinstance(storage, OverlayStorage):
+        compound, plain = storage.a, storage.b
+    if not isinstance(plain, FileStorage):
+        return None
+    if isinstance(compound, CompoundStorage) and compound.file_exists(name):
+        offset, length = compound.range(name)
+        return (
+            os.path.join(plain.folder, segment.make_filename(segment.COMPOUND_EXT)),
+            offset,
+            length,
+        )
+    if plain.file_exists(name):
+        return os.path.join(plain.folder, name), 0, plain.file_length(name)
+    return None
 
 
 def deleted_docs(leaf) -> list[int]:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +24,6 @@ from django.conf import settings
 from django.utils.html import escape
 from whoosh import index
 from whoosh.analysis import RegexTokenizer
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.query import Or, Term
@@ -58,9 +58,23 @@ from search.engines.whoosh.identity import BuildStore, IndexMissing
 from search.engines.whoosh.identity import identity as build_identity
 from search.engines.whoosh.positions import PositionalText
 from search.engines.whoosh.query import Evaluator, QueryTimeout, compile_tree
+from search.engines.whoosh.sidecar import SidecarCodec
 from search.engines.whoosh.state import SearchState, StaleState
 
 SNIPPET_CHARS = 300
+# The Article fields a hit shows (hit_for, Article.get_absolute_url) and the body it quotes.
+HIT_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "body",
+    "published_date",
+    "year",
+    "source_name",
+    "source_url",
+    "copy_group_id",
+    "language",
+)
 NEAR_STEMS = 3  # vocabulary stems a misspelt word is compared with (the most frequent)
 # Reading the index through mmap is faster but its touched pages count as resident memory.
 USE_MMAP = (
@@ -262,7 +276,7 @@ class WhooshBackend(SearchBackend):
                 ix = self._writable_index()
             wait = self.write_wait if wait is None else wait
             # Uncompressed posting blocks, as in rebuild(): zlib is a third of the time.
-            with whoosh_write.index_writer(ix, wait=wait, codec=W3Codec(compression=0)) as w:
+            with whoosh_write.index_writer(ix, wait=wait, codec=SidecarCodec(compression=0)) as w:
                 self._apply(w, ids)
         # While a rebuild runs, this went into a build about to be replaced.
         return not rebuild_running
@@ -309,7 +323,7 @@ class WhooshBackend(SearchBackend):
                 # index about a third bigger.
                 # limitmb per process: below ~1 GB Whoosh spills sorted runs to disk and
                 # merges them in Python, which more than halves the rate at 100k articles.
-                kwargs = {"codec": W3Codec(compression=0), "limitmb": 1024}
+                kwargs = {"codec": SidecarCodec(compression=0), "limitmb": 1024}
                 if procs > 1:
                     dying_children()
                     kwargs.update(procs=procs, multisegment=True)
@@ -419,6 +433,19 @@ class WhooshBackend(SearchBackend):
             query=sq, total=total, hits=hits, facets=facets, suggestion=suggestion, notes=notes
         )
         return page, n_all
+
+    def suggestion_count(self, sq: SearchQuery, text: str) -> int:
+        """SearchBackend.suggestion_count without the page around the number: the base
+        builds a whole page (facet counts, a highlighted hit read from the database) for
+        each suggestion it weighs."""
+        parsed = parse_query(text)
+        deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
+        with self._reading() as state:
+            evaluator = Evaluator(state, budget=parsed.budget, deadline=deadline)
+            match, n_all = self._match(evaluator, parsed)
+            if n_all is not None:
+                return n_all
+            return int(self._masks(state, match, replace(sq, q=text))[2].sum())
 
     def _matches(self, state, sq: SearchQuery) -> np.ndarray:
         """Every document the query matches, its facet filters applied."""
@@ -533,8 +560,20 @@ class WhooshBackend(SearchBackend):
 
         if not ranked:
             return []
-        rows = Article.objects.defer("raw_content").prefetch_related("cities", "organisations")
-        by_id = {a.id: a for a in rows.filter(id__in=[i for i, _ in ranked])}
+        ids = [i for i, _ in ranked]
+        by_id = {a.id: a for a in Article.objects.only(*HIT_FIELDS).filter(id__in=ids)}
+        # Names by plain rows: prefetching built a model per city and organisation, half
+        # of the time of reading the page's articles.
+        names = {i: ([], []) for i in by_id}
+        for side, (through, name) in enumerate(
+            [
+                (Article.cities.through, "city__name"),
+                (Article.organisations.through, "organisation__name"),
+            ]
+        ):
+            rows = through.objects.filter(article_id__in=ids).order_by(name, "pk")
+            for article_id, value in rows.values_list("article_id", name):
+                names[article_id][side].append(value)
         hits, terms = [], frozenset(terms)
         for article_id, score in ranked:
             a = by_id.get(article_id)
@@ -542,7 +581,17 @@ class WhooshBackend(SearchBackend):
                 continue
             snippet = HIGHLIGHTER.fragment(a.body, terms, SNIPPET_CHARS) or _plain_snippet(a.body)
             title_html = HIGHLIGHTER.whole(a.title, terms) or escape(a.title)
-            hits.append(hit_for(a, score=score, title_html=title_html, snippet=snippet))
+            cities, organisations = names[article_id]
+            hits.append(
+                hit_for(
+                    a,
+                    score=score,
+                    title_html=title_html,
+                    snippet=snippet,
+                    cities=cities,
+                    organisations=organisations,
+                )
+            )
         return hits
 
     def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
