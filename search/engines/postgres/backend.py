@@ -66,6 +66,9 @@ MLT_TERMS = 12
 # With the RUM index, a ranked page is the exact score's best of this many matches in the
 # index's rank order: exact when a query matches no more (see sql.ranked_candidates).
 RUM_CANDIDATES = 300
+# A ranked page of a query mixing rare and common words scores the articles holding its
+# rarest words, while they are at most this many (see _rare_words).
+RARE_POOL = 2000
 AVERAGES = " averages"  # the df cache's entry for the average lengths (never a lexeme)
 
 
@@ -222,8 +225,10 @@ class PostgresBackend(SearchBackend):
                 "SELECT word, ndoc FROM ts_stat(%s)",
                 [_words_sql(None)],
             )
-            cursor.execute("ANALYZE search_article")
-            cursor.execute(f"ANALYZE {pg_schema.VOCABULARY_TABLE}")
+            # Every table a search joins: unanalysed link tables (a bulk load's) made the
+            # planner probe them once per match instead of joining them whole.
+            for table in (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE):
+                cursor.execute(f"ANALYZE {table}")
             cursor.execute("SELECT count(*) FROM search_article")
             count = cursor.fetchone()[0]
         if progress:
@@ -278,10 +283,11 @@ class PostgresBackend(SearchBackend):
 
     def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
         """(where, facet flags, score, complete matches of a ranked query or None, the
-        tsquery every match holds one word of, or None)."""
+        candidates a ranked page is drawn from)."""
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
+        every = None
         matched = parsed.tree
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
@@ -297,7 +303,44 @@ class PostgresBackend(SearchBackend):
             where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
             score = self._bm25(parsed, literals)
         cover = pg_sql.text_cover(matched, literals)
-        return where, flags, score, n_all, pg_sql.any_of(cover) if cover else None
+        lexemes = [
+            lx for leaf in _positive_leaves(matched) for lx in _lexemes(literals.get(leaf) or "")
+        ]
+        pool = pg_sql.Candidates(
+            cover=pg_sql.any_of(cover) if cover else pg_sql.any_lexeme(lexemes),
+            rare=self._rare_words(lexemes),
+            # Matches may hold none of the cover's words (a facet value, a NOT): they score
+            # 0 and come last, newest first, so the newest few join the candidates.
+            newest=cover is None,
+            # Complete matches are lifted above every partial one, wherever the index
+            # ranks them: they are few (fewer than RANKED_FEW), so all join.
+            complete=every if n_all is not None and n_all < qt.RANKED_FEW else None,
+        )
+        return where, flags, score, n_all, pool if pool.cover else None
+
+    def _rare_words(self, lexemes: list[str]) -> str | None:
+        """The query's rarest words, as a tsquery, when a few of them are held by fewer than
+        RARE_POOL articles while the others are common; else None.
+
+        A long question mixes rare words (high idf) with common ones (idf near 0): the
+        best BM25 scores are those of the articles holding the rare ones, so those articles
+        alone are scored (MaxScore's idea) rather than every article holding any word,
+        which the RUM index can only order by ranking them all (0.4 s at 10,000 articles
+        for a ten-word question). Articles holding only the common words come after them
+        unless their few common words outscore a rare one."""
+        df = getattr(self._local, "df", None) or {}
+        words = sorted(dict.fromkeys(lx for lx in lexemes if df.get(lx)), key=lambda w: df[w])
+        chosen, held = [], 0
+        for word in words:
+            if held >= RUM_CANDIDATES:
+                break
+            if held + df[word] > RARE_POOL:
+                return None  # the rare words are too few to fill a page: common ones rank
+            chosen.append(word)
+            held += df[word]
+        if len(chosen) == len(words):
+            return None  # every word rare: all their matches are scored (exact)
+        return pg_sql.any_lexeme(chosen)
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
         parsed = parse_query(sq.q)
@@ -327,13 +370,15 @@ class PostgresBackend(SearchBackend):
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
         expanded: list[str] = []
-        where, flags, score, n_all, cover = self._prepare(sq, parsed, notes, expanded)
+        where, flags, score, n_all, pool = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
         ranked_page = None
-        if ranked and cover and self.uses_rum():
-            ranked_page = pg_sql.ranked_candidates(where, flags, cover, score, sq, RUM_CANDIDATES)
+        if ranked and pool and (pool.rare or self.uses_rum()):
+            ranked_page = pg_sql.ranked_candidates(
+                where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
+            )
         elif ranked:
-            ranked_page = pg_sql.ranked_hits(score, sq)
+            ranked_page = pg_sql.ranked_hits(score, flags, sq)
         total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
@@ -424,7 +469,7 @@ class PostgresBackend(SearchBackend):
                     del self._df_cache[old]
             if AVERAGES not in cache:
                 cursor.execute(
-                    "SELECT avg(length(title)), avg(length(body)) "
+                    "SELECT avg(length(title)), avg(octet_length(body)) "
                     f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x"
                 )
                 cache[AVERAGES] = cursor.fetchone()
@@ -453,6 +498,9 @@ class PostgresBackend(SearchBackend):
                 for t in lexemes
                 if cache.get(t) is not None
             }
+            # At most how many articles hold each word (title + body counts), for the
+            # rare-word candidates of a ranked page (see _rare_words).
+            self._local.df = {t: sum(cache[t]) if cache.get(t) else 0 for t in lexemes}
         return idf, (float(avg_title or 1.0), float(avg_body or 1.0))
 
     def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
