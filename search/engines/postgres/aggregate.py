@@ -84,3 +84,44 @@ def cooccurrence(
             GROUP BY x.name, y.name
     """
     return Sql(sql, [*m.params, limit, limit])
+
+
+def overview(
+    where: Sql, flags: dict[str, Sql], archive: Sql, tallies: dict[str, int], newest: int
+) -> Sql:
+    """(kind, value, n) rows of an entity page in one statement (one pass over the matches
+    `m`): 'total' / 'year' / 'month' of the matches, the same prefixed 'archive-' for the
+    rows matching `archive` (the whole archive's condition), ('value:<facet>', value, n) for
+    each facet's `tallies[facet]` most frequent values, and ('newest', id, NULL) for the
+    `newest` newest matches, newest first."""
+    m = _matched(where, flags)
+    branches = [
+        "SELECT 'total', NULL, count(*) FROM m",
+        "SELECT 'year', m.year::text, count(*) FROM m WHERE m.year IS NOT NULL GROUP BY m.year",
+        "SELECT 'month', to_char(m.published_date, 'YYYY-MM'), count(*) FROM m "
+        "WHERE m.published_date IS NOT NULL GROUP BY 2",
+        # The archive's counts read only the date columns (see schema: the newest index).
+        "SELECT 'archive-total', NULL, count(*) FROM arc",
+        "SELECT 'archive-year', arc.year::text, count(*) FROM arc WHERE arc.year IS NOT NULL "
+        "GROUP BY arc.year",
+        "SELECT 'archive-month', to_char(arc.published_date, 'YYYY-MM'), count(*) FROM arc "
+        "WHERE arc.published_date IS NOT NULL GROUP BY 2",
+    ]
+    params: list = []
+    for facet, limit in tallies.items():
+        branches.append(
+            f"(SELECT 'value:{facet}', r.name, count(*) AS n FROM ({_VALUES[facet]}) r "
+            f'GROUP BY r.name ORDER BY n DESC, r.name COLLATE "C" LIMIT %s)'
+        )
+        params.append(limit)
+    branches.append(
+        "(SELECT 'newest', m.id::text, NULL FROM m "
+        "ORDER BY m.published_date DESC NULLS LAST, m.id DESC LIMIT %s)"
+    )
+    params.append(newest)
+    sql = f"""
+        WITH {m.sql},
+        arc AS MATERIALIZED (SELECT a.year, a.published_date FROM {ARTICLE} a WHERE {archive.sql})
+        {" UNION ALL ".join(branches)}
+    """
+    return Sql(sql, [*m.params, *archive.params, *params])

@@ -38,6 +38,7 @@ from search.engines.base import (
     FacetCount,
     Hit,
     MatchedIds,
+    Overview,
     Progress,
     SearchBackend,
     SearchPage,
@@ -623,6 +624,46 @@ class PostgresBackend(SearchBackend):
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
+
+    def overview(self, sq: SearchQuery, tallies: dict[str, int], newest: int) -> Overview:
+        """One statement for all of it (an entity page made ~19 round trips)."""
+        for facet in tallies:
+            if facet not in TALLY_FACETS:
+                raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            expanded: list[str] = []
+            where, flags, *_ = self._prepare(sq, parsed, [], expanded)
+            archive = pg_sql.match_where(pg_sql.condition(None, {}), SearchQuery())
+            statement = pg_aggregate.overview(where, flags, archive, tallies, newest)
+            rows = self._rows(statement)
+            counts: dict[str, dict] = {}
+            ids = []
+            for kind, value, n in rows:
+                if kind == "newest":
+                    ids.append((int(value), 0.0))
+                else:
+                    counts.setdefault(kind, {})[value] = n
+            hits = self._hits(ids, highlight.marks_for(parsed, expanded))
+
+        def timeline(prefix: str) -> Timeline:
+            years = {int(y): n for y, n in counts.get(f"{prefix}year", {}).items()}
+            months = counts.get(f"{prefix}month", {})
+            total = counts.get(f"{prefix}total", {}).get(None, 0)
+            return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+
+        return Overview(
+            timeline=timeline(""),
+            archive=timeline("archive-"),
+            values={
+                facet: [
+                    FacetCount(v, n, False)
+                    for v, n in ranked_values(counts.get(f"value:{facet}", {}), limit)
+                ]
+                for facet, limit in tallies.items()
+            },
+            newest=hits,
+        )
 
     def cooccurrence(
         self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
