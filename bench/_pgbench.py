@@ -39,7 +39,10 @@ def load_shared(n: int) -> float:
     return time.perf_counter() - started
 
 
-def time_queries(engine, rounds: int = 2, tops: dict | None = None) -> dict:
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))  # timed passes over the query set
+
+
+def time_queries(engine, rounds: int = ROUNDS, tops: dict | None = None) -> dict:
     """Latency over the query set; `tops` (when given) gets each ranked query's top-10 ids."""
     pairs = query_set()
     for spec, sq in pairs:  # warm caches (PostgreSQL buffers; Whoosh's opened segments)
@@ -182,7 +185,7 @@ def main() -> None:
         names.append("whoosh")
 
     print(
-        f"\n{n:,} articles (bench/search.py's corpus and queries), {len(query_set())} queries x 2 rounds"
+        f"\n{n:,} articles (bench/search.py's corpus and queries), {len(query_set())} queries x {ROUNDS} rounds"
     )
     print("each: query + facet counts + highlights of the top 10")
     print(f"{'engine':14} {'index art/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")

@@ -309,6 +309,8 @@ class PostgresBackend(SearchBackend):
         ]
         pool = pg_sql.Candidates(
             cover=pg_sql.any_of(cover) if cover else pg_sql.any_lexeme(lexemes),
+            # Like the index's order, an approximation of the best few: with RUM only
+            # (without it every match is scored, the exact ranking the bench compares with).
             rare=self._rare_words(lexemes),
             # Matches may hold none of the cover's words (a facet value, a NOT): they score
             # 0 and come last, newest first, so the newest few join the candidates.
@@ -333,14 +335,12 @@ class PostgresBackend(SearchBackend):
         words = sorted(dict.fromkeys(lx for lx in lexemes if df.get(lx)), key=lambda w: df[w])
         chosen, held = [], 0
         for word in words:
-            if held >= RUM_CANDIDATES:
-                break
             if held + df[word] > RARE_POOL:
-                return None  # the rare words are too few to fill a page: common ones rank
+                break
             chosen.append(word)
             held += df[word]
-        if len(chosen) == len(words):
-            return None  # every word rare: all their matches are scored (exact)
+        if not chosen or len(chosen) == len(words):
+            return None  # every word common (the index's order), or every word rare (exact)
         return pg_sql.any_lexeme(chosen)
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
@@ -374,7 +374,7 @@ class PostgresBackend(SearchBackend):
         where, flags, score, n_all, pool = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
         ranked_page = None
-        if ranked and pool and (pool.rare or self.uses_rum()):
+        if ranked and pool and self.uses_rum():
             ranked_page = pg_sql.ranked_candidates(
                 where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
             )
