@@ -285,6 +285,7 @@ class PostgresBackend(SearchBackend):
     def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
         """(where, facet flags, score, complete matches of a ranked query or None, the
         candidates a ranked page is drawn from)."""
+        self._local.df = {}  # this query's document frequencies (set by _statistics)
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
