@@ -168,10 +168,13 @@ def draw(chart_id: str, title: str, lines: list[Line], keys: list[str], bucket: 
 def lines_for(backend: SearchBackend, queries: list[SearchQuery], labels=None, known=None):
     """(lines, archive timeline): each query's timeline beside the whole archive's.
     `known`: (archive timeline, the queries' timelines) when already asked for."""
-    archive, timelines = known or (backend.timeline(SearchQuery()), None)
+    if known is None:  # asked together: the engine may share the work
+        archive, *timelines = backend.timelines([SearchQuery(), *queries])
+    else:
+        archive, timelines = known
     lines = []
     for i, query in enumerate(queries):
-        t = timelines[i] if timelines else backend.timeline(query)
+        t = timelines[i]
         lines.append(
             (
                 Line(

@@ -268,6 +268,11 @@ class SearchBackend(ABC):
         """How many matching articles carry each pair of the `limit` most frequent values of
         two facets (the same facet twice for organisation-organisation pairs)."""
 
+    def timelines(self, queries: Sequence[SearchQuery]) -> list[Timeline]:
+        """timeline() of each query (a comparison page), for engines that can share the
+        work of several."""
+        return [self.timeline(query) for query in queries]
+
     def overview(self, query: SearchQuery, tallies: dict[str, int], newest: int) -> Overview:
         """The query's timeline beside the archive's, the `tallies[facet]` most frequent
         values of some facets, and the `newest` newest matches: the same answers as

@@ -199,3 +199,16 @@ def test_overview_of_a_text_query_with_a_copy_left_out(corpus):
     assert [h.id for h in seen.newest] == [h.id for h in by_date.hits]
     with pytest.raises(ValueError):
         corpus.overview(query, {"year": 3}, newest=1)
+
+
+def test_timelines_answer_as_one_timeline_each(corpus):
+    """A comparison page asks several at once (words, a facet, a year range, nothing)."""
+    city = busiest(City)[0]
+    queries = [
+        SearchQuery(),
+        SearchQuery(q="data"),
+        SearchQuery(filters={"city": (city,)}),
+        SearchQuery(q='"smart city" OR energy', year_from=2015, year_to=2019),
+    ]
+    assert corpus.timelines(queries) == [corpus.timeline(q) for q in queries]
+    assert corpus.timelines([]) == []

@@ -49,6 +49,12 @@ def timeline(where: Sql, flags: dict[str, Sql]) -> Sql:
     return Sql(sql, m.params)
 
 
+def numbered(statements: list[Sql]) -> Sql:
+    """Several statements as one: each row prefixed with its statement's index."""
+    parts = [f"SELECT {i}, s{i}.* FROM ({st.sql}) s{i}" for i, st in enumerate(statements)]
+    return Sql(" UNION ALL ".join(parts), [p for st in statements for p in st.params])
+
+
 def value_counts(where: Sql, flags: dict[str, Sql], facet: str, limit: int) -> Sql:
     """(value, n) rows of the facet's `limit` most frequent values among the matches.
     COLLATE "C" orders by code point, as base.ranked_values does."""

@@ -607,15 +607,25 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.timeline(where, flags))
-        total, years, months = 0, {}, {}
-        for kind, period, n in rows:
-            if kind == "total":
-                total = n
-            elif kind == "year":
-                years[int(period)] = n
-            else:
-                months[period] = n
-        return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+        return _timeline(rows)
+
+    def timelines(self, queries: Sequence[SearchQuery]) -> list[Timeline]:
+        """Every query's timeline in one transaction and one statement (a comparison page
+        asked each in its own, with its own round trips)."""
+        if not queries:
+            return []
+        parsed = [parse_query(sq.q) for sq in queries]
+        words = next((p for p in parsed if _matches_text(p.tree)), None)
+        parts = []
+        with self._reading(words or parsed[0]):
+            for sq, p in zip(queries, parsed, strict=True):
+                where, flags, *_ = self._prepare(sq, p, [], [])
+                parts.append(pg_aggregate.timeline(where, flags))
+            rows = self._rows(pg_aggregate.numbered(parts))
+        found: list[list[tuple]] = [[] for _ in queries]
+        for i, *row in rows:
+            found[i].append(tuple(row))
+        return [_timeline(r) for r in found]
 
     def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
         if facet not in TALLY_FACETS:
@@ -787,6 +797,19 @@ def _matches_text(node: qt.Node | None) -> bool:
         not isinstance(leaf, (qt.FacetValue, qt.YearRange)) and leaf.field not in qt.FACET_FIELDS
         for leaf in qt.leaves(node)
     )
+
+
+def _timeline(rows) -> Timeline:
+    """A Timeline from aggregate.timeline's (kind, period, n) rows."""
+    total, years, months = 0, {}, {}
+    for kind, period, n in rows:
+        if kind == "total":
+            total = n
+        elif kind == "year":
+            years[int(period)] = n
+        else:
+            months[period] = n
+    return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
 
 
 def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:
