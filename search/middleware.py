@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # in the search box is a space to the parser, not an attack). NUL breaks PostgreSQL text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 API_PREFIX = "/api/"
+DATABASE_DOWN = "The archive's database is unavailable; try again soon."
 
 
 def control_character_reason(request: HttpRequest) -> str | None:
@@ -96,7 +97,7 @@ class ApiJsonErrorsMiddleware:
             return json_error("Forbidden", 403)
         if isinstance(exc, OperationalError | InterfaceError) or _is_outage(exc):
             log.error("API: database unavailable: %s", exc)
-            response = json_error("The archive's database is unavailable; try again soon.", 503)
+            response = json_error(DATABASE_DOWN, 503)
             response["Retry-After"] = "30"
             return response
         log.exception("API: unhandled error")
@@ -127,7 +128,9 @@ class CompressPublicPagesMiddleware(GZipMiddleware):
 
 
 class IndexUnavailableMiddleware:
-    """A search index that cannot be read is a 503 naming the cause, as JSON from the API."""
+    """A search index or a database that cannot be read is a 503 naming the cause (the API's
+    own JSON 503 comes from ApiJsonErrorsMiddleware), never a 500: nothing is broken that
+    retrying later will not mend."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -136,12 +139,16 @@ class IndexUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if not isinstance(exc, IndexUnavailable):
+        if isinstance(exc, IndexUnavailable):
+            log.error("search index unavailable: %s", exc)
+            message = (
+                f"Search is unavailable: {exc}. Nothing is lost: the articles are in the database."
+            )
+        elif isinstance(exc, OperationalError | InterfaceError) or _is_outage(exc):
+            log.error("database unavailable: %s", exc)
+            message = DATABASE_DOWN
+        else:
             return None
-        log.error("search index unavailable: %s", exc)
-        message = (
-            f"Search is unavailable: {exc}. Nothing is lost: the articles are in the database."
-        )
         if is_api(request):
             response = json_error(message, 503)
         else:

@@ -646,10 +646,11 @@ def _within_budget(node: Node | None, budget: Budget, notes: list[str]) -> Node 
     return out
 
 
-def expansion_note(term: str, found: int, kept: int) -> str:
-    """The note an engine adds when a prefix / fuzzy term stands for more words than allowed."""
+def expansion_note(term: str, kept: int) -> str:
+    """The note an engine adds when a prefix / fuzzy term stands for more words than allowed
+    (PostgreSQL reads only one word past the limit, so no engine says how many more)."""
     return (
-        f"“{term}” matches {found if found > kept else 'more than ' + str(kept)} words; "
+        f"“{term}” matches more than {kept} words; "
         f"searched for the {kept} most frequent. Type more letters to narrow it."
     )
 

@@ -100,7 +100,14 @@ def suggest(
                 best = key if best is None or key < best else best
         if best is None:
             continue
-        text = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", best[3], text, count=1)
+        typed = re.compile(rf"(?i)(?<!\w){re.escape(word)}(?!\w)")
+        replacement = best[3]
+        m = typed.search(text)
+        if best[1] == 0 and m and m[0].islower() and known(replacement.lower()):
+            # A word of a name that the texts also use as a word ("City" of a company's
+            # name for "citty"): written as the reader wrote theirs, in lower case.
+            replacement = replacement.lower()
+        text = typed.sub(replacement.replace("\\", "\\\\"), text, count=1)
         changed = True
     if not changed or text == parsed.text:
         return None

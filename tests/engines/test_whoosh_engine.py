@@ -307,3 +307,25 @@ def test_misspellings_expand_over_the_word_list_as_whoosh_does(corpus):
         theirs = sorted(set(reader.terms_within("body", word, distance, prefix=1)))
         assert state.terms_within("body", word, distance, 1) == theirs
     assert state.terms_within("body", "smrt", 1, 1) == ["smart"]
+
+
+@pytest.mark.django_db
+def test_prefixes_expand_over_the_word_list_as_whoosh_does(corpus):
+    """The in-memory list gives the words and document counts the on-disk tables give."""
+    from whoosh import query as wq
+
+    from search.engines.whoosh.adapter import expand
+
+    state = corpus.state()
+    assert state.wait_for_vocabularies(60)
+    reader = state.searcher.reader()
+    for prefix in ("s", "gov", "smart", "zzz"):
+        theirs = sorted(
+            {t for leaf, _ in state.leaves for t in expand(wq.Prefix("body", prefix), leaf)}
+        )
+        assert state.words_starting("body", prefix) == [
+            t.decode() if isinstance(t, bytes) else t for t in theirs
+        ]
+    words = state.words_starting("body", "s")
+    by_disk = sorted(words, key=lambda w: (-reader.doc_frequency("body", w), words.index(w)))
+    assert state.most_frequent("body", words, 10) == by_disk[:10]

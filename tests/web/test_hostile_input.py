@@ -73,7 +73,7 @@ def test_the_html_page_keeps_its_html_500(corpus, settings):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_api_answers_json_503_while_the_database_is_down(corpus_committed):
+def test_api_and_page_answer_503_while_the_database_is_down(corpus_committed):
     """The connection is pointed at a closed port, as in a database outage (SQLite's test
     database lives in memory and cannot go away, so this runs in the PostgreSQL session)."""
     client = Client(raise_request_exception=False)
@@ -84,6 +84,7 @@ def test_api_answers_json_503_while_the_database_is_down(corpus_committed):
     try:
         response = client.get("/api/search?q=makers")  # not answered before: needs the database
         cached = client.get("/api/search?q=sensor")  # answered before: from the cache
+        page = client.get("/?q=makers")
     finally:
         connection.close()
         connection.settings_dict.clear()
@@ -93,6 +94,9 @@ def test_api_answers_json_503_while_the_database_is_down(corpus_committed):
     assert "unavailable" in response.json()["error"]
     assert response["Retry-After"]
     assert cached.status_code == 200 and cached.json()["total"]
+    # The search page says the same in HTML: a 503 to retry, not a 500.
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "database is unavailable" in page.content.decode()
 
 
 # -- links --------------------------------------------------------------------------------

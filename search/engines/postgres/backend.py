@@ -426,7 +426,7 @@ class PostgresBackend(SearchBackend):
                         words.insert(0, qt.fold(leaf.text))
                     if len(words) > limit:
                         term = leaf.text + ("*" if isinstance(leaf, qt.Prefix) else "~")
-                        note = qt.expansion_note(term, len(words), limit)
+                        note = qt.expansion_note(term, limit)
                         if note not in notes:
                             notes.append(note)
                         words = words[:limit]

@@ -305,6 +305,8 @@ class Evaluator:
         state = self.state
         if isinstance(q, wq.FuzzyTerm):
             terms = state.terms_within(q.fieldname, q.text, q.maxdist, q.prefixlength)
+        elif isinstance(q, wq.Prefix) and (words := state.words_starting(q.fieldname, q.text)):
+            terms = list(words)
         else:
             # Per segment: the reader over several segments compares every word in Python.
             terms = list({t for leaf, _ in state.leaves for t in expand(q, leaf)})
@@ -319,13 +321,10 @@ class Evaluator:
         terms = list(dict.fromkeys(terms))
         limit = self.budget.max_expansion
         if len(terms) > limit:
-            terms.sort(key=lambda t: -reader.doc_frequency(q.fieldname, t))
-            note = qt.expansion_note(
-                q.text + ("*" if isinstance(q, wq.Prefix) else "~"), len(terms), limit
-            )
+            terms = state.most_frequent(q.fieldname, terms, limit)
+            note = qt.expansion_note(q.text + ("*" if isinstance(q, wq.Prefix) else "~"), limit)
             if note not in self.notes:
                 self.notes.append(note)
-            terms = terms[:limit]
         parts = []
         for btext in terms:
             self._tick()

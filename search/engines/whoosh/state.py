@@ -143,6 +143,8 @@ class SearchState:
         self._postings_bytes = 0
         self._postings_lock = threading.Lock()
         self._vocabularies: dict[str, list[str]] = {}
+        # Beside each word list, in its order: the number of documents holding each word.
+        self._frequencies: dict[str, np.ndarray] = {}
         self._vocabularies_read = threading.Event()
         self.generation = generation
         self._opener = opener
@@ -329,6 +331,15 @@ class SearchState:
                     if fieldname in leaf.schema:
                         found.update(b.decode("utf-8") for b in leaf.lexicon(fieldname))
                 self._vocabularies[fieldname] = sorted(found)
+            # Then the words' document counts, used as soon as they are there (decoding each
+            # word's entry costs twice as long as listing the words).
+            for fieldname, words in self._vocabularies.items():
+                counts = np.zeros(len(words), dtype=np.int64)
+                for leaf, _ in self.leaves:
+                    if fieldname in leaf.schema:
+                        for b, info in leaf.iter_field(fieldname):
+                            counts[bisect_left(words, b.decode("utf-8"))] += info.doc_frequency()
+                self._frequencies[fieldname] = counts
         except Exception:  # noqa: BLE001 - closed or replaced meanwhile: the on-disk walk serves
             return
         finally:
@@ -356,6 +367,28 @@ class SearchState:
 
         dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
         return list(find_all_matches(dfa, first_from))
+
+    def words_starting(self, fieldname: str, prefix: str) -> list[str] | None:
+        """The words of the in-memory list that begin with prefix (None until it is read)."""
+        words = self._vocabularies.get(fieldname)
+        if words is None:
+            return None
+        return words[bisect_left(words, prefix) : bisect_left(words, prefix + "\U0010ffff")]
+
+    def most_frequent(self, fieldname: str, terms: list, limit: int) -> list:
+        """The `limit` terms held by the most documents. A prefix of common letters stands
+        for thousands of words, and asking the on-disk table for each one's frequency cost
+        seconds: the in-memory list answers once it has been read."""
+        words, counts = self._vocabularies.get(fieldname), self._frequencies.get(fieldname)
+        if words is None or counts is None:
+            return sorted(terms, key=lambda t: -self.doc_frequency(fieldname, t))[:limit]
+
+        def count(term) -> int:
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            i = bisect_left(words, text)
+            return int(counts[i]) if i < len(words) and words[i] == text else 0
+
+        return sorted(terms, key=lambda t: -count(t))[:limit]
 
     def doc_frequency(self, fieldname: str, text) -> int:
         return self.searcher.doc_frequency(fieldname, text)
