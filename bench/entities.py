@@ -4,8 +4,9 @@ For each size in BENCH_ENTITY_SIZES (default "10000") a synthetic corpus
 (manage.py generate_corpus N --seed 1) is built in a database of its own, never the
 configured archive: SQLite in a temp dir for the Whoosh engine, and, when BENCH_POSTGRES_URL
 names a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres), a scratch
-database bench_entities_<N> on it for the PostgreSQL engine (dropped afterwards).
-BENCH_DIR keeps and reuses the SQLite corpora.
+database bench_entities_<N> on it for the PostgreSQL engine (dropped afterwards; the prefix
+from BENCH_ENTITIES_DB_PREFIX, or BENCH_ENTITIES_PG_DB names a database already loaded).
+BENCH_DIR keeps and reuses the SQLite corpora; BENCH_ENTITY_ENGINES=postgres skips Whoosh.
 
 Pages, each requested through Django's test client in a process of its own after one warm-up
 request (which opens the index):
@@ -153,12 +154,17 @@ def run_whoosh(size: int) -> None:
 def run_postgres(size: int, server: str) -> None:
     import psycopg
 
-    name = f"bench_entities_{size}"
+    # BENCH_ENTITIES_PG_DB: a database on that server already holding this corpus (e.g. the
+    # one `BENCH_KEEP_DB=1 python -m bench postgres` loaded: same generator, same seed),
+    # read and kept; otherwise a scratch one, <BENCH_ENTITIES_DB_PREFIX>_<N>, built and dropped.
+    reuse = os.environ.get("BENCH_ENTITIES_PG_DB")
+    name = reuse or f"{os.environ.get('BENCH_ENTITIES_DB_PREFIX', 'bench_entities')}_{size}"
     base, _, _ = server.rpartition("/")
     admin = psycopg.connect(server, autocommit=True)
     try:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
+        if not reuse:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
         env = dict(
             os.environ,
             DJANGO_SETTINGS_MODULE="smartcity.settings",
@@ -167,10 +173,12 @@ def run_postgres(size: int, server: str) -> None:
             SEARCH_BACKEND="postgres",
         )
         py = sys.executable
-        _build(py, size, env)
+        if not reuse:
+            _build(py, size, env)
         _report(size, "postgres", _corpus.run([py, "-m", "bench.entities", "pages"], env))
     finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        if not reuse:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.close()
 
 
@@ -181,9 +189,11 @@ def main() -> None:
         f"entities bench: sizes {sizes}, seed {SEED}, {ROUNDS} rounds "
         f"(BENCH_ENTITY_SIZES to change; BENCH_POSTGRES_URL adds PostgreSQL)"
     )
+    engines = os.environ.get("BENCH_ENTITY_ENGINES", "whoosh,postgres").split(",")
     for size in sizes:
-        run_whoosh(size)
-        if server:
+        if "whoosh" in engines:
+            run_whoosh(size)
+        if server and "postgres" in engines:
             run_postgres(size, server)
 
 

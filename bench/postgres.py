@@ -8,6 +8,14 @@ the shared query set. The work runs in a child process so that it has its own se
 
     BENCH_ARTICLES=5000 .venv/bin/python -m bench postgres     # a quick look
     BENCH_KEEP_DB=1 BENCH_ENGINES=postgres ...   # keep (and reuse) the loaded database
+    BENCH_RANKINGS=rum (or gin, or none: load only)  BENCH_ROUNDS=1 (timed passes, default 2)
+
+The load is a bulk load: articles inserted with the GIN index in place, the RUM index built
+once afterwards, then VACUUM ANALYZE of the article and link tables (what autovacuum does
+soon after). An operator's `manage.py import_articles` instead inserts article by article
+with both indexes maintained (RUM ~5 x the GIN's cost per insert); for a large import,
+dropping the RUM index first and recreating it after (schema.DROP_RUM / CREATE_RUM, as
+this bench does) is the faster way.
 """
 
 from __future__ import annotations

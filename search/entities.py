@@ -165,12 +165,16 @@ def draw(chart_id: str, title: str, lines: list[Line], keys: list[str], bucket: 
     )
 
 
-def lines_for(backend: SearchBackend, queries: list[SearchQuery], labels=None):
-    """(lines, archive timeline): each query's timeline beside the whole archive's."""
-    archive = backend.timeline(SearchQuery())
+def lines_for(backend: SearchBackend, queries: list[SearchQuery], labels=None, known=None):
+    """(lines, archive timeline): each query's timeline beside the whole archive's.
+    `known`: (archive timeline, the queries' timelines) when already asked for."""
+    if known is None:  # asked together: the engine may share the work
+        archive, *timelines = backend.timelines([SearchQuery(), *queries])
+    else:
+        archive, timelines = known
     lines = []
     for i, query in enumerate(queries):
-        t = backend.timeline(query)
+        t = timelines[i]
         lines.append(
             (
                 Line(
@@ -189,9 +193,11 @@ def lines_for(backend: SearchBackend, queries: list[SearchQuery], labels=None):
     return lines, archive
 
 
-def coverage(backend, queries, bucket: str, scale: str, title: str, labels=None) -> dict:
-    """Everything a coverage chart and its table need."""
-    pairs, archive = lines_for(backend, queries, labels)
+def coverage(
+    backend, queries, bucket: str, scale: str, title: str, labels=None, known=None
+) -> dict:
+    """Everything a coverage chart and its table need (`known`: see lines_for)."""
+    pairs, archive = lines_for(backend, queries, labels, known)
     # The archive's whole span, so that a quiet period shows as zero, not as nothing.
     keys = periods([archive, *(t for _, t in pairs)], bucket)
     archive_counts = counts_of(archive, bucket, keys)
@@ -253,6 +259,8 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
     kind = entity.kind
     query = SearchQuery(filters={kind: (entity.name,)})
     other = OTHER[kind]
+    # Everything below from one call: the engine may answer it in one pass.
+    seen = backend.overview(query, {other: 12, kind: 13, "source": 10}, newest=10)
     chart = coverage(
         backend,
         [query],
@@ -260,22 +268,22 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
         scale,
         f"Coverage of {entity.name} per {bucket}",
         labels=[entity.name],
+        known=(seen.archive, [seen.timeline]),
     )
     path = reverse("search:search")
     partners = [
         Neighbour(
             f.value, f.count, both_url(SearchQuery(), kind, entity.name, other, f.value, path), None
         )
-        for f in backend.value_counts(query, other, 12)
+        for f in seen.values[other]
     ]
     peers = [
         Neighbour(
             f.value, f.count, both_url(SearchQuery(), kind, entity.name, kind, f.value, path), None
         )
-        for f in backend.value_counts(query, kind, 13)
+        for f in seen.values[kind]
         if f.value != entity.name
     ][:12]
-    latest = backend.search(replace(query, sort="newest", per_page=10))
     return {
         "entity": entity,
         "kind": kind,
@@ -292,9 +300,9 @@ def entity_context(backend: SearchBackend, entity, bucket: str, scale: str) -> d
             Neighbour(
                 f.value, f.count, search_url(narrow(query, "source", f.value), path=path), None
             )
-            for f in backend.value_counts(query, "source", 10)
+            for f in seen.values["source"]
         ],
-        "latest": latest.hits,
+        "latest": seen.newest,
     }
 
 

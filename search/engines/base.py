@@ -195,6 +195,16 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class Overview:
+    """What an entity page shows of one query, asked at once (SearchBackend.overview)."""
+
+    timeline: Timeline  # the query's
+    archive: Timeline  # the whole archive's, for shares
+    values: dict[str, list[FacetCount]]  # per TALLY_FACETS facet asked for
+    newest: list[Hit]  # the newest matches, newest first
+
+
+@dataclass(frozen=True)
 class Cooccurrence:
     row_facet: str
     col_facet: str
@@ -270,6 +280,23 @@ class SearchBackend(ABC):
     ) -> Cooccurrence:
         """How many matching articles carry each pair of the `limit` most frequent values of
         two facets (the same facet twice for organisation-organisation pairs)."""
+
+    def timelines(self, queries: Sequence[SearchQuery]) -> list[Timeline]:
+        """timeline() of each query (a comparison page), for engines that can share the
+        work of several."""
+        return [self.timeline(query) for query in queries]
+
+    def overview(self, query: SearchQuery, tallies: dict[str, int], newest: int) -> Overview:
+        """The query's timeline beside the archive's, the `tallies[facet]` most frequent
+        values of some facets, and the `newest` newest matches: the same answers as
+        timeline, value_counts and a search by date. An engine that can compute them in
+        one pass over the matches overrides this."""
+        return Overview(
+            timeline=self.timeline(query),
+            archive=self.timeline(SearchQuery()),
+            values={f: self.value_counts(query, f, n) for f, n in tallies.items()},
+            newest=list(self.search(replace(query, sort="newest", page=1, per_page=newest)).hits),
+        )
 
     # True when searches read the database's own state, so a saved article is searchable
     # as soon as its transaction commits, whatever the indexer does.

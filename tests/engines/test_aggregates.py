@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
@@ -159,3 +160,55 @@ def test_archive_timeline_follows_index_updates(corpus):
     after = corpus.timeline(SearchQuery())
     assert after.total == before.total
     assert after.years[1999] == 1 and 1999 not in before.years
+
+
+@pytest.mark.parametrize("kind", ["city", "organisation"])
+def test_overview_answers_as_the_separate_aggregates_do(corpus, kind):
+    """An entity page's one call (overview) against timeline, value_counts and a search by
+    date: the same numbers and the same newest articles, on every engine."""
+    model = City if kind == "city" else Organisation
+    other = "organisation" if kind == "city" else "city"
+    for name in busiest(model, 3):
+        query = SearchQuery(filters={kind: (name,)})
+        tallies = {other: 12, kind: 13, "source": 10}
+        seen = corpus.overview(query, tallies, newest=10)
+        assert seen.timeline == corpus.timeline(query)
+        assert seen.timeline.total > 0
+        assert seen.archive == corpus.timeline(SearchQuery())
+        for facet, limit in tallies.items():
+            assert seen.values[facet] == corpus.value_counts(query, facet, limit)
+        by_date = corpus.search(SearchQuery(filters=query.filters, sort="newest", per_page=10))
+        assert [h.id for h in seen.newest] == [h.id for h in by_date.hits]
+        assert [h.title for h in seen.newest] == [h.title for h in by_date.hits]
+
+
+def test_overview_of_a_text_query_with_a_copy_left_out(corpus):
+    """With words and a facet, and a copy that is not its group's representative: the
+    archive and the query count only representatives, as searches do."""
+    article = Article.objects.filter(cities__isnull=False).order_by("id").first()
+    city = article.cities.first().name
+    Article.objects.filter(pk=article.pk).update(is_representative=False)
+    corpus.update([article.pk])
+    query = SearchQuery(q="data", filters={"city": (city,)})
+    seen = corpus.overview(query, {"organisation": 5}, newest=3)
+    assert seen.timeline == corpus.timeline(query)
+    assert seen.archive == corpus.timeline(SearchQuery())
+    assert seen.archive.total == Article.objects.count() - 1
+    assert seen.values["organisation"] == corpus.value_counts(query, "organisation", 5)
+    by_date = corpus.search(replace(query, sort="newest", per_page=3))
+    assert [h.id for h in seen.newest] == [h.id for h in by_date.hits]
+    with pytest.raises(ValueError):
+        corpus.overview(query, {"year": 3}, newest=1)
+
+
+def test_timelines_answer_as_one_timeline_each(corpus):
+    """A comparison page asks several at once (words, a facet, a year range, nothing)."""
+    city = busiest(City)[0]
+    queries = [
+        SearchQuery(),
+        SearchQuery(q="data"),
+        SearchQuery(filters={"city": (city,)}),
+        SearchQuery(q='"smart city" OR energy', year_from=2015, year_to=2019),
+    ]
+    assert corpus.timelines(queries) == [corpus.timeline(q) for q in queries]
+    assert corpus.timelines([]) == []

@@ -43,6 +43,10 @@ QUERIES = [
     SearchQuery(q="energy", filters={"city": ("Porto",)}),
     SearchQuery(q="city", page=2, per_page=5),
     SearchQuery(q="city:Lyon transit"),
+    # Matches holding no word of the query (a facet value, an OR): they score 0 and come
+    # last, newest first (the candidates' "newest" source).
+    SearchQuery(q="grid OR city:Porto", per_page=40),
+    SearchQuery(q="water lighting Porto"),  # a question naming a city
 ]
 
 
@@ -110,3 +114,68 @@ def test_without_the_rum_index_the_engine_falls_back_to_gin(corpus, settings):
     fresh = PostgresBackend()
     assert not fresh.uses_rum()
     assert _answer(fresh.search(SearchQuery(q="sensor traffic"))) == _answer(before)
+
+
+def _exact(settings, monkeypatch, sq):
+    """The page with every match scored (GIN, no rare-word candidates)."""
+    settings.SEARCH_POSTGRES_RUM = "off"
+    with monkeypatch.context() as m:
+        m.setattr(pg_backend, "RARE_POOL", 0)
+        return PostgresBackend().search(sq)
+
+
+def test_complete_matches_lead_wherever_the_index_ranks_them(
+    make_article, pg, settings, monkeypatch
+):
+    """Two articles hold both words, short and once each; thirty hold one of them many
+    times, which the RUM index ranks higher. With ten candidates from the index, the
+    complete matches still come first, as with every match scored."""
+    for i in range(30):
+        make_article(f"Report {i}", "sensor " * (5 + i % 4) + "other words " * 3)
+    both = [
+        make_article(f"Note {i}", "sensor traffic " + "long filler text " * 60) for i in range(2)
+    ]
+    pg.rebuild()
+    monkeypatch.setattr(pg_backend, "RUM_CANDIDATES", 1)
+    sq = SearchQuery(q="sensor traffic", per_page=1)
+    settings.SEARCH_POSTGRES_RUM = "auto"
+    rum = PostgresBackend()
+    assert rum.uses_rum()
+    page = rum.search(sq)
+    assert page.hits[0].id in {a.pk for a in both}
+    assert _answer(page) == _answer(_exact(settings, monkeypatch, sq))
+    second = rum.search(SearchQuery(q="sensor traffic", per_page=1, page=2))
+    assert {page.hits[0].id, second.hits[0].id} == {a.pk for a in both}
+
+
+def test_a_question_s_rare_words_choose_the_candidates(make_article, pg, settings, monkeypatch):
+    """A question mixing a rare word with common ones scores the articles holding the rare
+    word (with the RUM index): here the same page as scoring every match; and
+    when a selection leaves too few of them for the page, the other matches fill it."""
+    for i in range(24):
+        make_article(
+            f"City plan {i}",
+            "city traffic plan " * (1 + i % 3) + "more text " * (i % 5),
+            date=dt.date(2015, 1, 1 + i),
+            cities=["Lyon" if i % 2 else "Porto"],
+        )
+    rare = [
+        make_article(f"Drone {i}", "city drone trial " + "text " * (10 * i), cities=["Lyon"])
+        for i in range(3)
+    ]
+    pg.rebuild()
+    monkeypatch.setattr(pg_backend, "RUM_CANDIDATES", 2)
+    monkeypatch.setattr(pg_backend, "RARE_POOL", 6)
+    settings.SEARCH_POSTGRES_RUM = "auto"
+    engine = PostgresBackend()
+    sq = SearchQuery(q="why is the city traffic plan a drone", per_page=3)
+    engine.search(sq)
+    assert engine._rare_words(["citi", "traffic", "plan", "drone"]) == "'drone'"
+    page = engine.search(sq)
+    assert {h.id for h in page.hits} == {a.pk for a in rare}
+    assert _answer(page) == _answer(_exact(settings, monkeypatch, sq))
+    # Porto has none of the rare word's articles: the page comes from the other matches.
+    porto = SearchQuery(q=sq.q, filters={"city": ("Porto",)}, per_page=3)
+    settle = engine.search(porto)
+    assert len(settle.hits) == 3
+    assert _answer(settle) == _answer(_exact(settings, monkeypatch, porto))

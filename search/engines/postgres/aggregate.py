@@ -49,6 +49,12 @@ def timeline(where: Sql, flags: dict[str, Sql]) -> Sql:
     return Sql(sql, m.params)
 
 
+def numbered(statements: list[Sql]) -> Sql:
+    """Several statements as one: each row prefixed with its statement's index."""
+    parts = [f"SELECT {i}, s{i}.* FROM ({st.sql}) s{i}" for i, st in enumerate(statements)]
+    return Sql(" UNION ALL ".join(parts), [p for st in statements for p in st.params])
+
+
 def value_counts(where: Sql, flags: dict[str, Sql], facet: str, limit: int) -> Sql:
     """(value, n) rows of the facet's `limit` most frequent values among the matches.
     COLLATE "C" orders by code point, as base.ranked_values does."""
@@ -84,3 +90,44 @@ def cooccurrence(
             GROUP BY x.name, y.name
     """
     return Sql(sql, [*m.params, limit, limit])
+
+
+def overview(
+    where: Sql, flags: dict[str, Sql], archive: Sql, tallies: dict[str, int], newest: int
+) -> Sql:
+    """(kind, value, n) rows of an entity page in one statement (one pass over the matches
+    `m`): 'total' / 'year' / 'month' of the matches, the same prefixed 'archive-' for the
+    rows matching `archive` (the whole archive's condition), ('value:<facet>', value, n) for
+    each facet's `tallies[facet]` most frequent values, and ('newest', id, NULL) for the
+    `newest` newest matches, newest first."""
+    m = _matched(where, flags)
+    branches = [
+        "SELECT 'total', NULL, count(*) FROM m",
+        "SELECT 'year', m.year::text, count(*) FROM m WHERE m.year IS NOT NULL GROUP BY m.year",
+        "SELECT 'month', to_char(m.published_date, 'YYYY-MM'), count(*) FROM m "
+        "WHERE m.published_date IS NOT NULL GROUP BY 2",
+        # The archive's counts read only the date columns (see schema: the newest index).
+        "SELECT 'archive-total', NULL, count(*) FROM arc",
+        "SELECT 'archive-year', arc.year::text, count(*) FROM arc WHERE arc.year IS NOT NULL "
+        "GROUP BY arc.year",
+        "SELECT 'archive-month', to_char(arc.published_date, 'YYYY-MM'), count(*) FROM arc "
+        "WHERE arc.published_date IS NOT NULL GROUP BY 2",
+    ]
+    params: list = []
+    for facet, limit in tallies.items():
+        branches.append(
+            f"(SELECT 'value:{facet}', r.name, count(*) AS n FROM ({_VALUES[facet]}) r "
+            f'GROUP BY r.name ORDER BY n DESC, r.name COLLATE "C" LIMIT %s)'
+        )
+        params.append(limit)
+    branches.append(
+        "(SELECT 'newest', m.id::text, NULL FROM m "
+        "ORDER BY m.published_date DESC NULLS LAST, m.id DESC LIMIT %s)"
+    )
+    params.append(newest)
+    sql = f"""
+        WITH {m.sql},
+        arc AS MATERIALIZED (SELECT a.year, a.published_date FROM {ARTICLE} a WHERE {archive.sql})
+        {" UNION ALL ".join(branches)}
+    """
+    return Sql(sql, [*m.params, *archive.params, *params])

@@ -38,6 +38,7 @@ from search.engines.base import (
     FacetCount,
     Hit,
     MatchedIds,
+    Overview,
     Progress,
     SearchBackend,
     SearchPage,
@@ -66,6 +67,9 @@ MLT_TERMS = 12
 # With the RUM index, a ranked page is the exact score's best of this many matches in the
 # index's rank order: exact when a query matches no more (see sql.ranked_candidates).
 RUM_CANDIDATES = 300
+# A ranked page of a query mixing rare and common words scores the articles holding its
+# rarest words, while they are at most this many (see _rare_words).
+RARE_POOL = 2000
 AVERAGES = " averages"  # the df cache's entry for the average lengths (never a lexeme)
 
 
@@ -222,8 +226,10 @@ class PostgresBackend(SearchBackend):
                 "SELECT word, ndoc FROM ts_stat(%s)",
                 [_words_sql(None)],
             )
-            cursor.execute("ANALYZE search_article")
-            cursor.execute(f"ANALYZE {pg_schema.VOCABULARY_TABLE}")
+            # Every table a search joins: unanalysed link tables (a bulk load's) made the
+            # planner probe them once per match instead of joining them whole.
+            for table in (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE):
+                cursor.execute(f"ANALYZE {table}")
             cursor.execute("SELECT count(*) FROM search_article")
             count = cursor.fetchone()[0]
         if progress:
@@ -278,10 +284,12 @@ class PostgresBackend(SearchBackend):
 
     def _prepare(self, sq: SearchQuery, parsed: qt.ParsedQuery, notes, expanded):
         """(where, facet flags, score, complete matches of a ranked query or None, the
-        tsquery every match holds one word of, or None)."""
+        candidates a ranked page is drawn from)."""
+        self._local.df = {}  # this query's document frequencies (set by _statistics)
         literals = self._literals(parsed, notes, expanded)
         flags = pg_sql.facet_flags(sq)
         n_all = None
+        every = None
         matched = parsed.tree
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
@@ -297,7 +305,44 @@ class PostgresBackend(SearchBackend):
             where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
             score = self._bm25(parsed, literals)
         cover = pg_sql.text_cover(matched, literals)
-        return where, flags, score, n_all, pg_sql.any_of(cover) if cover else None
+        lexemes = [
+            lx for leaf in _positive_leaves(matched) for lx in _lexemes(literals.get(leaf) or "")
+        ]
+        pool = pg_sql.Candidates(
+            cover=pg_sql.any_of(cover) if cover else pg_sql.any_lexeme(lexemes),
+            # Like the index's order, an approximation of the best few: with RUM only
+            # (without it every match is scored, the exact ranking the bench compares with).
+            rare=self._rare_words(lexemes),
+            # Matches may hold none of the cover's words (a facet value, a NOT): they score
+            # 0 and come last, newest first, so the newest few join the candidates.
+            newest=cover is None,
+            # Complete matches are lifted above every partial one, wherever the index
+            # ranks them: they are few (fewer than RANKED_FEW), so all join.
+            complete=every if n_all is not None and n_all < qt.RANKED_FEW else None,
+        )
+        return where, flags, score, n_all, pool if pool.cover else None
+
+    def _rare_words(self, lexemes: list[str]) -> str | None:
+        """The query's rarest words, as a tsquery, when a few of them are held by fewer than
+        RARE_POOL articles while the others are common; else None.
+
+        A long question mixes rare words (high idf) with common ones (idf near 0): the
+        best BM25 scores are those of the articles holding the rare ones, so those articles
+        alone are scored (MaxScore's idea) rather than every article holding any word,
+        which the RUM index can only order by ranking them all (0.4 s at 10,000 articles
+        for a ten-word question). Articles holding only the common words come after them
+        unless their few common words outscore a rare one."""
+        df = getattr(self._local, "df", None) or {}
+        words = sorted(dict.fromkeys(lx for lx in lexemes if df.get(lx)), key=lambda w: df[w])
+        chosen, held = [], 0
+        for word in words:
+            if held + df[word] > RARE_POOL:
+                break
+            chosen.append(word)
+            held += df[word]
+        if not chosen or len(chosen) == len(words):
+            return None  # every word common (the index's order), or every word rare (exact)
+        return pg_sql.any_lexeme(chosen)
 
     def all_ids(self, sq: SearchQuery, limit: int | None = None) -> MatchedIds:
         parsed = parse_query(sq.q)
@@ -327,13 +372,15 @@ class PostgresBackend(SearchBackend):
         """The page, and for ranked queries how many articles hold every word."""
         notes = list(parsed.notes)
         expanded: list[str] = []
-        where, flags, score, n_all, cover = self._prepare(sq, parsed, notes, expanded)
+        where, flags, score, n_all, pool = self._prepare(sq, parsed, notes, expanded)
         ranked = not parsed.empty and sq.sort == "relevance"
         ranked_page = None
-        if ranked and cover and self.uses_rum():
-            ranked_page = pg_sql.ranked_candidates(where, flags, cover, score, sq, RUM_CANDIDATES)
+        if ranked and pool and self.uses_rum():
+            ranked_page = pg_sql.ranked_candidates(
+                where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
+            )
         elif ranked:
-            ranked_page = pg_sql.ranked_hits(score, sq)
+            ranked_page = pg_sql.ranked_hits(score, flags, sq)
         total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
@@ -424,7 +471,7 @@ class PostgresBackend(SearchBackend):
                     del self._df_cache[old]
             if AVERAGES not in cache:
                 cursor.execute(
-                    "SELECT avg(length(title)), avg(length(body)) "
+                    "SELECT avg(length(title)), avg(octet_length(body)) "
                     f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x"
                 )
                 cache[AVERAGES] = cursor.fetchone()
@@ -439,10 +486,20 @@ class PostgresBackend(SearchBackend):
                     f" @@ to_tsquery('simple', quote_literal(w) || ':{weight}'))"
                     for weight in "AB"
                 ]
+                # GIN cannot tell a word's weight: it rechecks the stored vector of every
+                # article holding the word (6 s for a common word at 100,000 articles, past
+                # the statement timeout, so the count was never cached and every search with
+                # the word failed). The RUM index knows each entry's weight: 0.1-0.3 s. It
+                # only serves plain index scans, so bitmap scans are off for this statement.
+                rum = self.uses_rum()
+                if rum:
+                    cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
                 cursor.execute(
                     f"SELECT w, {', '.join(in_field)} FROM unnest(%s::text[]) w", [missing]
                 )
                 found = {t: (ti, tb) for t, ti, tb in cursor.fetchall() if ti or tb}
+                if rum:
+                    cursor.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
             if len(cache) > DF_CACHE_WORDS:
                 cache.clear()
                 cache[AVERAGES] = (avg_title, avg_body)
@@ -453,6 +510,9 @@ class PostgresBackend(SearchBackend):
                 for t in lexemes
                 if cache.get(t) is not None
             }
+            # At most how many articles hold each word (title + body counts), for the
+            # rare-word candidates of a ranked page (see _rare_words).
+            self._local.df = {t: sum(cache[t]) if cache.get(t) else 0 for t in lexemes}
         return idf, (float(avg_title or 1.0), float(avg_body or 1.0))
 
     def _bm25(self, parsed: qt.ParsedQuery, literals) -> pg_sql.Sql:
@@ -557,15 +617,25 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.timeline(where, flags))
-        total, years, months = 0, {}, {}
-        for kind, period, n in rows:
-            if kind == "total":
-                total = n
-            elif kind == "year":
-                years[int(period)] = n
-            else:
-                months[period] = n
-        return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+        return _timeline(rows)
+
+    def timelines(self, queries: Sequence[SearchQuery]) -> list[Timeline]:
+        """Every query's timeline in one transaction and one statement (a comparison page
+        asked each in its own, with its own round trips)."""
+        if not queries:
+            return []
+        parsed = [parse_query(sq.q) for sq in queries]
+        words = next((p for p in parsed if _matches_text(p.tree)), None)
+        parts = []
+        with self._reading(words or parsed[0]):
+            for sq, p in zip(queries, parsed, strict=True):
+                where, flags, *_ = self._prepare(sq, p, [], [])
+                parts.append(pg_aggregate.timeline(where, flags))
+            rows = self._rows(pg_aggregate.numbered(parts))
+        found: list[list[tuple]] = [[] for _ in queries]
+        for i, *row in rows:
+            found[i].append(tuple(row))
+        return [_timeline(r) for r in found]
 
     def value_counts(self, sq: SearchQuery, facet: str, limit: int) -> list[FacetCount]:
         if facet not in TALLY_FACETS:
@@ -575,6 +645,46 @@ class PostgresBackend(SearchBackend):
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
+
+    def overview(self, sq: SearchQuery, tallies: dict[str, int], newest: int) -> Overview:
+        """One statement for all of it (an entity page made ~19 round trips)."""
+        for facet in tallies:
+            if facet not in TALLY_FACETS:
+                raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
+        parsed = parse_query(sq.q)
+        with self._reading(parsed):
+            expanded: list[str] = []
+            where, flags, *_ = self._prepare(sq, parsed, [], expanded)
+            archive = pg_sql.match_where(pg_sql.condition(None, {}), SearchQuery())
+            statement = pg_aggregate.overview(where, flags, archive, tallies, newest)
+            rows = self._rows(statement)
+            counts: dict[str, dict] = {}
+            ids = []
+            for kind, value, n in rows:
+                if kind == "newest":
+                    ids.append((int(value), 0.0))
+                else:
+                    counts.setdefault(kind, {})[value] = n
+            hits = self._hits(ids, highlight.marks_for(parsed, expanded))
+
+        def timeline(prefix: str) -> Timeline:
+            years = {int(y): n for y, n in counts.get(f"{prefix}year", {}).items()}
+            months = counts.get(f"{prefix}month", {})
+            total = counts.get(f"{prefix}total", {}).get(None, 0)
+            return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
+
+        return Overview(
+            timeline=timeline(""),
+            archive=timeline("archive-"),
+            values={
+                facet: [
+                    FacetCount(v, n, False)
+                    for v, n in ranked_values(counts.get(f"value:{facet}", {}), limit)
+                ]
+                for facet, limit in tallies.items()
+            },
+            newest=hits,
+        )
 
     def cooccurrence(
         self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
@@ -697,6 +807,19 @@ def _matches_text(node: qt.Node | None) -> bool:
         not isinstance(leaf, (qt.FacetValue, qt.YearRange)) and leaf.field not in qt.FACET_FIELDS
         for leaf in qt.leaves(node)
     )
+
+
+def _timeline(rows) -> Timeline:
+    """A Timeline from aggregate.timeline's (kind, period, n) rows."""
+    total, years, months = 0, {}, {}
+    for kind, period, n in rows:
+        if kind == "total":
+            total = n
+        elif kind == "year":
+            years[int(period)] = n
+        else:
+            months[period] = n
+    return Timeline(total, dict(sorted(years.items())), dict(sorted(months.items())))
 
 
 def _facet_counts(facet: str, counts: dict[str, int], sq: SearchQuery) -> list[FacetCount]:

@@ -24,6 +24,8 @@ CITY = City._meta.db_table
 ORG = Organisation._meta.db_table
 ARTICLE_CITY = Article.cities.through._meta.db_table
 ARTICLE_ORG = Article.organisations.through._meta.db_table
+# The tables searches join to the article table (kept analysed: see backend.rebuild).
+JOINED_TABLES = (ARTICLE_CITY, ARTICLE_ORG, CITY, ORG)
 FACET_TABLES = {
     "city": (ARTICLE_CITY, CITY, "city_id"),
     "organisation": (ARTICLE_ORG, ORG, "organisation_id"),
@@ -62,11 +64,17 @@ FACET_SQL = {
 assert set(FACET_SQL) == set(FACETS), "every facet of the contract needs its SQL"
 
 
-def _has_value(link: str, value_table: str, fk: str, condition: str) -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM {link} l JOIN {value_table} v ON v.id = l.{fk} "
-        f"WHERE l.article_id = a.id AND {condition})"
+def _has_value(link: str, value_table: str, fk: str, condition: str, in_or: bool = False) -> str:
+    # Not a correlated EXISTS: that is one index probe per candidate row (90,000 of them for
+    # a broad word with a city ticked). Uncorrelated, PostgreSQL reads the value's articles
+    # once, into a hash (a semi-join, or a hashed SubPlan in a select list or under NOT).
+    # A branch of an OR is an id array instead: `id = ANY(...)` is an index condition, so
+    # (words OR city:x) is a bitmap OR of the GIN and primary key indexes, not a scan of
+    # every row testing its vector.
+    ids = (
+        f"SELECT l.article_id FROM {link} l JOIN {value_table} v ON v.id = l.{fk} WHERE {condition}"
     )
+    return f"a.id = ANY(ARRAY({ids}))" if in_or else f"a.id IN ({ids})"
 
 
 def like_prefix(prefix: str) -> str:
@@ -128,13 +136,45 @@ def words_tsquery(words: list[str]) -> Sql:
     )
 
 
-def condition(node: qt.Node | None, literals: dict[qt.Node, str]) -> Sql:
-    """The WHERE condition of a query tree; `literals` holds each text leaf's tsquery."""
+def _flat_children(node: qt.And | qt.Or) -> list[qt.Node]:
+    """The children of an AND (OR), with those of AND (OR) children lifted in: (a OR (b OR
+    city:x)) is a OR b OR city:x, so that a and b share one tsquery."""
+    out: list[qt.Node] = []
+    for child in node.children:
+        if type(child) is type(node):
+            out.extend(_flat_children(child))
+        else:
+            out.append(child)
+    return out
+
+
+def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = False) -> Sql:
+    """The WHERE condition of a query tree; `literals` holds each text leaf's tsquery.
+    `in_or`: the node is a branch of an OR (a facet value is then an id list, see below)."""
     if node is None:
         return Sql("TRUE", [])
     if isinstance(node, (qt.And, qt.Or)):
-        parts = [condition(c, literals) for c in node.children]
         joiner = " AND " if isinstance(node, qt.And) else " OR "
+        children = _flat_children(node)
+        # The plain text leaves of one AND / OR as one tsquery (l1 & l2 / l1 | l2): one
+        # test of the row's vector instead of one per leaf (each detoasts the ~6 kB vector),
+        # and one GIN scan, where an OR of separate tests next to a facet value made the
+        # planner read every row.
+        plain = [c for c in children if _plain_text(c)]
+        merged = [literals.get(c) or "" for c in plain]
+        rest = [c for c in children if not _plain_text(c)]
+        parts = [condition(c, literals, isinstance(node, qt.Or)) for c in rest]
+        if isinstance(node, qt.And) and not all(merged):
+            return Sql("FALSE", [])  # a word the index cannot hold: nothing has it
+        merged = [lit for lit in merged if lit]
+        if len(merged) == 1:
+            parts.insert(0, Sql(f"{VECTOR} @@ %s::tsquery", merged))
+        elif merged:
+            operator = " & " if isinstance(node, qt.And) else " | "
+            literal = operator.join(f"({lit})" for lit in merged)
+            parts.insert(0, Sql(f"{VECTOR} @@ %s::tsquery", [literal]))
+        if not parts:
+            return Sql("FALSE", [])
         return Sql(
             "(" + joiner.join(p.sql for p in parts) + ")", [x for p in parts for x in p.params]
         )
@@ -145,11 +185,11 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str]) -> Sql:
         return Sql("a.year BETWEEN %s AND %s", [node.lo, node.hi])
     if isinstance(node, qt.FacetValue):
         link, table, fk = FACET_TABLES[node.field]
-        return Sql(_has_value(link, table, fk, "v.name = %s"), [node.value])
+        return Sql(_has_value(link, table, fk, "v.name = %s", in_or), [node.value])
     if isinstance(node, qt.Prefix) and node.field in qt.FACET_FIELDS:
         link, table, fk = FACET_TABLES[node.field]
         cond = "lower(unaccent(v.name)) LIKE lower(unaccent(%s))"
-        return Sql(_has_value(link, table, fk, cond), [like_prefix(node.text)])
+        return Sql(_has_value(link, table, fk, cond, in_or), [like_prefix(node.text)])
     literal = literals.get(node) or ""
     if not literal:
         return Sql("FALSE", [])  # nothing in the index it could match
@@ -159,6 +199,11 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str]) -> Sql:
             [literal, literal],
         )
     return Sql(f"{VECTOR} @@ %s::tsquery", [literal])
+
+
+def _plain_text(node: qt.Node) -> bool:
+    """A text leaf of the whole text (no field): its test is `vector @@ literal`."""
+    return isinstance(node, (qt.Word, qt.Phrase, qt.Prefix, qt.Fuzzy)) and node.field is None
 
 
 def match_where(cond: Sql, sq: SearchQuery) -> Sql:
@@ -190,9 +235,14 @@ def bm25(terms: list[tuple[str, float, float]], avg_lengths: tuple[float, float]
     """BM25F of the row `a` for (lexeme, weight in titles, weight in bodies) terms (query
     weight x the field's idf), as the Whoosh engine
     scores: title and body each saturate on their own (title frequencies x TITLE_WEIGHT),
-    normalised by their own length (in characters: proportional to words, and free to read)
-    against the archive's average; term frequencies are read from the stored vector's
-    positions (weight A = title, B = body)."""
+    normalised by their own length against the archive's average; term frequencies are read
+    from the stored vector's positions (weight A = title, B = body).
+
+    The query's lexemes are picked out of the vector with setweight + ts_filter (marked D,
+    then kept): unnesting the whole vector (~400 lexemes) cost 0.4 ms a row, most of the
+    time of a ranked page. Title positions are the A ones; body = all - title. The body's
+    length is its byte size (octet_length reads the stored size; length() decompressed
+    the body, 0.1 ms a row), the title's its characters (stored inline, cheap)."""
     if not terms:
         return Sql("0::real", [])
     lexemes = [t for t, _, _ in terms]
@@ -205,16 +255,20 @@ def bm25(terms: list[tuple[str, float, float]], avg_lengths: tuple[float, float]
         return f"({tf} * {k1 + 1}) / ({tf} + {k1} * ({1 - b} + {b} * {length} / {avg!r}))"
 
     title = saturated("f.ta", "length(a.title)", max(avg_title, 1.0))
-    body = saturated("f.tb", "length(a.body)", max(avg_body, 1.0))
+    body = saturated("f.tb", "octet_length(a.body)", max(avg_body, 1.0))
+    picked = "ts_filter(setweight({}, 'D', %s::text[]), '{{d}}')"
+    every = picked.format(VECTOR)
+    in_title = picked.format(f"ts_filter({VECTOR}, '{{a}}')")
     return Sql(
         f"""(SELECT coalesce(sum(q.wt * {title} + q.wb * {body}), 0)::real
              FROM (SELECT u.lexeme,
-                          {TITLE_WEIGHT} * cardinality(array_positions(u.weights, 'A')) AS ta,
-                          cardinality(array_positions(u.weights, 'B')) AS tb
-                   FROM unnest({VECTOR}) u WHERE u.lexeme = ANY(%s::text[])) f
+                          {TITLE_WEIGHT} * coalesce(cardinality(t.positions), 0) AS ta,
+                          cardinality(u.positions) - coalesce(cardinality(t.positions), 0) AS tb
+                   FROM unnest({every}) u
+                   LEFT JOIN unnest({in_title}) t ON t.lexeme = u.lexeme) f
              JOIN unnest(%s::text[], %s::float8[], %s::float8[]) AS q(t, wt, wb)
                ON q.t = f.lexeme)""",
-        [lexemes, lexemes, title_weights, body_weights],
+        [lexemes, lexemes, lexemes, title_weights, body_weights],
     )
 
 
@@ -239,8 +293,12 @@ def _flag(facet: str) -> str:
     return f"f_{facet}"
 
 
-def _all_flags(but: str | None = None, table: str = "m") -> str:
-    return " AND ".join(f"{table}.{_flag(f)}" for f in FACETS if f != but) or "TRUE"
+def _all_flags(flags: dict[str, Sql], but: str | None = None, table: str = "m") -> str:
+    """The selections of every facet (but one) over the rows of `m`. Facets without one are
+    left out, not tested as TRUE columns: the planner guessed each such test halved the
+    rows, and with 32 times too few it probed the link tables once per match."""
+    chosen = [f for f in FACETS if f != but and flags[f].sql != "TRUE"]
+    return " AND ".join(f"{table}.{_flag(f)}" for f in chosen) or "TRUE"
 
 
 def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) -> Sql:
@@ -252,18 +310,18 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
     columns += [
         f"{spec.value} AS v_{f}" for f, spec in FACET_SQL.items() if isinstance(spec, FacetColumn)
     ]
-    branches = [f"SELECT 'total', NULL, count(*), NULL::real FROM m WHERE {_all_flags()}"]
+    branches = [f"SELECT 'total', NULL, count(*), NULL::real FROM m WHERE {_all_flags(flags)}"]
     for facet, spec in FACET_SQL.items():
         if isinstance(spec, FacetColumn):
             branches.append(
                 f"SELECT '{facet}', m.v_{facet}, count(*), NULL FROM m "
-                f"WHERE {_all_flags(facet)} AND m.v_{facet} IS NOT NULL GROUP BY m.v_{facet}"
+                f"WHERE {_all_flags(flags, facet)} AND m.v_{facet} IS NOT NULL GROUP BY m.v_{facet}"
             )
         else:
             branches.append(
                 f"SELECT '{facet}', v.name, s.n, NULL FROM ("
                 f"SELECT l.{spec.fk}, count(*) AS n FROM m JOIN {spec.link} l "
-                f"ON l.article_id = m.id WHERE {_all_flags(facet)} GROUP BY l.{spec.fk}"
+                f"ON l.article_id = m.id WHERE {_all_flags(flags, facet)} GROUP BY l.{spec.fk}"
                 f") s JOIN {spec.table} v ON v.id = s.{spec.fk}"
             )
     sql = f"""
@@ -280,13 +338,13 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
     return Sql(sql, params)
 
 
-def ranked_hits(score: Sql, sq: SearchQuery) -> Sql:
+def ranked_hits(score: Sql, flags: dict[str, Sql], sq: SearchQuery) -> Sql:
     """The best page of the matched set `m` (see counts), by the score expression."""
     newest = "m.published_date DESC NULLS LAST, m.id DESC"
     sql = f"""
         SELECT 'hit', m.id::text, NULL, {score.sql} AS score
         FROM m JOIN {ARTICLE} a ON a.id = m.id
-        WHERE {_all_flags()}
+        WHERE {_all_flags(flags)}
         ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
     """
     return Sql(sql, [*score.params, sq.per_page, (sq.page - 1) * sq.per_page])
@@ -329,30 +387,86 @@ def any_of(cover: list[str]) -> str:
     return " | ".join(f"({literal})" for literal in loose)
 
 
+def any_lexeme(lexemes: list[str]) -> str:
+    """A tsquery literal matching any of these lexemes."""
+    quoted = ["'" + lx.replace("\\", "\\\\").replace("'", "''") + "'" for lx in lexemes]
+    return " | ".join(dict.fromkeys(quoted))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Where a ranked page's rows come from with the RUM index (see ranked_candidates)."""
+
+    cover: str  # a tsquery: the index's best matches of it
+    rare: str | None = None  # or every match holding one of these words (no index order)
+    newest: bool = False  # also the newest matches (those that may hold no cover word)
+    complete: Sql | None = None  # also every row matching this (the complete matches)
+
+
 def ranked_candidates(
-    where: Sql, flags: dict[str, Sql], cover: str, score: Sql, sq: SearchQuery, candidates: int
+    where: Sql,
+    flags: dict[str, Sql],
+    pool: Candidates,
+    score: Sql,
+    sq: SearchQuery,
+    k: int,
+    rum: bool = True,
 ) -> Sql:
-    """The best page by `score`, computed for the `candidates` best matches in the RUM index's
-    rank order (`vector <=> cover`, read from the index: the stored vectors of the other
-    matches are never read), or ten per row down to the page's last when that is more. The
-    same rows as ranked_hits when the matches are no more; for a broad query, the exact score
-    ranks the index's best few hundred."""
+    """The best page by `score`, computed for the `k` best matches in the RUM index's rank
+    order (`vector <=> cover`, read from the index: the stored vectors of the other matches
+    are never read), or ten per row down to the page's last when that is more; with the
+    complete matches and, when a match may hold no cover word (it scores 0, and such rows
+    come newest first), the page's depth of newest matches. The same rows as ranked_hits
+    when the matches are no more; for a broad query, the exact score ranks the index's best
+    few hundred."""
     filters = " AND ".join(f.sql for f in flags.values())
+    filter_params = [p for f in flags.values() for p in f.params]
     newest = "a.published_date DESC NULLS LAST, a.id DESC"
     offset = (sq.page - 1) * sq.per_page
+    depth = offset + sq.per_page
+    if rum:
+        ordered = f"""(SELECT a.id FROM {ARTICLE} a
+              WHERE {VECTOR} @@ %s::tsquery AND {where.sql} AND {filters}
+              ORDER BY {VECTOR} <=> %s::tsquery LIMIT %s)"""
+        # A deeper list needs a deeper pool: ten candidates per row down to the page's last.
+        ordered_params = [pool.cover, *where.params, *filter_params]
+        ordered_params += [pool.cover, max(k, 10 * depth)]
+    else:  # no index order: every match is a candidate
+        ordered = f"(SELECT a.id FROM {ARTICLE} a WHERE {where.sql} AND {filters})"
+        ordered_params = [*where.params, *filter_params]
+    if pool.rare:
+        # The rare words' matches; the ordered pool too only when they cannot fill the
+        # page (a facet selection may leave few): PostgreSQL tests the count first and skips
+        # the ordered scan otherwise.
+        sources = [
+            f"""(WITH r AS MATERIALIZED (SELECT a.id FROM {ARTICLE} a
+                   WHERE {VECTOR} @@ %s::tsquery AND {where.sql} AND {filters})
+                 SELECT id FROM r
+                 UNION ALL
+                 SELECT id FROM {ordered} o WHERE (SELECT count(*) FROM r) < %s)"""
+        ]
+        params = [pool.rare, *where.params, *filter_params, *ordered_params, depth]
+    else:
+        sources, params = [ordered], ordered_params
+    if pool.complete is not None:
+        sources.append(f"(SELECT a.id FROM {ARTICLE} a WHERE {pool.complete.sql} AND {filters})")
+        params += [*pool.complete.params, *filter_params]
+    if pool.newest:
+        sources.append(
+            f"(SELECT a.id FROM {ARTICLE} a WHERE {where.sql} AND {filters} "
+            f"ORDER BY {newest} LIMIT %s)"
+        )
+        params += [*where.params, *filter_params, depth]
+    # Each candidate's row is read by its id (OFFSET 0 keeps that a per-id index lookup: as
+    # a plain join the planner hashed the ids and read the whole table to find them) and
+    # scored there: the subquery is the row `a` the score reads.
     sql = f"""
         SELECT 'hit', a.id::text, NULL, {score.sql} AS score
-        FROM (SELECT a.id FROM {ARTICLE} a
-              WHERE {VECTOR} @@ %s::tsquery AND {where.sql} AND {filters}
-              ORDER BY {VECTOR} <=> %s::tsquery LIMIT %s) best
-        JOIN {ARTICLE} a ON a.id = best.id
+        FROM (SELECT DISTINCT id FROM ({" UNION ALL ".join(sources)}) s) best
+        CROSS JOIN LATERAL (SELECT a.* FROM {ARTICLE} a WHERE a.id = best.id OFFSET 0) a
         ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
     """
-    params = [*score.params, cover, *where.params]
-    params += [p for f in flags.values() for p in f.params]
-    # A deeper list needs a deeper pool: ten candidates for every row down to the page's last.
-    params += [cover, max(candidates, 10 * (offset + sq.per_page)), sq.per_page, offset]
-    return Sql(sql, params)
+    return Sql(sql, [*score.params, *params, sq.per_page, offset])
 
 
 def page(where: Sql, flags: dict[str, Sql], sq: SearchQuery, score: Sql | None = None) -> Sql:
