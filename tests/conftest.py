@@ -18,6 +18,18 @@ def index_dir(settings, tmp_path):
     return settings.SEARCH_INDEX_DIR
 
 
+@pytest.fixture
+def whoosh_engine(settings, index_dir):
+    """The Whoosh engine alone, for tests about it whatever engines the contract runs on."""
+    from search.engines import base
+
+    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_INDEX_PROCS = 1  # forking index writers costs more than it saves here
+    base._backend.cache_clear()
+    yield base.get_backend()
+    base._backend.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def expected() -> dict:
     data = json.loads((SEEDS / "expected.json").read_text(encoding="utf-8"))

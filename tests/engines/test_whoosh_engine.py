@@ -13,7 +13,6 @@ from django.core.management import call_command
 from whoosh import index
 
 from search import indexing, synthetic
-from search.engines import base
 from search.engines import query as qt
 from search.engines.base import IndexDoc, IndexUnavailable, SearchQuery
 from search.engines.whoosh import write as whoosh_write
@@ -23,13 +22,8 @@ from search.models import Article
 
 
 @pytest.fixture
-def engine(settings, index_dir):
-    """These tests are about the Whoosh engine alone, whatever engines the contract runs on."""
-    settings.SEARCH_BACKEND = "whoosh"
-    settings.SEARCH_INDEX_PROCS = 1
-    base._backend.cache_clear()
-    yield base.get_backend()
-    base._backend.cache_clear()
+def engine(whoosh_engine):
+    return whoosh_engine
 
 
 RANKING_QUERIES = [

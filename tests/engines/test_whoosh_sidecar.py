@@ -36,12 +36,8 @@ WORDS = [
 
 
 @pytest.fixture
-def engine(settings, index_dir):
-    settings.SEARCH_BACKEND = "whoosh"
-    settings.SEARCH_INDEX_PROCS = 1
-    base._backend.cache_clear()
-    yield base.get_backend()
-    base._backend.cache_clear()
+def engine(whoosh_engine):
+    return whoosh_engine
 
 
 def _docs(first: int, count: int, seed: int) -> list[IndexDoc]:
