@@ -182,8 +182,6 @@ class SearchState:
         self._postings_bytes = 0
         self._postings_lock = threading.Lock()
         self._vocabularies: dict[str, list[str]] = {}
-        # Beside each word list, in its order: the number of documents holding each word.
-        self._frequencies: dict[str, np.ndarray] = {}
         self._vocabularies_read = threading.Event()
         self.generation = generation
         self._opener = opener
@@ -332,7 +330,7 @@ class SearchState:
 
     def _read_postings(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         id_parts, weight_parts = [], []
-        btext = text.encode("utf-8") if isinstance(text, str) else text
+        btext = _bytes(text)
         for leaf, offset in self.leaves:
             sidecar = self._sidecar(leaf, fieldname)
             if sidecar is not None:
@@ -388,15 +386,6 @@ class SearchState:
                     if fieldname in leaf.schema:
                         found.update(b.decode("utf-8") for b in leaf.lexicon(fieldname))
                 self._vocabularies[fieldname] = sorted(found)
-            # Then the words' document counts, used as soon as they are there (decoding each
-            # word's entry costs twice as long as listing the words).
-            for fieldname, words in self._vocabularies.items():
-                counts = np.zeros(len(words), dtype=np.int64)
-                for leaf, _ in self.leaves:
-                    if fieldname in leaf.schema:
-                        for b, info in leaf.iter_field(fieldname):
-                            counts[bisect_left(words, b.decode("utf-8"))] += info.doc_frequency()
-                self._frequencies[fieldname] = counts
         except Exception:  # noqa: BLE001 - closed or replaced meanwhile: the on-disk walk serves
             return
         finally:
@@ -433,19 +422,9 @@ class SearchState:
         return words[bisect_left(words, prefix) : bisect_left(words, prefix + "\U0010ffff")]
 
     def most_frequent(self, fieldname: str, terms: list, limit: int) -> list:
-        """The `limit` terms held by the most documents. A prefix of common letters stands
-        for thousands of words, and asking the on-disk table for each one's frequency cost
-        seconds: the in-memory list answers once it has been read."""
-        words, counts = self._vocabularies.get(fieldname), self._frequencies.get(fieldname)
-        if words is None or counts is None:
-            return sorted(terms, key=lambda t: -self.doc_frequency(fieldname, t))[:limit]
-
-        def count(term) -> int:
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            i = bisect_left(words, text)
-            return int(counts[i]) if i < len(words) and words[i] == text else 0
-
-        return sorted(terms, key=lambda t: -count(t))[:limit]
+        """The `limit` terms held by the most documents (a prefix of common letters stands
+        for thousands of words: the sidecars count each from memory, see doc_frequency)."""
+        return sorted(terms, key=lambda t: -self.doc_frequency(fieldname, t))[:limit]
 
     def doc_frequency(self, fieldname: str, text) -> int:
         """Whoosh's doc_frequency (postings of live and deleted documents alike), counted
