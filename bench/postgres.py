@@ -8,14 +8,15 @@ the shared query set. The work runs in a child process so that it has its own se
 
     BENCH_ARTICLES=5000 .venv/bin/python -m bench postgres     # a quick look
     BENCH_KEEP_DB=1 BENCH_ENGINES=postgres ...   # keep (and reuse) the loaded database
+    BENCH_PG_DB=sc_bench100k ...   # the scratch database's name (default <name>_bench)
     BENCH_RANKINGS=rum (or gin, or none: load only)  BENCH_ROUNDS=1 (timed passes, default 2)
 
-The load is a bulk load: articles inserted with the GIN index in place, the RUM index built
-once afterwards, then VACUUM ANALYZE of the article and link tables (what autovacuum does
-soon after). An operator's `manage.py import_articles` instead inserts article by article
-with both indexes maintained (RUM ~5 x the GIN's cost per insert); for a large import,
-dropping the RUM index first and recreating it after (schema.DROP_RUM / CREATE_RUM, as
-this bench does) is the faster way.
+The load is generate_corpus's bulk path (search/engines/postgres/bulk.py): rows COPYed from
+two connections with the search vector's indexes dropped, GIN and RUM built once afterwards
+side by side, the vocabulary counted by a parallel query, then VACUUM ANALYZE of the article
+and link tables (what autovacuum does soon after). An operator's `manage.py import_articles`
+instead inserts article by article with both indexes maintained (RUM ~5 x the GIN's cost
+per insert).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _server(url: str) -> str:
 
 def main() -> None:
     url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL)
-    bench_db = url.rsplit("/", 1)[1].split("?")[0] + "_bench"
+    # BENCH_PG_DB names the scratch database (e.g. to keep a 100k one beside a 10k one).
+    bench_db = os.environ.get("BENCH_PG_DB") or url.rsplit("/", 1)[1].split("?")[0] + "_bench"
     try:
         admin = psycopg.connect(f"{_server(url)}/postgres", autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
