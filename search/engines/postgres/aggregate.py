@@ -7,29 +7,44 @@ from __future__ import annotations
 
 from search.engines.postgres.sql import (
     ARTICLE,
-    ARTICLE_CITY,
-    ARTICLE_ORG,
-    CITY,
-    ORG,
+    FACET_SQL,
+    WITH_ARRAYS,
+    FacetLink,
     Sql,
 )
 
-# Per facet: (article_id, name) rows of the matched articles `m`.
-_VALUES = {
-    "city": f"SELECT l.article_id, v.name FROM m JOIN {ARTICLE_CITY} l ON l.article_id = m.id "
-    f"JOIN {CITY} v ON v.id = l.city_id",
-    "organisation": f"SELECT l.article_id, v.name FROM m JOIN {ARTICLE_ORG} l "
-    f"ON l.article_id = m.id JOIN {ORG} v ON v.id = l.organisation_id",
-    "source": "SELECT m.id AS article_id, m.source_name AS name FROM m WHERE m.source_name <> ''",
-}
+
+def _tally(facet: str) -> str:
+    """(id, name, n) rows: every value of the facet among the matches `m` and how many hold
+    it; link facets counted by id over the matches' id arrays, then named (a few hundred
+    names joined, not one per match)."""
+    if facet == "source":
+        return (
+            "SELECT NULL::bigint AS id, m.source_name AS name, count(*) AS n FROM m "
+            "WHERE m.source_name <> '' GROUP BY m.source_name"
+        )
+    spec = FACET_SQL[facet]
+    assert isinstance(spec, FacetLink)
+    return (
+        f"SELECT s.id, v.name, s.n FROM (SELECT x.id, count(*) AS n FROM m "
+        f"CROSS JOIN LATERAL unnest(m.{spec.array}) AS x(id) GROUP BY x.id) s "
+        f"JOIN {spec.table} v ON v.id = s.id"
+    )
+
+
+def _top(facet: str) -> str:
+    """The `limit` (a parameter) most frequent values: most articles first, then by name in
+    code point order (COLLATE "C"), as base.ranked_values orders them."""
+    return f'SELECT t.id, t.name, t.n FROM ({_tally(facet)}) t ORDER BY t.n DESC, t.name COLLATE "C" LIMIT %s'
 
 
 def _matched(where: Sql, flags: dict[str, Sql]) -> Sql:
     filters = " AND ".join(f.sql for f in flags.values())
     params = [p for f in flags.values() for p in f.params]
+    arrays = [f"fa.{s.array}" for s in FACET_SQL.values() if isinstance(s, FacetLink)]
     return Sql(
-        f"m AS MATERIALIZED (SELECT a.id, a.year, a.published_date, a.source_name "
-        f"FROM {ARTICLE} a WHERE {where.sql} AND {filters})",
+        f"m AS MATERIALIZED (SELECT a.id, a.year, a.published_date, a.source_name, "
+        f"{', '.join(arrays)} FROM {ARTICLE} a {WITH_ARRAYS} WHERE {where.sql} AND {filters})",
         [*where.params, *params],
     )
 
@@ -56,14 +71,9 @@ def numbered(statements: list[Sql]) -> Sql:
 
 
 def value_counts(where: Sql, flags: dict[str, Sql], facet: str, limit: int) -> Sql:
-    """(value, n) rows of the facet's `limit` most frequent values among the matches.
-    COLLATE "C" orders by code point, as base.ranked_values does."""
+    """(value, n) rows of the facet's `limit` most frequent values among the matches."""
     m = _matched(where, flags)
-    sql = f"""
-        WITH {m.sql}, r AS ({_VALUES[facet]})
-        SELECT r.name, count(*) AS n FROM r GROUP BY r.name
-        ORDER BY n DESC, r.name COLLATE "C" LIMIT %s
-    """
+    sql = f"WITH {m.sql} SELECT r.name, r.n FROM ({_top(facet)}) r"
     return Sql(sql, [*m.params, limit])
 
 
@@ -71,23 +81,23 @@ def cooccurrence(
     where: Sql, flags: dict[str, Sql], row_facet: str, col_facet: str, limit: int
 ) -> Sql:
     """(kind, a, b, n) rows: ('total', NULL, NULL, n); ('row'|'col', value, NULL, n) for the
-    top `limit` values of each facet; ('cell', row value, col value, n) for their pairs."""
+    top `limit` values of each facet; ('cell', row value, col value, n) for their pairs,
+    counted over the id arrays of the matches holding a top value of each."""
     m = _matched(where, flags)
-    top = 'SELECT name, count(*) AS n FROM {0} GROUP BY name ORDER BY n DESC, name COLLATE "C" LIMIT %s'
+    a, b = FACET_SQL[row_facet], FACET_SQL[col_facet]
+    assert isinstance(a, FacetLink) and isinstance(b, FacetLink)
     sql = f"""
         WITH {m.sql},
-        ra AS MATERIALIZED ({_VALUES[row_facet]}),
-        rb AS MATERIALIZED ({_VALUES[col_facet]}),
-        ta AS ({top.format("ra")}),
-        tb AS ({top.format("rb")})
+        ta AS MATERIALIZED ({_top(row_facet)}),
+        tb AS MATERIALIZED ({_top(col_facet)})
         SELECT 'total', NULL, NULL, count(*) FROM m
         UNION ALL SELECT 'row', name, NULL, n FROM ta
         UNION ALL SELECT 'col', name, NULL, n FROM tb
         UNION ALL
-        SELECT 'cell', x.name, y.name, count(*) FROM ra x
-            JOIN rb y ON y.article_id = x.article_id
-            WHERE x.name IN (SELECT name FROM ta) AND y.name IN (SELECT name FROM tb)
-            GROUP BY x.name, y.name
+        SELECT 'cell', ta.name, tb.name, count(*) FROM m
+            CROSS JOIN LATERAL unnest(m.{a.array}) AS x(id) JOIN ta ON ta.id = x.id
+            CROSS JOIN LATERAL unnest(m.{b.array}) AS y(id) JOIN tb ON tb.id = y.id
+            GROUP BY ta.name, tb.name
     """
     return Sql(sql, [*m.params, limit, limit])
 
@@ -115,10 +125,7 @@ def overview(
     ]
     params: list = []
     for facet, limit in tallies.items():
-        branches.append(
-            f"(SELECT 'value:{facet}', r.name, count(*) AS n FROM ({_VALUES[facet]}) r "
-            f'GROUP BY r.name ORDER BY n DESC, r.name COLLATE "C" LIMIT %s)'
-        )
+        branches.append(f"(SELECT 'value:{facet}', r.name, r.n FROM ({_top(facet)}) r)")
         params.append(limit)
     branches.append(
         "(SELECT 'newest', m.id::text, NULL FROM m "

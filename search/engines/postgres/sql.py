@@ -47,21 +47,31 @@ class FacetColumn:
 
 @dataclass(frozen=True)
 class FacetLink:
-    """A facet with several values per article, through a many-to-many table."""
+    """A facet with several values per article, through a many-to-many table; counted from
+    the article's id array (schema.FACET_ARRAYS, the table joined as `fa`)."""
 
     link: str
     table: str
     fk: str
+    array: str
 
 
+ARRAYS = pg_schema.FACET_ARRAYS
 FACET_SQL = {
     "year": FacetColumn(f"coalesce(a.year::text, '{UNDATED}')"),
-    "city": FacetLink(ARTICLE_CITY, CITY, "city_id"),
-    "organisation": FacetLink(ARTICLE_ORG, ORG, "organisation_id"),
+    "city": FacetLink(ARTICLE_CITY, CITY, "city_id", pg_schema.FACET_ARRAY_COLUMNS["city"]),
+    "organisation": FacetLink(
+        ARTICLE_ORG, ORG, "organisation_id", pg_schema.FACET_ARRAY_COLUMNS["organisation"]
+    ),
     "source": FacetColumn("nullif(a.source_name, '')"),
     "language": FacetColumn("nullif(a.language, '')"),
 }
 assert set(FACET_SQL) == set(FACETS), "every facet of the contract needs its SQL"
+
+
+# The matches' facet id arrays (an article without links has no row: NULL arrays, which
+# unnest to nothing).
+WITH_ARRAYS = f"LEFT JOIN {ARRAYS} fa ON fa.article_id = a.id"
 
 
 def _has_value(link: str, value_table: str, fk: str, condition: str, in_or: bool = False) -> str:
@@ -310,6 +320,7 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
     columns += [
         f"{spec.value} AS v_{f}" for f, spec in FACET_SQL.items() if isinstance(spec, FacetColumn)
     ]
+    columns += [f"fa.{spec.array}" for spec in FACET_SQL.values() if isinstance(spec, FacetLink)]
     branches = [f"SELECT 'total', NULL, count(*), NULL::real FROM m WHERE {_all_flags(flags)}"]
     for facet, spec in FACET_SQL.items():
         if isinstance(spec, FacetColumn):
@@ -320,14 +331,14 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
         else:
             branches.append(
                 f"SELECT '{facet}', v.name, s.n, NULL FROM ("
-                f"SELECT l.{spec.fk}, count(*) AS n FROM m JOIN {spec.link} l "
-                f"ON l.article_id = m.id WHERE {_all_flags(flags, facet)} GROUP BY l.{spec.fk}"
-                f") s JOIN {spec.table} v ON v.id = s.{spec.fk}"
+                f"SELECT x.id, count(*) AS n FROM m CROSS JOIN LATERAL unnest(m.{spec.array}) "
+                f"AS x(id) WHERE {_all_flags(flags, facet)} GROUP BY x.id"
+                f") s JOIN {spec.table} v ON v.id = s.id"
             )
     sql = f"""
         WITH m AS MATERIALIZED (
             SELECT a.id, a.published_date, {", ".join(columns)}
-            FROM {ARTICLE} a WHERE {where.sql}
+            FROM {ARTICLE} a {WITH_ARRAYS} WHERE {where.sql}
         )
         {" UNION ALL ".join(branches)}
     """
