@@ -25,7 +25,7 @@ ORG = Organisation._meta.db_table
 ARTICLE_CITY = Article.cities.through._meta.db_table
 ARTICLE_ORG = Article.organisations.through._meta.db_table
 # The tables searches join to the article table (kept analysed: see backend.rebuild).
-JOINED_TABLES = (ARTICLE_CITY, ARTICLE_ORG, CITY, ORG)
+JOINED_TABLES = (ARTICLE_CITY, ARTICLE_ORG, CITY, ORG, pg_schema.FACET_ARRAYS)
 FACET_TABLES = {
     "city": (ARTICLE_CITY, CITY, "city_id"),
     "organisation": (ARTICLE_ORG, ORG, "organisation_id"),
