@@ -331,8 +331,8 @@ def counts(where: Sql, flags: dict[str, Sql], ranked_page: Sql | None = None) ->
         else:
             branches.append(
                 f"SELECT '{facet}', v.name, s.n, NULL FROM ("
-                f"SELECT x.id, count(*) AS n FROM m CROSS JOIN LATERAL unnest(m.{spec.array}) "
-                f"AS x(id) WHERE {_all_flags(flags, facet)} GROUP BY x.id"
+                f"SELECT x.id, count(*) AS n FROM (SELECT unnest(m.{spec.array}) AS id FROM m "
+                f"WHERE {_all_flags(flags, facet)}) x GROUP BY x.id"
                 f") s JOIN {spec.table} v ON v.id = s.id"
             )
     sql = f"""
