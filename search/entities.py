@@ -367,8 +367,9 @@ def matrix(query: SearchQuery, co) -> dict:
 
 
 def pairs_context(backend: SearchBackend, query: SearchQuery) -> dict:
-    city_org = backend.cooccurrence(query, "city", "organisation", PAIR_VALUES)
-    org_org = backend.cooccurrence(query, "organisation", "organisation", PAIR_VALUES)
+    city_org, org_org = backend.cooccurrences(
+        query, [("city", "organisation"), ("organisation", "organisation")], PAIR_VALUES
+    )
     return {
         "query": query,
         "label": describe(query),

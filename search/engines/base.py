@@ -281,6 +281,13 @@ class SearchBackend(ABC):
         """How many matching articles carry each pair of the `limit` most frequent values of
         two facets (the same facet twice for organisation-organisation pairs)."""
 
+    def cooccurrences(
+        self, query: SearchQuery, pairs: Sequence[tuple[str, str]], limit: int
+    ) -> list[Cooccurrence]:
+        """cooccurrence() of each (row facet, column facet) of one query (the pairs page),
+        for engines that can share the matching between them."""
+        return [self.cooccurrence(query, row, col, limit) for row, col in pairs]
+
     def timelines(self, queries: Sequence[SearchQuery]) -> list[Timeline]:
         """timeline() of each query (a comparison page), for engines that can share the
         work of several."""

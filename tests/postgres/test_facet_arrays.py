@@ -88,7 +88,10 @@ def test_pairs_count_from_the_arrays_as_from_the_links(pg, make_article):
     make_article("One", "Text.", cities=["Wuxi", "Nanjing"], orgs=["Huawei", "ZTE"])
     make_article("Two", "Text.", cities=["Wuxi"], orgs=["Huawei"])
     make_article("Three", "Text.", cities=["Nanjing"], orgs=["Baidu"])
-    pairs = pg.cooccurrence(SearchQuery(), "city", "organisation", 10)
+    # Both tables of the pairs page from one statement.
+    pairs, org_pairs = pg.cooccurrences(
+        SearchQuery(), [("city", "organisation"), ("organisation", "organisation")], 10
+    )
     expected = {
         (city.name, org.name): n
         for city in City.objects.all()
@@ -96,7 +99,16 @@ def test_pairs_count_from_the_arrays_as_from_the_links(pg, make_article):
         if (n := Article.objects.filter(cities=city).filter(organisations=org).count())
     }
     assert pairs.cells == expected
-    assert pairs.total == 3
+    assert pairs.total == org_pairs.total == 3
+    assert org_pairs.cells == {
+        (a.name, b.name): n
+        for a in Organisation.objects.all()
+        for b in Organisation.objects.all()
+        if (n := Article.objects.filter(organisations=a).filter(organisations=b).count())
+    }
+    assert {c.value: c.count for c in org_pairs.rows} == {"Huawei": 2, "ZTE": 1, "Baidu": 1}
+    single = pg.cooccurrence(SearchQuery(), "organisation", "organisation", 10)
+    assert single == org_pairs
 
 
 SEARCHES = [

@@ -79,34 +79,36 @@ def value_counts(where: Sql, flags: dict[str, Sql], facet: str, limit: int) -> S
     return Sql(sql, [*m.params, limit])
 
 
-def cooccurrence(
-    where: Sql, flags: dict[str, Sql], row_facet: str, col_facet: str, limit: int
+def cooccurrences(
+    where: Sql, flags: dict[str, Sql], pairs: list[tuple[str, str]], limit: int
 ) -> Sql:
-    """(kind, a, b, n) rows: ('total', NULL, NULL, n); ('row'|'col', value, NULL, n) for the
-    top `limit` values of each facet; ('cell', row value, col value, n) for their pairs,
-    counted over the id arrays of the matches holding a top value of each (an array
-    overlap test first: most matches hold none and are never unnested)."""
+    """(i, kind, a, b, n) rows for the i-th (row facet, col facet) pair of facets: ('total',
+    NULL, NULL, n); ('row'|'col', value, NULL, n) for the top `limit` values of each facet;
+    ('cell', row value, col value, n) for their pairs. One matching and one tally per facet
+    serve every pair table (the pairs page asks two). Cells are counted over the id arrays
+    of the matches holding a top value of each facet (an array overlap test first: most
+    matches hold none and are never unnested)."""
     m = _matched(where, flags)
-    a, b = FACET_SQL[row_facet], FACET_SQL[col_facet]
-    assert isinstance(a, FacetLink) and isinstance(b, FacetLink)
-    sql = f"""
-        WITH {m.sql},
-        ta AS MATERIALIZED ({_top(row_facet)}),
-        tb AS MATERIALIZED ({_top(col_facet)})
-        SELECT 'total', NULL, NULL, count(*) FROM m
-        UNION ALL SELECT 'row', name, NULL, n FROM ta
-        UNION ALL SELECT 'col', name, NULL, n FROM tb
-        UNION ALL
-        SELECT 'cell', ta.name, tb.name, count(*) FROM (
-            SELECT p.x, unnest(p.ys) AS y FROM (
-                SELECT unnest(m.{a.array}) AS x, m.{b.array} AS ys FROM m
-                WHERE m.{a.array} && (SELECT array_agg(id) FROM ta)
-                  AND m.{b.array} && (SELECT array_agg(id) FROM tb)
-            ) p
-        ) c JOIN ta ON ta.id = c.x JOIN tb ON tb.id = c.y
-        GROUP BY ta.name, tb.name
-    """
-    return Sql(sql, [*m.params, limit, limit])
+    facets = list(dict.fromkeys(f for pair in pairs for f in pair))
+    tops = [f"t_{f} AS MATERIALIZED ({_top(f)})" for f in facets]
+    branches = ["SELECT NULL::int, 'total', NULL, NULL, count(*) FROM m"]
+    for i, (row, col) in enumerate(pairs):
+        a, b = FACET_SQL[row], FACET_SQL[col]
+        assert isinstance(a, FacetLink) and isinstance(b, FacetLink)
+        branches += [
+            f"SELECT {i}, 'row', name, NULL, n FROM t_{row}",
+            f"SELECT {i}, 'col', name, NULL, n FROM t_{col}",
+            f"""SELECT {i}, 'cell', ta.name, tb.name, count(*) FROM (
+                SELECT p.x, unnest(p.ys) AS y FROM (
+                    SELECT unnest(m.{a.array}) AS x, m.{b.array} AS ys FROM m
+                    WHERE m.{a.array} && (SELECT array_agg(id) FROM t_{row})
+                      AND m.{b.array} && (SELECT array_agg(id) FROM t_{col})
+                ) p
+            ) c JOIN t_{row} ta ON ta.id = c.x JOIN t_{col} tb ON tb.id = c.y
+            GROUP BY ta.name, tb.name""",
+        ]
+    sql = f"WITH {m.sql}, {', '.join(tops)} {' UNION ALL '.join(branches)}"
+    return Sql(sql, [*m.params, *[limit for _ in facets]])
 
 
 def overview(

@@ -701,29 +701,44 @@ class PostgresBackend(SearchBackend):
     def cooccurrence(
         self, sq: SearchQuery, row_facet: str, col_facet: str, limit: int
     ) -> Cooccurrence:
-        if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
-            raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        return self.cooccurrences(sq, [(row_facet, col_facet)], limit)[0]
+
+    def cooccurrences(
+        self, sq: SearchQuery, pairs: Sequence[tuple[str, str]], limit: int
+    ) -> list[Cooccurrence]:
+        """Every pair table of the query in one statement: one matching, one tally per
+        facet (the pairs page's two tables matched the search twice)."""
+        pairs = list(pairs)
+        for row_facet, col_facet in pairs:
+            if row_facet not in PAIR_FACETS or col_facet not in PAIR_FACETS:
+                raise ValueError(f"pairs are of {', '.join(PAIR_FACETS)}")
+        if not pairs:
+            return []
         limit = max(0, min(limit, MAX_PAIR_VALUES))
         parsed = parse_query(sq.q)
         with self._reading(parsed):
             where, flags, *_ = self._prepare(sq, parsed, [], [])
-            rows = self._rows(pg_aggregate.cooccurrence(where, flags, row_facet, col_facet, limit))
-        total, top, cells = 0, {"row": {}, "col": {}}, {}
-        for kind, a, b, n in rows:
+            rows = self._rows(pg_aggregate.cooccurrences(where, flags, pairs, limit))
+        total = 0
+        found = [({"row": {}, "col": {}}, {}) for _ in pairs]
+        for i, kind, a, b, n in rows:
             if kind == "total":
                 total = n
             elif kind == "cell":
-                cells[(a, b)] = n
+                found[i][1][(a, b)] = n
             else:
-                top[kind][a] = n
-        return Cooccurrence(
-            row_facet,
-            col_facet,
-            total,
-            [FacetCount(v, n, False) for v, n in ranked_values(top["row"], limit)],
-            [FacetCount(v, n, False) for v, n in ranked_values(top["col"], limit)],
-            cells,
-        )
+                found[i][0][kind][a] = n
+        return [
+            Cooccurrence(
+                row_facet,
+                col_facet,
+                total,
+                [FacetCount(v, n, False) for v, n in ranked_values(top["row"], limit)],
+                [FacetCount(v, n, False) for v, n in ranked_values(top["col"], limit)],
+                cells,
+            )
+            for (row_facet, col_facet), (top, cells) in zip(pairs, found, strict=True)
+        ]
 
     # -- suggestions ----------------------------------------------------------------------
 
