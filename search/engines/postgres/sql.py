@@ -385,6 +385,12 @@ _LEXEME = re.compile(r"('(?:[^']|'')*')")
 _PHRASE_OPERATOR = re.compile(r"<(?:\d+|-)>")
 
 
+def has_phrase(literal: str) -> bool:
+    """Whether a tsquery literal asks for words next to each other (needs positions)."""
+    pieces = _LEXEME.split(literal)  # odd pieces are quoted lexemes, never operators
+    return any(_PHRASE_OPERATOR.search(p) for p in pieces[::2])
+
+
 def any_of(cover: list[str]) -> str:
     """One tsquery literal matching at least what any of these literals match, phrases
     loosened to all their words: RUM 1.3's ordered index scan returns no rows for a phrase
