@@ -329,13 +329,18 @@ class SearchBackend(ABC):
         return highlight.marks_for(parse_query(q))
 
 
-def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
-    """IndexDocs from the database, streamed in id order (all articles when ids is None)."""
+def documents(
+    article_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
+) -> Iterable[IndexDoc]:
+    """IndexDocs from the database, streamed in id order (all articles when ids is None),
+    optionally only those with first <= id <= last for id_range=(first, last)."""
     from search.models import Article
 
     articles = Article.objects.order_by("id").prefetch_related("cities", "organisations")
     if article_ids is not None:
         articles = articles.filter(id__in=list(article_ids))
+    if id_range is not None:
+        articles = articles.filter(id__gte=id_range[0], id__lte=id_range[1])
     for a in articles.iterator(chunk_size=500):
         yield IndexDoc(
             id=a.id,

@@ -156,6 +156,8 @@ TEXTS = [
     "深圳 Huawei在深圳发布5G 的 智慧城市 in the city",
     "U.S.A. data 3.14 co-operation Ünïcödé ÉCOLE",
     " ".join(["traffic"] + ["of"] * 300 + ["traffic"] * 3),  # a delta past one byte
+    # Deltas of one, two and three varint bytes in one text (20,000 distinct words between).
+    " ".join(["traffic", "city"] + [f"w{i}" for i in range(20_000)] + ["traffic"] * 2),
     "",
 ]
 

@@ -32,6 +32,7 @@ from array import array
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 
+from search.engines.whoosh import adapter
 from search.engines.whoosh.positions import VarintPositions, decode_flat
 
 EXT = ".sdc"
@@ -80,7 +81,7 @@ class SidecarFieldWriter(W3FieldWriter):
         """Whoosh's FieldWriter.add_postings (same calls, same order), with field lengths
         read once per document instead of once per posting, and the scored fields' postings
         kept on the side."""
-        start_field, start_term, add = self.start_field, self.start_term, self.add
+        start_term, add = self.start_term, self.add
         finish_term, finish_field = self.finish_term, self.finish_field
         length_of = _Lengths(lengths)
         lastfn = lasttext = None
@@ -94,14 +95,8 @@ class SidecarFieldWriter(W3FieldWriter):
                     finish_term()
                 if lastfn is not None:
                     finish_field()
-                start_field(fieldname, schema[fieldname])
+                buf = self.begin_field(fieldname, schema[fieldname])
                 lastfn, lasttext = fieldname, None
-                buf = None
-                if fieldname in SIDECAR_FIELDS and isinstance(
-                    schema[fieldname].format, VarintPositions
-                ):
-                    buf = self._buffers.setdefault(fieldname, _FieldBuffer())
-                    buf.boost = float(schema[fieldname].format.field_boost)
                 field_lengths = length_of.field(fieldname)
             if docnum == -1:  # a spelling word, not a posting (as Whoosh skips it)
                 continue
@@ -124,6 +119,29 @@ class SidecarFieldWriter(W3FieldWriter):
             finish_term()
         if lastfn is not None:
             finish_field()
+
+    def begin_field(self, fieldname: str, fieldobj) -> _FieldBuffer | None:
+        """start_field, and the field's sidecar buffer (None: not a sidecar field)."""
+        self.start_field(fieldname, fieldobj)
+        if fieldname not in SIDECAR_FIELDS or not isinstance(fieldobj.format, VarintPositions):
+            return None
+        buf = self._buffers.setdefault(fieldname, _FieldBuffer())
+        buf.boost = float(fieldobj.format.field_boost)
+        return buf
+
+    def add_term(self, btext: bytes, ids: list, weights: list, values: list, lengths: list):
+        """A whole term's postings at once (the bulk writer's path), written as add() writes
+        them one by one: doc numbers ascending, each with its weight, value and the doc's
+        field length."""
+        self.start_term(btext)
+        adapter.fill_blocks(self._postwriter, ids, weights, values, lengths)
+        buf = self._buffers.get(self._fieldname)
+        if buf is not None:
+            buf.ids.extend(ids)
+            buf.weights.extend(weights)
+            buf.value_lengths.extend(map(len, values))
+            buf.values += b"".join(values)
+        self.finish_term()
 
     def start_term(self, btext) -> None:
         super().start_term(btext)
