@@ -16,7 +16,6 @@ from array import array
 from itertools import chain
 
 import numpy as np
-import whoosh.multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.filedb.compound import CompoundStorage
@@ -86,8 +85,6 @@ PRIVATE_NAMES = {
     ),
     "whoosh.codec.whoosh3.W3FieldWriter": ("_postwriter",),
 }
-# Module attributes Whoosh looks up at call time, which dying_children replaces (tested).
-REPLACED_NAMES = {"whoosh.multiproc.MpWriter._new_task": "SubWriterTask("}
 
 
 def segment_file(leaf, ext: str) -> tuple[str, int, int] | None:
@@ -348,24 +345,3 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
-
-
-class _DyingSubWriterTask(whoosh.multiproc.SubWriterTask):
-    """Whoosh's document-analysing subprocess, which otherwise outlives a killed rebuild
-    blocked forever on its job queue (holding hundreds of MB)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._parent_pid = os.getpid()
-
-    def run(self) -> None:
-        die_with_parent(self._parent_pid)
-        super().run()
-
-
-def dying_children() -> None:
-    """Make Whoosh's multi-process writer fork children that die with the rebuild.
-
-    whoosh.multiproc.MpWriter._new_task looks SubWriterTask up in its module at call
-    time; tests/engines/test_whoosh_adapter.py fails if a Whoosh release changes that."""
-    whoosh.multiproc.SubWriterTask = _DyingSubWriterTask
