@@ -36,8 +36,9 @@ from search.engines.whoosh.sidecar import SidecarCodec
 SEGMENT_POSTINGS = 24_000_000
 # Documents sent to a child at once.
 BATCH = 200
-# Postings handed to the codec per slice of the sorted order (bounds the Python lists).
-_SLICE = 1_000_000
+# Postings handed to the codec per slice of the sorted order (bounds the Python lists: a
+# posting's numbers as Python objects take about 150 bytes).
+_SLICE = 100_000
 
 
 class _FieldPostings:
@@ -146,9 +147,12 @@ def _sorted_terms(f: _FieldPostings, doc_lengths: np.ndarray):
     del ranks, rank
     docs = np.frombuffer(f.docs, np.uint32)[order]
     weights = np.frombuffer(f.weights, np.float32)[order]
-    value_lengths = np.frombuffer(f.value_lengths, np.uint32).astype(np.int64)
-    starts = (np.cumsum(value_lengths) - value_lengths)[order]
+    value_lengths = np.frombuffer(f.value_lengths, np.uint32)
+    offset_type = np.uint32 if len(f.values) < 1 << 32 else np.int64
+    starts = (np.cumsum(value_lengths, dtype=np.int64) - value_lengths).astype(offset_type)
+    starts = starts[order]
     ends = starts + value_lengths[order]
+    f.terms = None
     del order, value_lengths
     values = bytes(f.values)
     f.terms = f.docs = f.weights = f.value_lengths = f.values = None
