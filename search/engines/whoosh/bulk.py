@@ -3,15 +3,14 @@ process per core, committed together in one table of contents.
 
 Whoosh's own writer sends every posting through its PostingPool: a 5-tuple per posting,
 sorted all together by (field, term, doc) at the end (spilled to disk and merged in Python
-below ~1 GB), and with several processes every document pickled from the parent to a child.
-Here each field's postings are kept as flat arrays (term number, doc number, weight, value
+below ~1 GB), and its multi-process writer merged the children's postings again. Here each field's postings are kept as flat arrays (term number, doc number, weight, value
 bytes) in the order documents arrive, so one stable argsort over the term numbers puts them
 in the order the codec writes them (documents arrive in doc order). The segment files are
 written by the same codec (SidecarCodec) through the same field and per-document writers,
 so the index is the one an article-by-article build makes; the query path cannot tell.
 
-With several processes the parent reads the articles (in id order) and sends each child a
-contiguous range of ids; each child writes its own segment(s) and hands back the segment
+With several processes the parent reads the articles (in id order) and sends each child the
+documents of a contiguous range of ids (pickled, in batches); each child writes its own segment(s) and hands back the segment
 objects, which the parent commits together, in id order (doc numbers then follow article
 ids, as in a one-process build, so equal scores tie alike). No merge of the big segments.
 """
