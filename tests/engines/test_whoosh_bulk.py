@@ -205,3 +205,11 @@ def test_a_failed_child_leaves_the_live_index_serving(whoosh_engine, monkeypatch
     with pytest.raises(RuntimeError, match="a broken article"):
         engine.rebuild(procs=2)
     assert _pages(engine) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("procs", [1, 2])
+def test_an_empty_database_rebuilds_an_empty_index(whoosh_engine, procs):
+    assert whoosh_engine.rebuild(procs=procs) == 0
+    assert whoosh_engine.exists() and whoosh_engine.count() == 0
+    assert whoosh_engine.search(SearchQuery(q="smart")).total == 0

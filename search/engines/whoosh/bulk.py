@@ -260,10 +260,7 @@ def write_index(ix, fields_of, procs: int, progress=None) -> int:
 
     ids = list(Article.objects.order_by("id").values_list("id", flat=True))
     parts = max(1, min(procs, len(ids) // BATCH))
-    ranges = [
-        (ids[len(ids) * k // parts], ids[len(ids) * (k + 1) // parts - 1]) for k in range(parts)
-    ]
-    if parts == 1:
+    if parts == 1:  # also an empty database: an empty index
         builder = SegmentBuilder(ix, fields_of)
         count = 0
         for count, doc in enumerate(documents(), 1):  # noqa: B007 - the count is returned
@@ -272,6 +269,8 @@ def write_index(ix, fields_of, procs: int, progress=None) -> int:
                 progress(1)
         segments = builder.finish()
     else:
+        ends = [len(ids) * k // parts for k in range(parts + 1)]
+        ranges = [(ids[a], ids[b - 1]) for a, b in zip(ends, ends[1:], strict=False)]
         count, segments = _in_children(ix, fields_of, ranges, progress)
     with whoosh_write.index_writer(ix) as writer:
         adapter.commit_with(writer, segments)
