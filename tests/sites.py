@@ -181,7 +181,7 @@ def kill_at_random(
             break
         took = time.monotonic() - started
         low, high = took * 0.3, took * 0.8
-    # Children forked by the killed process (Whoosh's analysers) must die with it.
+    # Children forked by the killed process (the rebuild's segment writers) must die with it.
     deadline = time.monotonic() + 10
     while (children := marked_processes(marker)) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -94,7 +94,7 @@ def test_a_killed_rebuild_leaves_the_live_index_and_cleans_up(corpus_site, seed)
 
 def test_the_children_of_a_killed_rebuild_die_with_it(corpus_site):
     site = corpus_site
-    site.env["SEARCH_INDEX_PROCS"] = "2"  # Whoosh forks analysers
+    site.env["SEARCH_INDEX_PROCS"] = "2"  # the rebuild forks a segment writer per process
     try:
         outcome = kill_at_random(
             site, ["rebuild_index", "-v0"], random.Random(1), low=3.0, high=3.5

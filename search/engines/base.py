@@ -336,26 +336,65 @@ class SearchBackend(ABC):
         return highlight.marks_for(parse_query(q))
 
 
-def documents(article_ids: Iterable[int] | None = None) -> Iterable[IndexDoc]:
-    """IndexDocs from the database, streamed in id order (all articles when ids is None)."""
+_DOCUMENT_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "source_name",
+    "published_date",
+    "year",
+    "is_representative",
+    "language",
+)
+
+
+def documents(
+    article_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
+) -> Iterable[IndexDoc]:
+    """IndexDocs from the database, streamed in id order (all articles when ids is None),
+    optionally only those with first <= id <= last for id_range=(first, last).
+
+    Plain rows, 500 articles at a time, with their names by two queries per chunk: a model
+    per article and per name (prefetch_related) took 8 x as long, a tenth of a rebuild."""
     from search.models import Article
 
-    articles = Article.objects.order_by("id").prefetch_related("cities", "organisations")
+    articles = Article.objects.order_by("id")
     if article_ids is not None:
         articles = articles.filter(id__in=list(article_ids))
-    for a in articles.iterator(chunk_size=500):
-        yield IndexDoc(
-            id=a.id,
-            title=a.title,
-            body=a.body,
-            source=a.source_name,
-            date=a.published_date,
-            year=a.year,
-            cities=tuple(c.name for c in a.cities.all()),
-            organisations=tuple(o.name for o in a.organisations.all()),
-            is_representative=a.is_representative,
-            language=a.language,
-        )
+    if id_range is not None:
+        articles = articles.filter(id__gte=id_range[0], id__lte=id_range[1])
+    after = None
+    while True:
+        chunk = articles if after is None else articles.filter(id__gt=after)
+        rows = list(chunk.values_list(*_DOCUMENT_FIELDS)[:500])
+        if not rows:
+            return
+        after = rows[-1][0]
+        ids = [row[0] for row in rows]
+        names = {i: ([], []) for i in ids}
+        for side, (through, name) in enumerate(
+            [
+                (Article.cities.through, "city__name"),
+                (Article.organisations.through, "organisation__name"),
+            ]
+        ):
+            found = through.objects.filter(article_id__in=ids).order_by("article_id", name)
+            for article_id, value in found.values_list("article_id", name):
+                names[article_id][side].append(value)
+        for id_, title, body, source, date, year, representative, language in rows:
+            cities, organisations = names[id_]
+            yield IndexDoc(
+                id=id_,
+                title=title,
+                body=body,
+                source=source,
+                date=date,
+                year=year,
+                cities=tuple(cities),
+                organisations=tuple(organisations),
+                is_representative=representative,
+                language=language,
+            )
 
 
 ENGINES = {

@@ -119,17 +119,3 @@ def test_positions_read_in_bulk_equal_whoosh_s_own_reading(tmp_path, positional)
         ]
     assert [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in keys] == public
     assert max(pos for _, pos in public) > 16_384
-
-
-def test_whoosh_still_looks_up_its_subprocess_class_where_we_replace_it():
-    """dying_children relies on MpWriter._new_task reading multiproc.SubWriterTask."""
-    import whoosh.multiproc
-
-    for dotted, call in adapter.REPLACED_NAMES.items():
-        assert call in inspect.getsource(_resolve(dotted)), f"{dotted} no longer calls {call}"
-    original = whoosh.multiproc.SubWriterTask
-    try:
-        adapter.dying_children()
-        assert whoosh.multiproc.SubWriterTask is adapter._DyingSubWriterTask
-    finally:
-        whoosh.multiproc.SubWriterTask = original

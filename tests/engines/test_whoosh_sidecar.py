@@ -156,6 +156,8 @@ TEXTS = [
     "深圳 Huawei在深圳发布5G 的 智慧城市 in the city",
     "U.S.A. data 3.14 co-operation Ünïcödé ÉCOLE",
     " ".join(["traffic"] + ["of"] * 300 + ["traffic"] * 3),  # a delta past one byte
+    # Deltas of one, two and three varint bytes in one text (20,000 distinct words between).
+    " ".join(["traffic", "city"] + [f"w{i}" for i in range(20_000)] + ["traffic"] * 2),
     "",
 ]
 
@@ -189,3 +191,35 @@ def test_suggestion_count_equals_the_pages_count(engine):
             assert engine.suggestion_count(query, text) == SearchBackend.suggestion_count(
                 engine, query, text
             ), text
+
+
+def _phrase_by_keys(leaf, fieldname, words, wanted) -> list[int]:
+    """Docs where the words follow each other, from Whoosh's own positions."""
+    keys = None
+    for i, word in enumerate(words):
+        these = set((adapter.leaf_positions(leaf, fieldname, word, wanted) - i).tolist())
+        keys = these if keys is None else keys & these
+    return sorted({k >> 32 for k in keys})
+
+
+def test_sidecar_phrases_find_what_whoosh_positions_find(tmp_path):
+    ix = index.create_in(str(tmp_path), SCHEMA)
+    _write(ix, _docs(1, 150, 4), SidecarCodec(compression=0))
+    state = SearchState(ix.searcher(), "test")
+    try:
+        (leaf, _), *_ = state.leaves
+        sidecar = state._sidecar(leaf, "body")
+        rng = np.random.RandomState(2)
+        phrases = [["smart", "citi"], ["citi", "smart"], ["smart", "smart"]]
+        phrases += [["water", "energi", "traffic"], ["data", "data", "data"], ["sensor", "absent"]]
+        found = 0
+        for words in phrases:
+            for share in (1.0, 0.5, 0.05):
+                wanted = rng.rand(leaf.doc_count_all()) < share
+                ours = sidecar.phrase_docs("body", [w.encode() for w in words], wanted)
+                expected = _phrase_by_keys(leaf, "body", words, wanted)
+                assert ours.tolist() == expected, words
+                found += len(expected)
+        assert found > 100  # phrases found in many documents, not only none
+    finally:
+        state.close()

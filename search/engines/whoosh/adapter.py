@@ -12,10 +12,10 @@ import ctypes
 import os
 import pickle
 import signal
+from array import array
 from itertools import chain
 
 import numpy as np
-import whoosh.multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.filedb.compound import CompoundStorage
@@ -24,6 +24,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 from search.engines.whoosh.positions import VarintPositions, decode_many
 
@@ -61,9 +62,29 @@ PRIVATE_NAMES = {
     "whoosh.filedb.filestore.OverlayStorage": ("a", "b"),
     "whoosh.filedb.compound.CompoundStorage": ("range",),
     "whoosh.filedb.filestore.FileStorage": ("folder",),
+    "whoosh.writing.SegmentWriter": (
+        "pool",
+        "mergetype",
+        "perdocwriter",
+        "fieldwriter",
+        "docnum",
+        "_added",
+        "_finalize_segment",
+        "_close_segment",
+        "_assemble_segment",
+    ),
+    "whoosh.codec.whoosh3.W3PostingsWriter": (
+        "_blocklimit",
+        "_ids",
+        "_weights",
+        "_values",
+        "_maxweight",
+        "_minlength",
+        "_maxlength",
+        "_write_block",
+    ),
+    "whoosh.codec.whoosh3.W3FieldWriter": ("_postwriter",),
 }
-# Module attributes Whoosh looks up at call time, which dying_children replaces (tested).
-REPLACED_NAMES = {"whoosh.multiproc.MpWriter._new_task": "SubWriterTask("}
 
 
 def segment_file(leaf, ext: str) -> tuple[str, int, int] | None:
@@ -249,12 +270,73 @@ def _unpickled(values) -> tuple[np.ndarray, np.ndarray]:
     return counts, positions - np.repeat(before, counts)
 
 
+# -- segments written apart, committed together (bulk.py) ---------------------------------
+
+
+def unlocked_segment_writer(ix, codec, pool) -> SegmentWriter:
+    """A writer of one new segment of ix, taking no lock (the caller holds or needs none:
+    several processes each write a segment, the parent commits them) and gathering its
+    postings in `pool` (Whoosh's PostingPool interface: add, iter_postings, cleanup)."""
+    writer = SegmentWriter(ix, _lk=False, codec=codec)
+    writer.pool.cleanup()
+    writer.pool = pool
+    return writer
+
+
+def finish_segment(writer: SegmentWriter):
+    """The segment's files written and closed; the segment (picklable) for commit_with."""
+    return writer._finalize_segment()
+
+
+def fill_blocks(postwriter, ids: list, weights: list, values: list, lengths: list) -> None:
+    """One term's postings into a W3PostingsWriter between start_postings and
+    finish_postings, block by block, with the same blocks and block statistics as its
+    add_posting gives them one posting at a time (a fifth of a rebuild's time went there).
+    Values: each posting's bytes (empty ones are not kept, as add_posting does not keep
+    them); lengths: each posting's document's field length (0: none)."""
+    limit = postwriter._blocklimit
+    for at in range(0, len(ids), limit):
+        if at:  # add_posting writes a full block when the next posting arrives
+            postwriter._write_block()
+        end = at + limit
+        block_weights = weights[at:end]
+        postwriter._ids = array("I", ids[at:end])
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[at:end] if v]
+        postwriter._maxweight = max(0, max(block_weights))
+        known = [n for n in lengths[at:end] if n]
+        postwriter._minlength = min(known) if known else None
+        postwriter._maxlength = max(known) if known else 0
+
+
+def flush_segment(writer, write_postings) -> object:
+    """The segment's files written and closed, its postings written by
+    write_postings(fieldwriter, per_document_reader) instead of from the pool; the segment
+    (picklable) for commit_with."""
+    writer.perdocwriter.close()
+    lengths = writer.per_document_reader()
+    try:
+        write_postings(writer.fieldwriter, lengths)
+    finally:
+        lengths.close()
+    writer.fieldwriter.close()
+    writer._close_segment()
+    writer._assemble_segment()
+    return writer.get_segment()
+
+
+def commit_with(writer: SegmentWriter, segments) -> None:
+    """Make the writer's commit list these segments after the index's own (no merge)."""
+    extra = list(segments)
+    writer.mergetype = lambda _writer, current: [*current, *extra]
+
+
 # -- children that die with their parent ---------------------------------------------------
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -263,24 +345,3 @@ def _die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
-
-
-class _DyingSubWriterTask(whoosh.multiproc.SubWriterTask):
-    """Whoosh's document-analysing subprocess, which otherwise outlives a killed rebuild
-    blocked forever on its job queue (holding hundreds of MB)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._parent_pid = os.getpid()
-
-    def run(self) -> None:
-        _die_with_parent(self._parent_pid)
-        super().run()
-
-
-def dying_children() -> None:
-    """Make Whoosh's multi-process writer fork children that die with the rebuild.
-
-    whoosh.multiproc.MpWriter._new_task looks SubWriterTask up in its module at call
-    time; tests/engines/test_whoosh_adapter.py fails if a Whoosh release changes that."""
-    whoosh.multiproc.SubWriterTask = _DyingSubWriterTask

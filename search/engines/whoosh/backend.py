@@ -52,8 +52,8 @@ from search.engines.base import (
     ranked_values,
 )
 from search.engines.highlight import ANALYZER, HIGHLIGHTER
+from search.engines.whoosh import bulk
 from search.engines.whoosh import write as whoosh_write
-from search.engines.whoosh.adapter import dying_children
 from search.engines.whoosh.identity import BuildStore, IndexMissing
 from search.engines.whoosh.identity import identity as build_identity
 from search.engines.whoosh.positions import PositionalText
@@ -306,33 +306,17 @@ class WhooshBackend(SearchBackend):
         from search.models import Article
 
         n_articles = Article.objects.count()
-        # SEARCH_INDEX_PROCS (optional setting): processes analysing documents; tests use 1.
+        # SEARCH_INDEX_PROCS (optional setting): processes writing segments; tests use 1.
         # Forking costs more than it saves for a small archive.
         procs = procs or getattr(settings, "SEARCH_INDEX_PROCS", None)
         if procs is None:
             procs = 1 if n_articles < 2000 else min(2, os.cpu_count() or 1)
-        count = 0
         with self.store.rebuilding():
             self.store.check_space(_text_bytes())
             fresh = self.store.new_folder()
             try:
                 ix = index.create_in(fresh, SCHEMA)
-                # Several processes analyse batches of documents; multisegment skips the
-                # final single-process merge (the searcher reads the segments side by side).
-                # Uncompressed posting blocks: zlib was a third of the indexing time, for an
-                # index about a third bigger.
-                # limitmb per process: below ~1 GB Whoosh spills sorted runs to disk and
-                # merges them in Python, which more than halves the rate at 100k articles.
-                kwargs = {"codec": SidecarCodec(compression=0), "limitmb": 1024}
-                if procs > 1:
-                    dying_children()
-                    kwargs.update(procs=procs, multisegment=True)
-                with whoosh_write.index_writer(ix, **kwargs) as writer:
-                    for doc in documents():
-                        writer.add_document(**index_fields(doc))
-                        count += 1
-                        if progress:
-                            progress(1)
+                count = bulk.write_index(ix, index_fields, procs, progress)
                 self.store.swap(fresh)
             except BaseException:
                 shutil.rmtree(fresh, ignore_errors=True)

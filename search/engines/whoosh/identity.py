@@ -15,8 +15,8 @@ name plus the generation within it (`identity`).
 
 A rebuild writes a new folder and only then swaps the pointer, so a rebuild that fails or is
 killed leaves the live build serving; its folder is removed by the next rebuild (or health
-check), under the rebuild lock, so never while a live rebuild uses it. The processes Whoosh
-forks to analyse documents die with their parent (`adapter.dying_children`).
+check), under the rebuild lock, so never while a live rebuild uses it. The processes a
+rebuild forks to write segments die with their parent (`adapter.die_with_parent`).
 
 An index laid out by earlier versions (Whoosh files directly in SEARCH_INDEX_DIR) is served
 as the build "legacy" until the next rebuild replaces it.

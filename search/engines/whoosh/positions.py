@@ -16,7 +16,7 @@ module and name (indexes built with Whoosh's Positions keep reading through the 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.analysis import (
@@ -36,7 +36,6 @@ from search.engines import analysis
 # our Tokenizer followed only by these maps each word the same way wherever it stands.
 _PER_WORD_FILTERS = (LowercaseFilter, CharsetFilter, StopFilter, StemFilter)
 _MAX_CACHED_WORDS = 500_000
-_STOPPED = object()
 
 
 def _varint(n: int, out: bytearray) -> None:
@@ -46,30 +45,64 @@ def _varint(n: int, out: bytearray) -> None:
     out.append(n)
 
 
+class GroupedTerms(NamedTuple):
+    """A text's terms: term numbers (into texts), positions per term, and each term's value
+    (its position deltas as varints) as data[bounds[i]:bounds[i + 1]]."""
+
+    texts: list[str]
+    numbers: np.ndarray
+    counts: np.ndarray
+    data: bytes
+    bounds: np.ndarray
+
+
 class _WordTerms:
-    """What an analyzer's filters make of each word (None: a stop word), computed once per
-    word by running the filters over that word alone."""
+    """What an analyzer's filters make of each word, computed once per word by running the
+    filters over that word alone, as a term number (-1: a stop word) into `texts`."""
 
     def __init__(self, analyzer) -> None:
         self.analyzer = analyzer  # held: the cache is keyed by its id
         self.filters = analyzer.items[1:]
         self.renumber = any(f.renumber for f in self.filters if isinstance(f, StopFilter))
-        self.terms: dict[str, str | None] = {}
+        self.numbers: dict[str, int] = {}  # word -> term number
+        self.texts: list[str] = []  # term number -> term
+        self._term_numbers: dict[str, int] = {}
+
+    def _filtered(self, word: str) -> str | None:
+        token = Token(positions=True, removestops=True, mode="index")
+        token.text, token.pos, token.boost, token.stopped = word, 0, 1.0, False
+        stream = iter([token])
+        for f in self.filters:
+            stream = f(stream)
+        kept = [t.text for t in stream if not t.stopped]
+        return kept[0] if kept else None
 
     def term(self, word: str) -> str | None:
-        found = self.terms.get(word, _STOPPED)
-        if found is _STOPPED:
-            token = Token(positions=True, removestops=True, mode="index")
-            token.text, token.pos, token.boost, token.stopped = word, 0, 1.0, False
-            stream = iter([token])
-            for f in self.filters:
-                stream = f(stream)
-            kept = [t.text for t in stream if not t.stopped]
-            found = kept[0] if kept else None
-            if len(self.terms) >= _MAX_CACHED_WORDS:
-                self.terms.clear()
-            self.terms[word] = found
-        return found
+        number = self.numbers_of([word])[0]
+        return None if number < 0 else self.texts[number]
+
+    def numbers_of(self, words: list[str]) -> np.ndarray:
+        """The term number of each word (-1 for stop words)."""
+        numbers = self.numbers
+        new = set(words).difference(numbers)
+        if new:
+            if len(numbers) + len(new) > _MAX_CACHED_WORDS:
+                # Bounded; cleared between calls only, so the numbers returned stay valid.
+                numbers.clear()
+                self.texts, self._term_numbers = [], {}
+                new = set(words)
+            texts, term_numbers = self.texts, self._term_numbers
+            for word in new:
+                term = self._filtered(word)
+                if term is None:
+                    numbers[word] = -1
+                    continue
+                number = term_numbers.get(term)
+                if number is None:
+                    number = term_numbers[term] = len(texts)
+                    texts.append(term)
+                numbers[word] = number
+        return np.fromiter(map(numbers.__getitem__, words), np.int64, len(words))
 
 
 _word_terms: dict[int, _WordTerms] = {}
@@ -108,30 +141,47 @@ class VarintPositions(Positions):
     """Whoosh's Positions with varint deltas instead of a pickle and a frequency."""
 
     def word_values(self, value, analyzer, **kwargs):
-        """Positions.word_values; for our analyzer each distinct word goes through the
-        filters once (a cache), not every occurrence: half of the indexing time was the
-        filter chain's generators, token by token."""
-        fast = _fast_terms(analyzer)
-        if fast is None or not isinstance(value, str) or kwargs != {"mode": "index"}:
+        """Positions.word_values; for our analyzer through `grouped` (a Python loop per
+        token through the filter chain's generators was most of the indexing time)."""
+        found = None
+        if kwargs == {"mode": "index"}:
+            found = self.grouped(value, analyzer)
+        if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        term_of = fast.term
-        cached = fast.terms
-        renumber = fast.renumber
-        poses = defaultdict(list)
-        pos = None
-        for i, word in enumerate(_words(value)):
-            term = cached.get(word, _STOPPED)
-            if term is _STOPPED:
-                term = term_of(word)
-            if term is None:
-                continue
-            # As StopFilter renumbers: the first kept word keeps its place, the rest follow.
-            pos = i if pos is None or not renumber else pos + 1
-            poses[term].append(pos)
+        texts, numbers, counts, data, bounds = found
         fb = self.field_boost
-        for w, poslist in poses.items():
-            yield (w, len(poslist), len(poslist) * fb, self.encode(poslist))
+        bounds = bounds.tolist()
+        for i, (number, count) in enumerate(zip(numbers.tolist(), counts.tolist(), strict=True)):
+            yield (texts[number], count, count * fb, data[bounds[i] : bounds[i + 1]])
+
+    def grouped(self, value, analyzer) -> GroupedTerms | None:
+        """A text's terms when indexing, as arrays (None unless the analyzer is ours and
+        the value a string): each distinct word goes through the filters once (a cache),
+        and the words are grouped by term and their position deltas encoded with a few
+        vector operations."""
+        fast = _fast_terms(analyzer)
+        if fast is None or not isinstance(value, str):
+            return None
+        words = _words(value)
+        numbers = fast.numbers_of(words) if words else np.empty(0, np.int64)
+        texts = fast.texts  # numbers_of may have started a new list
+        kept = np.flatnonzero(numbers >= 0)
+        if not len(kept):
+            empty = np.empty(0, np.int64)
+            return GroupedTerms(texts, empty, empty, b"", np.zeros(1, np.int64))
+        numbers = numbers[kept]
+        # As StopFilter renumbers: the first kept word keeps its place, the rest follow.
+        poses = kept[0] + np.arange(len(kept)) if fast.renumber else kept
+        order = np.argsort(numbers, kind="stable")  # by term, positions ascending within
+        numbers, poses = numbers[order], poses[order]
+        starts = np.flatnonzero(np.concatenate(([True], numbers[1:] != numbers[:-1])))
+        counts = np.diff(np.append(starts, len(numbers)))
+        deltas = np.diff(poses, prepend=0)
+        deltas[starts] = poses[starts]
+        data, offsets = _varints(deltas)
+        bounds = np.append(offsets[starts], len(data))
+        return GroupedTerms(texts, numbers[starts], counts, data, bounds)
 
     def encode(self, poslist) -> bytes:
         deltas = [b - a for a, b in zip([0, *poslist[:-1]], poslist, strict=True)]
@@ -155,6 +205,23 @@ class VarintPositions(Positions):
 
     def decode_weight(self, valuestring) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
+
+
+def _varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Unsigned LEB128 varints of non-negative values, all in one string, and where each
+    value's bytes start."""
+    if not len(values) or int(values.max()) < 0x80:  # one byte each (nearly always)
+        return values.astype(np.uint8).tobytes(), np.arange(len(values))
+    sizes = np.ones(len(values), np.int64)
+    for bits in (7, 14, 21, 28, 35, 42, 49, 56):
+        sizes += values >= (1 << bits)
+    offsets = np.cumsum(sizes) - sizes
+    out = np.empty(int(sizes.sum()), np.uint8)
+    for k in range(int(sizes.max())):
+        at = np.flatnonzero(sizes > k)
+        more = (sizes[at] > k + 1).astype(np.int64) << 7
+        out[offsets[at] + k] = ((values[at] >> (7 * k)) & 0x7F) | more
+    return out.tobytes(), offsets
 
 
 def decode_many(values) -> tuple[np.ndarray, np.ndarray]:

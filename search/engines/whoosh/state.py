@@ -354,13 +354,15 @@ class SearchState:
             wanted = candidates[offset : offset + n]
             if not wanted.any():
                 continue
-            keys = None
             sidecar = self._sidecar(leaf, fieldname)
+            if sidecar is not None:
+                docs = sidecar.phrase_docs(fieldname, [_bytes(w) for w in words], wanted)
+                if len(docs):
+                    found.append(docs + offset)
+                continue
+            keys = None
             for i, word in enumerate(words):
-                if sidecar is not None:
-                    these = sidecar.positions(fieldname, _bytes(word), wanted) - i
-                else:
-                    these = leaf_positions(leaf, fieldname, word, wanted) - i
+                these = leaf_positions(leaf, fieldname, word, wanted) - i
                 keys = these if keys is None else _sorted_common(keys, these)
                 if not len(keys):
                     break
