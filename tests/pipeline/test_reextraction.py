@@ -125,3 +125,26 @@ def test_the_gazetteer_version_of_a_text_follows_only_the_names_it_holds():
     assert added.version_for(apart) != base.merged().version_for(apart)
     blocked = replace(added, blocked_cities=frozenset({"wuxi"}))
     assert blocked.version_for(plain) != added.version_for(plain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_most_of_the_archive_changed_the_index_is_rebuilt_once(monkeypatch, capsys):
+    from search.engines.base import SearchQuery, get_backend
+    from search.management.commands import reextract as command
+    from search.models import IndexJournal
+
+    seeds = [ingest(p.read_bytes(), fmt="text").article for p in sorted(SEEDS.glob("*.txt"))]
+    monkeypatch.setattr(command, "REBUILD_MIN", 1)
+    identity = get_backend().identity()
+    wuxi = ingest(WUXI.read_bytes(), fmt="text").article
+    for article in seeds:
+        article.cities.clear()  # journalled, drained: the index shows no city now
+    assert get_backend().search(SearchQuery(filters={"city": ("Wuxi",)})).total == 0
+
+    call_command("reextract", "--all", verbosity=0)
+
+    assert capsys.readouterr().out.strip().endswith("0 failed")
+    assert get_backend().identity().split(".")[0] != identity.split(".")[0]  # a new build
+    assert not IndexJournal.objects.exists()
+    found = get_backend().search(SearchQuery(filters={"city": ("Wuxi",)}))
+    assert [hit.id for hit in found.hits] == [wuxi.pk]
