@@ -5,22 +5,17 @@ import io
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 
 from search.engines import highlight
 from search.engines.base import SearchQuery
 from search.engines.query import parse
 from search.links import search_url, with_value
 from search.models import Article
+from tests.web.pages import soup
 
 pytestmark = pytest.mark.django_db
 
 WUXI = "Wuxi builds an IoT park for sensor makers"
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "lxml")
 
 
 # -- article page ------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 
 from search.caching import CACHE_ALIAS, RENDERED_ALIAS, index_version
 from search.models import Article
+from tests.web.pages import HX
 
 pytestmark = pytest.mark.django_db
 
-HX = {"HX-Request": "true"}
 WUXI = "Wuxi builds an IoT park for sensor makers"
 URLS = ["/?q=iot", "/api/search?q=iot", "/facets/city/?q=iot", "/feed/?q=iot"]
 

@@ -4,18 +4,11 @@ without script), while the find box still looks among every value."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from search import presenters
+from tests.web.pages import HX, soup
 
 pytestmark = pytest.mark.django_db
-
-HX = {"HX-Request": "true"}
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "lxml")
 
 
 def values(doc) -> list[str]:

@@ -3,16 +3,10 @@
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+
+from tests.web.pages import HX, soup
 
 pytestmark = pytest.mark.django_db
-
-HX = {"HX-Request": "true"}
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "lxml")
 
 
 def titles(doc) -> list[str]:
