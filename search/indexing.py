@@ -202,8 +202,15 @@ def _failed(result: Drained, rows, exc: BaseException) -> Drained:
 
 
 def rebuild(progress=None) -> int:
-    """Rebuild the index from the database, then replay what was journalled meanwhile."""
+    """Rebuild the index from the database, then replay what was journalled meanwhile.
+
+    A journal row committed before the rebuild read the database is held by the rebuilt
+    index: it is dropped, not written a second time (after a re-extraction that changed
+    most articles, that was every one of them again)."""
+    covered = list(IndexJournal.objects.values_list("pk", flat=True))
     count = get_backend().rebuild(progress=progress)
+    for start in range(0, len(covered), BATCH):
+        IndexJournal.objects.filter(pk__in=covered[start : start + BATCH]).delete()
     index_pending(rebuild_missing=False)
     return count
 

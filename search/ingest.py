@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,10 +23,9 @@ from search.pipeline.cleaning import (
     clean,
     clean_everything,
     decode,
-    split_paragraphs,
 )
 from search.pipeline.extraction import Facets, Gazetteer, extract
-from search.pipeline.gazetteer import facet_details, with_additions
+from search.pipeline.gazetteer import facet_details, is_acronym, with_additions
 from search.pipeline.guard import REFUSED
 
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -49,11 +48,13 @@ def content_hash(text: str) -> str:
 
 
 def _alias_map(rows) -> dict[str, str]:
+    """Spelling -> canonical name. Spellings are lower-cased (a row's names match however the
+    text capitalises them), except acronyms, kept as written so that they match in capitals
+    only, as the built-in ones do: a row ingest made for IBM leaves "IBM" as it was."""
     names: dict[str, str] = {}
     for value in rows:
-        names[value.name.lower()] = value.name
-        for alias in value.alias_list:
-            names[alias.lower()] = value.name
+        for spelling in (value.name, *value.alias_list):
+            names[spelling if is_acronym(spelling) else spelling.lower()] = value.name
     return names
 
 
@@ -114,8 +115,8 @@ def decode_upload(raw: str | bytes, max_bytes: int | None = None) -> str:
     return text
 
 
-def _facet_rows(model, names: tuple[str, ...]) -> list:
-    rows = _rows(model, set(names))
+def _ordered_rows(model, names: tuple[str, ...]) -> list:
+    rows = facet_rows(model, set(names))
     return [rows[name] for name in dict.fromkeys(names)]
 
 
@@ -135,13 +136,13 @@ def apply_facets(article: Article, facets: Facets, *, keep: bool = False) -> Non
     keep=True (re-extraction): a value extraction cannot derive again is kept, never
     erased; a date, source, URL or language came from the page's metadata or an admin.
     """
-    _set_fields(article, facets, keep=keep)
+    set_fields(article, facets, keep=keep)
     article.save()
-    article.cities.set(_facet_rows(City, facets.cities))
-    article.organisations.set(_facet_rows(Organisation, facets.organisations))
+    article.cities.set(_ordered_rows(City, facets.cities))
+    article.organisations.set(_ordered_rows(Organisation, facets.organisations))
 
 
-def _set_fields(article: Article, facets: Facets, *, keep: bool) -> None:
+def set_fields(article: Article, facets: Facets, *, keep: bool) -> None:
     if facets.date or not keep:
         article.published_date = facets.date or (article.published_date if keep else None)
     if facets.year or not keep:
@@ -234,39 +235,7 @@ def reextract(article: Article, gazetteer: Gazetteer | None = None) -> bool:
     return True
 
 
-@dataclass
-class ReextractReport:
-    updated: int = 0
-    # Re-extracted to the same facets: nothing written, nothing re-indexed.
-    unchanged: int = 0
-    manual: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def stored_cleaned(article: Article) -> Cleaned:
-    """The article as cleaning left it, from the stored title and body (no re-cleaning)."""
-    return Cleaned(article.title, tuple(split_paragraphs(article.body)), fmt=article.raw_format)
-
-
-def _unchanged(article: Article, facets: Facets) -> bool:
-    """Whether storing these facets would change nothing (the article's cities and
-    organisations prefetched)."""
-    probe = Article(
-        published_date=article.published_date,
-        year=article.year,
-        source_name=article.source_name,
-        source_url=article.source_url,
-        language=article.language,
-    )
-    _set_fields(probe, facets, keep=True)
-    return (
-        all(getattr(probe, f) == getattr(article, f) for f in _FIELDS if f != "updated")
-        and {c.name for c in article.cities.all()} == set(facets.cities)
-        and {o.name for o in article.organisations.all()} == set(facets.organisations)
-    )
-
-
-def _rows(model, names: set[str]) -> dict[str, object]:
+def facet_rows(model, names: set[str]) -> dict[str, object]:
     """Facet rows by name, creating the missing ones in one statement."""
     rows = {row.name: row for row in model.objects.filter(name__in=names)}
     missing = names - rows.keys()
@@ -282,71 +251,3 @@ def _rows(model, names: set[str]) -> dict[str, object]:
     model.objects.bulk_create(with_slugs(model, list(new.values())), ignore_conflicts=True)
     rows.update({row.name: row for row in model.objects.filter(name__in=new)})
     return rows
-
-
-_FIELDS = ["published_date", "year", "source_name", "source_url", "language", "updated"]
-
-
-def reextract_batch(
-    articles: list[Article], gazetteer: Gazetteer | None = None, *, full: bool = False
-) -> ReextractReport:
-    """Re-extract a batch of articles in one transaction with set-based writes.
-
-    From the stored title and body by default (entities follow the current gazetteer and
-    block lists), from the raw content for undated articles; full=True re-cleans every raw
-    content. Hand-set facets are left alone;
-    nothing extraction cannot derive again is erased (apply_facets' keep rule)."""
-    from django.utils import timezone
-
-    from search.signals import schedule_index
-
-    gazetteer = gazetteer or current_gazetteer()
-    report = ReextractReport()
-    done: list[tuple[Article, Facets]] = []
-    for article in articles:
-        if article.facets_manual:
-            report.manual += 1
-            continue
-        try:
-            # An undated article may have its date in the raw page's metadata or dateline,
-            # which the stored body no longer carries: that one is read again in full.
-            if full or article.published_date is None:
-                _, facets = parse(
-                    article.raw_content, article.raw_format, gazetteer, allow_not_article=True
-                )
-            else:
-                facets = extract(stored_cleaned(article), gazetteer, language=not article.language)
-        except IngestError as exc:
-            report.failed.append((article.pk, str(exc)))
-            continue
-        if _unchanged(article, facets):
-            report.unchanged += 1
-            continue
-        done.append((article, facets))
-    if not done:
-        return report
-    now = timezone.now()
-    with transaction.atomic():
-        cities = _rows(City, {n for _, f in done for n in f.cities})
-        organisations = _rows(Organisation, {n for _, f in done for n in f.organisations})
-        for article, facets in done:
-            _set_fields(article, facets, keep=True)
-            article.updated = now
-        Article.objects.bulk_update([a for a, _ in done], _FIELDS)
-        ids = [a.pk for a, _ in done]
-        for through, attr, rows, column in (
-            (Article.cities.through, "cities", cities, "city_id"),
-            (Article.organisations.through, "organisations", organisations, "organisation_id"),
-        ):
-            through.objects.filter(article_id__in=ids).delete()
-            through.objects.bulk_create(
-                [
-                    through(article_id=a.pk, **{column: rows[name].pk})
-                    for a, f in done
-                    for name in dict.fromkeys(getattr(f, attr))
-                ]
-            )
-        for pk in ids:
-            schedule_index(pk)
-    report.updated = len(done)
-    return report

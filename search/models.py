@@ -174,6 +174,10 @@ class Article(models.Model):
     # Bumped by every save: the admin refuses a change made to an older version (two admins
     # editing the same article must not silently overwrite each other).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # What the last re-extraction read and left (search/reextraction.py): while the inputs,
+    # the extraction code, the gazetteer and the stored facets are all as they were then,
+    # re-extracting would change nothing and is skipped.
+    extraction_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-published_date", "-id"]

@@ -5,6 +5,7 @@ The data files under data/ are the curated part; they are read once per process.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -14,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from search.pipeline.han_entities import CITY, ORGANISATION, REGION, HanIndex
-from search.pipeline.tokens import fold, name_key
+from search.pipeline.tokens import HAN, fold, fold_text, name_key
 
 DATA = Path(__file__).resolve().parent / "data"
 # Chinese towns smaller than this are left out: too many of them share a name with a
@@ -24,6 +25,17 @@ MIN_CHINESE_CITY_POPULATION = 50_000
 # bureau of industry"): so long a phrase is not an ordinary English one by accident.
 ORG_WORDS_ANY_CASE = 3
 BLOCKED = None  # index value of a region/country: matches, consumes its words, yields nothing
+_ABSENT = object()
+
+
+def _shown(value) -> str:
+    return "(none)" if value is _ABSENT else repr(value)
+
+
+_APOSTROPHES_OUT = str.maketrans("", "", "'’‘`")
+_APOSTROPHES_SPACE = str.maketrans("'’‘`", "    ")
+# The words of folded text as tokenize() splits them (Chinese script apart, underscores too).
+_FOLDED_WORD = re.compile(rf"[^\W_{HAN}][^\W{HAN}]*")
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,68 @@ class Gazetteer:
             base=self,
             added=(cities, organisations),
         )
+
+    @cached_property
+    def _changes(self) -> tuple[list, dict[str, list], list]:
+        """What differs from the built-in data: (everything-wide changes, index changes
+        by the first word of their name with its words, changes of names in Chinese
+        script)."""
+        base = self.base
+        while base is not None and base.base is not None:
+            base = base.base
+        shared: list = [sorted(self.blocked_cities), sorted(self.blocked_organisations)]
+        by_word: dict[str, list] = {}
+        han: list = []
+        if base is None:  # built from scratch (tests, tools): all of it is the difference
+            shared += [sorted(self.cities.items()), sorted(self.organisations.items())]
+            return shared, by_word, han
+        for label, mine, theirs, key_of in (
+            ("city", self.city_index.entries, base.city_index.entries, str),
+            ("org", self.organisation_index.entries, base.organisation_index.entries, str),
+            (
+                "acronym",
+                self.organisation_index.acronyms,
+                base.organisation_index.acronyms,
+                name_key,
+            ),
+            ("han", self.han_index.names, base.han_index.names, None),
+        ):  # (the index entries are keyed on name_key already)
+            for name in mine.keys() | theirs.keys():
+                now, before = mine.get(name, _ABSENT), theirs.get(name, _ABSENT)
+                if now == before:
+                    continue
+                item = (label, name, _shown(now), _shown(before))
+                if key_of is None:
+                    han.append(item)
+                else:
+                    words = tuple(key_of(name).split(" "))
+                    by_word.setdefault(words[0], []).append((words, item))
+        return shared, by_word, sorted(han)
+
+    def version_for(self, text: str) -> str:
+        """Changes whenever what extraction would read for this text differs: the block
+        lists, and any name added, changed or removed by admin rows whose every word (in
+        Chinese script, the whole name) the text holds. Extraction looks names up only by
+        words of the text, so a row added for one name leaves the versions of articles
+        that do not mention it as they were."""
+        shared, by_word, han = self._changes
+        hits: list = []
+        if by_word:
+            folded = fold_text(text)
+            # Apostrophes inside a word drop out of its key (Xi'an: xian), a possessive's
+            # split it off (Google's: google): both readings, to miss none.
+            plain = folded.translate(_APOSTROPHES_OUT)
+            words = set(_FOLDED_WORD.findall(plain))
+            if len(plain) != len(folded):
+                words.update(_FOLDED_WORD.findall(folded.translate(_APOSTROPHES_SPACE)))
+            hits = sorted(
+                item
+                for first in words & by_word.keys()
+                for name, item in by_word[first]
+                if all(word in words for word in name)
+            )
+        hits += [item for item in han if item[1] in text]
+        return hashlib.sha256(repr((shared, hits)).encode("utf-8", "surrogatepass")).hexdigest()
 
     @cached_property
     def city_index(self) -> NameIndex:

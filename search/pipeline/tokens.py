@@ -13,13 +13,13 @@ from typing import NamedTuple
 
 # Chinese characters are not words here (han_entities.py reads them): "亞馬遜AWS" holds the
 # word AWS.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(
     r"(?P<ltd>,?[ ]?(?:Co\.,?[ ]?Ltd\b\.?|Co\.,?[ ]?Limited\b|Ltd\b\.?|Inc\b\.?|LLC\b|PLC\b))"
     r"|(?P<group>\(Group\))"
     r"|(?P<amp>&)"
     # Letters and digits with inner apostrophes (Xi'an, Xi’an) but not a possessive 's.
-    rf"|(?P<word>[^\W_{_HAN}](?:[^\W{_HAN}]|['’‘](?!s\b)(?=\w))*)"
+    rf"|(?P<word>[^\W_{HAN}](?:[^\W{HAN}]|['’‘](?!s\b)(?=\w))*)"
 )
 # Spaces, a hyphen, or a dot inside a word (Pony.ai, JD.com) keep a name going.
 _JOINING_GAP = re.compile(r"[ \t]*|-|\.")
@@ -71,6 +71,14 @@ def fold(word: str) -> str:
     """Case, diacritics and apostrophes do not matter when comparing names (Lüliang, Xi’an)."""
     decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def fold_text(text: str) -> str:
+    """Case and diacritics folded as fold() does, over a whole text (apostrophes kept)."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.casefold()
 
 
 @lru_cache(maxsize=65536)

@@ -66,7 +66,7 @@ def test_merge_organisations_moves_articles_and_the_index_follows(admin_client, 
     assert ids_found(organisation="China Electronics Technology Group") == {a.pk, b.pk}
     assert ids_found(organisation="CETC") == set()
     # Later extraction maps the old name to the kept organisation.
-    assert current_gazetteer().organisations["cetc"] == "China Electronics Technology Group"
+    assert current_gazetteer().organisations["CETC"] == "China Electronics Technology Group"
 
 
 def test_merge_needs_two_and_a_valid_target(admin_client, two_orgs, commit):

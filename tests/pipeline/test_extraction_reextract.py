@@ -77,7 +77,7 @@ def test_admin_edited_aliases_are_used_on_reextraction():
         name="Wuxi Municipal Government", aliases="Wuxi municipal government\nWMG"
     )
     gazetteer = current_gazetteer()
-    assert gazetteer.organisations["wmg"] == "Wuxi Municipal Government"
+    assert gazetteer.organisations["WMG"] == "Wuxi Municipal Government"
     assert gazetteer.cities["Lüliang"] == "Lüliang"  # the built-in data is still there
     call_command("reextract", str(article.pk), verbosity=0)
     article.refresh_from_db()

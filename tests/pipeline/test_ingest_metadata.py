@@ -8,8 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from search import ingest as ingest_module
-from search.ingest import IngestError, current_gazetteer, ingest, reextract_batch
+from search.ingest import IngestError, current_gazetteer, ingest
 from search.models import Article, City, Organisation
+from search.reextraction import reextract_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,17 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search import indexing
-from search.ingest import current_gazetteer, reextract_batch
+from search import indexing, reextraction
+from search.engines.base import get_backend
+from search.ingest import current_gazetteer
 from search.models import Article
 
 BATCH = 500
+# When more articles than this share of the archive (and at least REBUILD_MIN) changed, a
+# search index of its own is rebuilt once at the end instead of updated batch by batch:
+# Whoosh writes a changed document at several times what a rebuild costs per document.
+REBUILD_SHARE = 0.25
+REBUILD_MIN = 1000
 
 
 class Command(BaseCommand):
@@ -20,7 +26,10 @@ class Command(BaseCommand):
         "batches of --batch-size articles, one transaction and a few set-based statements "
         "each. Give article IDs, or --all. Prints 'N updated, M set by hand, K failed' and "
         "exits non-zero if any failed, an ID does not exist, or a changed article could not be "
-        "indexed (it stays queued); changes are indexed once per batch."
+        "indexed (it stays queued); changes are indexed once per batch. An article is not "
+        "read again while its text, its facets, the gazetteer and the extraction code are "
+        "as its last re-extraction left them. Extraction runs in --jobs worker processes. "
+        "When most of the archive changed, the index is rebuilt once instead."
     )
 
     def add_arguments(self, parser) -> None:
@@ -32,14 +41,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=BATCH, help=f"articles per batch (default {BATCH})"
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="extraction processes (default: one per CPU from "
+            f"{reextraction.MIN_PARALLEL} articles up; 1 extracts in this process)",
+        )
 
     def handle(
-        self, *args, ids: list[int], all: bool, full: bool, batch_size: int, verbosity: int, **_
+        self,
+        *args,
+        ids: list[int],
+        all: bool,
+        full: bool,
+        batch_size: int,
+        jobs: int | None,
+        verbosity: int,
+        **_,
     ) -> None:
         if all == bool(ids):
             raise CommandError("give article IDs or --all (not both)")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        if jobs is not None and jobs < 1:
+            raise CommandError("--jobs must be at least 1")
         indexing.index_pending()  # a writer start replays what an earlier run left
         articles = Article.objects.order_by("pk").prefetch_related("cities", "organisations")
         if ids:
@@ -50,41 +76,71 @@ class Command(BaseCommand):
         synthetic = articles.filter(is_synthetic=True).count()
         articles = articles.filter(is_synthetic=False)
         gazetteer = current_gazetteer()  # one gazetteer for the whole run
-        updated = manual = 0
+        ctx = reextraction.Context(gazetteer, full)
         failed: list[tuple[int, str]] = [(pk, "no such article") for pk in missing]
         total = articles.count()
+        report = reextraction.Report()
         bar = tqdm(
             total=total,
             unit="article",
             disable=verbosity == 0 or total < 50,
             file=self.stderr,
         )
-        last = 0
-        changed_ids: list[int] = []
-        with indexing.deferred():
+
+        def batches():
+            last = 0
             while True:
                 batch = list(articles.filter(pk__gt=last)[:batch_size])
                 if not batch:
-                    break
+                    return
                 last = batch[-1].pk
-                report = reextract_batch(batch, gazetteer, full=full)
-                updated += report.updated + report.unchanged
-                manual += report.manual
-                failed += report.failed
-                changed_ids += [a.pk for a in batch]
+                yield batch
+
+        archive = Article.objects.count()
+        rebuild = not get_backend().searches_database
+
+        def rebuilding() -> bool:
+            changed = len(report.changed_ids)
+            return rebuild and changed >= max(REBUILD_MIN, REBUILD_SHARE * archive)
+
+        def finish(prepared, results) -> None:
+            report.add(reextraction.apply(prepared, results()))
+            if not rebuilding():
                 indexing.index_pending()  # one index commit per batch
-                bar.update(len(batch))
+            bar.update(prepared.size)
+
+        procs = jobs or reextraction.default_procs(total)
+        with indexing.deferred(), reextraction.Pool(gazetteer, procs) as pool:
+            # The workers extract the next batch while this process writes the last one.
+            waiting = None
+            for batch in batches():
+                prepared = reextraction.prepare(batch, ctx)
+                ahead = (prepared, pool.submit(prepared.jobs))
+                if waiting is not None:
+                    finish(*waiting)
+                waiting = ahead
+            if waiting is not None:
+                finish(*waiting)
         bar.close()
-        drained = indexing.index_pending()
-        waiting = sorted(indexing.pending_ids(changed_ids))
-        if waiting:
-            cause = drained.error or indexing.last_error(waiting) or "a rebuild is running"
+        cause = ""
+        if rebuilding():
+            try:
+                indexing.rebuild()
+            except Exception as exc:  # noqa: BLE001 - reported; the journal keeps the ids
+                cause = indexing.describe(exc)
+        else:
+            cause = indexing.index_pending().error
+        failed += report.failed
+        queued = sorted(indexing.pending_ids(report.changed_ids))
+        if queued:
+            cause = cause or indexing.last_error(queued) or "a rebuild is running"
             failed += [
-                (pk, f"re-extracted but not yet searchable (index: {cause})") for pk in waiting
+                (pk, f"re-extracted but not yet searchable (index: {cause})") for pk in queued
             ]
         for pk, reason in failed:
             self.stderr.write(f"failed: article {pk}: {reason}")
-        summary = f"{updated} updated, {manual} set by hand, {len(failed)} failed"
+        updated = report.updated + report.unchanged
+        summary = f"{updated} updated, {report.manual} set by hand, {len(failed)} failed"
         if synthetic:
             summary += f" ({synthetic} synthetic left as generated)"
         self.stdout.write(summary)

@@ -1,0 +1,150 @@
+"""Re-extraction's skip and its worker processes (search/reextraction.py): an article is not
+read again while nothing it depends on changed, and is as soon as something did; the worker
+processes give the facets extraction gives in one process; one failing article is reported."""
+
+from dataclasses import replace
+
+import pytest
+from django.core.management import call_command
+
+from search import reextraction
+from search.ingest import current_gazetteer, ingest
+from search.models import Article, City, Organisation
+from search.pipeline.gazetteer import default_gazetteer
+from tests.conftest import SEEDS
+
+WUXI = SEEDS / "002_a7fd775cb03b3b55.txt"
+
+
+def _batch() -> list[Article]:
+    return list(Article.objects.order_by("pk").prefetch_related("cities", "organisations"))
+
+
+def _reextract() -> reextraction.Report:
+    return reextraction.reextract_batch(_batch())
+
+
+def _names(article: Article, facet: str) -> set[str]:
+    return set(getattr(article, facet).values_list("name", flat=True))
+
+
+@pytest.fixture
+def seeds(db) -> list[Article]:
+    return [ingest(path.read_bytes(), fmt="text").article for path in sorted(SEEDS.glob("*.txt"))]
+
+
+def test_an_unchanged_article_is_skipped_the_second_time(seeds):
+    first = _reextract()
+    assert first.skipped == 0 and not first.failed
+    again = _reextract()
+    assert again.skipped == len(seeds) and again.updated == 0
+
+
+def test_a_blocked_name_or_a_new_alias_reads_the_articles_that_hold_it_again(seeds):
+    _reextract()
+    article = ingest(WUXI.read_bytes(), fmt="text").article  # the one saved already
+    assert "Nanjing" in _names(article, "cities")
+    City.objects.filter(name="Nanjing").update(blocked=True)
+    City.objects.get(name="Nanjing").save()  # (update() leaves the row's time as it was)
+    report = _reextract()  # a block list is read for every article
+    assert report.skipped == 0 and report.updated >= 1
+    assert "Nanjing" not in _names(article, "cities")
+
+    # An alias only the Wuxi article uses: that article alone is read again.
+    Organisation.objects.create(
+        name="Wuxi Municipal Government", aliases="Wuxi municipal government"
+    )
+    report = _reextract()
+    assert report.skipped == len(seeds) - 1
+    assert "Wuxi Municipal Government" in _names(article, "organisations")
+
+
+def test_a_changed_facet_or_text_reads_the_article_again(seeds):
+    _reextract()
+    article = ingest(WUXI.read_bytes(), fmt="text").article
+    article.cities.clear()  # an edit that did not mark the facets as set by hand
+    report = _reextract()
+    assert report.skipped == len(seeds) - 1 and report.updated == 1
+    assert "Wuxi" in _names(article, "cities")
+    Article.objects.filter(pk=article.pk).update(body=article.body + "\n\nShenzhen too.")
+    report = _reextract()
+    assert report.skipped == len(seeds) - 1
+    assert "Shenzhen" in _names(article, "cities")
+
+
+def test_a_new_extraction_code_version_reads_everything_again(seeds):
+    _reextract()
+    gazetteer = current_gazetteer()
+    ctx = reextraction.Context(gazetteer, code="another release")
+    prepared = reextraction.prepare(_batch(), ctx)
+    assert prepared.report.skipped == 0 and len(prepared.jobs) == len(seeds)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_extract_what_one_process_extracts(index_dir):
+    for path in sorted(SEEDS.glob("*.txt")):
+        ingest(path.read_bytes(), fmt="text")
+    jobs = [reextraction.job_for(a, full=full) for a in _batch() for full in (False, True)]
+    gazetteer = current_gazetteer()
+    serial = [reextraction.run(job, gazetteer) for job in jobs]
+    with reextraction.Pool(gazetteer, procs=2) as pool:
+        parallel = pool.submit(jobs)()
+    assert parallel == serial
+    assert Article.objects.count() == len(jobs) // 2  # the database is still there for us
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_with_worker_processes_stores_the_same_facets(index_dir, capsys):
+    articles = [ingest(p.read_bytes(), fmt="text").article for p in sorted(SEEDS.glob("*.txt"))]
+    expected = {a.pk: (_names(a, "cities"), _names(a, "organisations")) for a in articles}
+    for article in articles:
+        article.cities.clear()
+        article.organisations.clear()
+    call_command("reextract", "--all", "--jobs", "2", verbosity=0)
+    assert capsys.readouterr().out.strip().endswith("0 failed")
+    found = {a.pk: (_names(a, "cities"), _names(a, "organisations")) for a in _batch()}
+    assert found == expected
+
+
+def test_one_failing_article_is_reported_and_the_rest_goes_on():
+    broken = reextraction.Job(1, None, "body", "text")  # no title: extraction raises
+    result = reextraction.run(broken, default_gazetteer())
+    assert isinstance(result, str) and result.startswith("extraction failed: ")
+    ok = reextraction.run(reextraction.Job(2, "Wuxi", "Wuxi opened a lab.", "text"), None)
+    assert not isinstance(ok, str) and "Wuxi" in ok.cities
+
+
+def test_the_gazetteer_version_of_a_text_follows_only_the_names_it_holds():
+    base = default_gazetteer()
+    added = base.merged({"atlantis city": "Atlantis City"}, {"acme grid": "Acme Grid"})
+    plain, acme = "Trams in Wuxi.", "Acme Grid wires Wuxi."
+    assert added.version_for(plain) == base.merged().version_for(plain)
+    assert added.version_for(acme) != base.merged().version_for(acme)
+    # Every word of the name, in any order: a superset of the texts it can match in.
+    apart = "Grid and acme, apart."
+    assert added.version_for(apart) != base.merged().version_for(apart)
+    blocked = replace(added, blocked_cities=frozenset({"wuxi"}))
+    assert blocked.version_for(plain) != added.version_for(plain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_most_of_the_archive_changed_the_index_is_rebuilt_once(monkeypatch, capsys):
+    from search.engines.base import SearchQuery, get_backend
+    from search.management.commands import reextract as command
+    from search.models import IndexJournal
+
+    seeds = [ingest(p.read_bytes(), fmt="text").article for p in sorted(SEEDS.glob("*.txt"))]
+    monkeypatch.setattr(command, "REBUILD_MIN", 1)
+    identity = get_backend().identity()
+    wuxi = ingest(WUXI.read_bytes(), fmt="text").article
+    for article in seeds:
+        article.cities.clear()  # journalled, drained: the index shows no city now
+    assert get_backend().search(SearchQuery(filters={"city": ("Wuxi",)})).total == 0
+
+    call_command("reextract", "--all", verbosity=0)
+
+    assert capsys.readouterr().out.strip().endswith("0 failed")
+    assert get_backend().identity().split(".")[0] != identity.split(".")[0]  # a new build
+    assert not IndexJournal.objects.exists()
+    found = get_backend().search(SearchQuery(filters={"city": ("Wuxi",)}))
+    assert [hit.id for hit in found.hits] == [wuxi.pk]
