@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search", "0011_postgres_chinese"),
+        ("search", "0012_postgres_facet_arrays"),
     ]
 
     operations = [
