@@ -148,3 +148,27 @@ def test_when_most_of_the_archive_changed_the_index_is_rebuilt_once(monkeypatch,
     assert not IndexJournal.objects.exists()
     found = get_backend().search(SearchQuery(filters={"city": ("Wuxi",)}))
     assert [hit.id for hit in found.hits] == [wuxi.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_could_end_in_a_rebuild_commits_its_updates_once_at_the_end(monkeypatch):
+    """Until the run knows how much changed, it does not pay for batch-by-batch updates
+    that a rebuild would make useless: here two changes in two batches, one commit."""
+    from search.engines.base import SearchQuery, get_backend
+    from search.management.commands import reextract as command
+
+    seeds = [ingest(p.read_bytes(), fmt="text").article for p in sorted(SEEDS.glob("*.txt"))]
+    monkeypatch.setattr(command, "REBUILD_MIN", 1)
+    monkeypatch.setattr(command, "REBUILD_SHARE", 0.9)  # 2 of 5 changed: updated, not rebuilt
+    with_cities = [a for a in seeds if a.cities.exists()][:2]
+    for article in with_cities:
+        article.cities.clear()  # journalled, drained
+    build, generation = get_backend().identity().rsplit(".", 1)
+
+    call_command("reextract", "--all", "--batch-size", "1", verbosity=0)
+
+    assert get_backend().identity() == f"{build}.{int(generation) + 1}"
+    for article in with_cities:
+        city = Article.objects.get(pk=article.pk).cities.first()
+        found = get_backend().search(SearchQuery(filters={"city": (city.name,)}))
+        assert article.pk in [hit.id for hit in found.hits]

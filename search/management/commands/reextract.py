@@ -26,7 +26,8 @@ class Command(BaseCommand):
         "batches of --batch-size articles, one transaction and a few set-based statements "
         "each. Give article IDs, or --all. Prints 'N updated, M set by hand, K failed' and "
         "exits non-zero if any failed, an ID does not exist, or a changed article could not be "
-        "indexed (it stays queued); changes are indexed once per batch. An article is not "
+        "indexed (it stays queued); changes are indexed once per batch (on Whoosh, from "
+        f"{REBUILD_MIN} articles up, once at the end). An article is not "
         "read again while its text, its facets, the gazetteer and the extraction code are "
         "as its last re-extraction left them. Extraction runs in --jobs worker processes. "
         "When most of the archive changed, the index is rebuilt once instead."
@@ -103,10 +104,15 @@ class Command(BaseCommand):
             changed = len(report.changed_ids)
             return rebuild and changed >= max(REBUILD_MIN, REBUILD_SHARE * archive)
 
+        # A run that may end in a rebuild chooses at its end, when it knows: the index
+        # updates of the batches before the share is reached would cost more than the
+        # rebuild itself. Smaller runs commit the index once per batch.
+        defer = rebuild and total >= REBUILD_MIN
+
         def finish(prepared, results) -> None:
             report.add(reextraction.apply(prepared, results()))
-            if not rebuilding():
-                indexing.index_pending()  # one index commit per batch
+            if not defer:
+                indexing.index_pending()
             bar.update(prepared.size)
 
         procs = jobs or reextraction.default_procs(total)
