@@ -112,15 +112,25 @@ class Context:
     gazetteer: Gazetteer
     full: bool = False
     code: str = field(default_factory=code_version)
+    # Gazetteer.version_for of each article's text by (id, mode), a few ms each: the key is
+    # taken before extraction and again after the write, of the same text (the write
+    # changes dates, sources and language, never the title, body or raw content).
+    versions: dict[tuple[int, str], str] = field(default_factory=dict, compare=False)
+
+    def gazetteer_version(self, job: Job) -> str:
+        key = (job.pk, job.mode)
+        if key not in self.versions:
+            text = f"{job.title}\n{job.body}\n{job.raw}"
+            self.versions[key] = self.gazetteer.version_for(text)
+        return self.versions[key]
 
 
 def extraction_key(ctx: Context, job: Job, article: Article, cities, organisations) -> str:
     """Digest of the inputs of `job` (its text, the extraction code, the gazetteer as far as
     this text is concerned) and of the facets the article holds now."""
     digest = hashlib.sha256(ctx.code.encode())
-    text = f"{job.title}\n{job.body}\n{job.raw}"
     for part in (
-        ctx.gazetteer.version_for(text),
+        ctx.gazetteer_version(job),
         "full" if ctx.full else "",
         job.mode,
         job.fmt,

@@ -7,16 +7,6 @@ from django.db import migrations
 from search.engines.postgres import schema as pg_schema
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("search", "0011_postgres_chinese"),
@@ -24,6 +14,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _run(pg_schema.CREATE_FACET_ARRAYS), _run(pg_schema.DROP_FACET_ARRAYS), elidable=False
+            pg_schema.on_postgres(pg_schema.CREATE_FACET_ARRAYS),
+            pg_schema.on_postgres(pg_schema.DROP_FACET_ARRAYS),
+            elidable=False,
         ),
     ]

@@ -204,3 +204,16 @@ DROP_FACET_ARRAYS = [
     f"DROP FUNCTION IF EXISTS {FACET_ARRAYS}_forget()",
     f"DROP TABLE IF EXISTS {FACET_ARRAYS}",
 ]
+
+
+def on_postgres(statements: list[str]):
+    """A RunPython function executing `statements` on PostgreSQL and nothing elsewhere
+    (SQLite, the embedded default): the migrations' way to run this module's SQL."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for sql in statements:
+            schema_editor.execute(sql)
+
+    return run
