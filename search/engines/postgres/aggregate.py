@@ -51,19 +51,34 @@ def _matched(where: Sql, flags: dict[str, Sql]) -> Sql:
     )
 
 
+def _days(name: str, where: Sql, flags: dict[str, Sql]) -> Sql:
+    """`name` AS (year, day, n): the matches counted per (year, publication date), the one
+    pass every timeline reads. Only the article row's date columns: no facet arrays joined
+    (at 100,000 matches that join was 0.7 of 1.2 s) and no per-row month label (to_char on
+    each row cost more than the grouping; the labels are made per day, a few thousand)."""
+    filters = " AND ".join(f.sql for f in flags.values()) or "TRUE"
+    return Sql(
+        f"{name} AS MATERIALIZED (SELECT a.year, a.published_date AS day, count(*) AS n "
+        f"FROM {ARTICLE} a WHERE {where.sql} AND {filters} GROUP BY a.year, a.published_date)",
+        [*where.params, *[p for f in flags.values() for p in f.params]],
+    )
+
+
+def _timeline_rows(days: str, prefix: str = "") -> list[str]:
+    """(kind, period, n) branches of a timeline from a _days table."""
+    return [
+        f"SELECT '{prefix}total', NULL, coalesce(sum({days}.n), 0)::bigint FROM {days}",
+        f"SELECT '{prefix}year', {days}.year::text, sum({days}.n)::bigint FROM {days} "
+        f"WHERE {days}.year IS NOT NULL GROUP BY {days}.year",
+        f"SELECT '{prefix}month', to_char({days}.day, 'YYYY-MM'), sum({days}.n)::bigint "
+        f"FROM {days} WHERE {days}.day IS NOT NULL GROUP BY 2",
+    ]
+
+
 def timeline(where: Sql, flags: dict[str, Sql]) -> Sql:
     """(kind, period, n) rows: ('total', NULL, n), ('year', 'YYYY', n), ('month', 'YYYY-MM', n)."""
-    m = _matched(where, flags)
-    sql = f"""
-        WITH {m.sql}
-        SELECT 'total', NULL, count(*) FROM m
-        UNION ALL
-        SELECT 'year', m.year::text, count(*) FROM m WHERE m.year IS NOT NULL GROUP BY m.year
-        UNION ALL
-        SELECT 'month', to_char(m.published_date, 'YYYY-MM'), count(*) FROM m
-            WHERE m.published_date IS NOT NULL GROUP BY 2
-    """
-    return Sql(sql, m.params)
+    d = _days("d", where, flags)
+    return Sql(f"WITH {d.sql} {' UNION ALL '.join(_timeline_rows('d'))}", d.params)
 
 
 def numbered(statements: list[Sql]) -> Sql:
@@ -120,17 +135,14 @@ def overview(
     each facet's `tallies[facet]` most frequent values, and ('newest', id, NULL) for the
     `newest` newest matches, newest first."""
     m = _matched(where, flags)
+    # The archive's counts: an index-only scan of schema.DATES_INDEX (not the table's rows).
+    arc = _days("arc", archive, {})
     branches = [
         "SELECT 'total', NULL, count(*) FROM m",
         "SELECT 'year', m.year::text, count(*) FROM m WHERE m.year IS NOT NULL GROUP BY m.year",
         "SELECT 'month', to_char(m.published_date, 'YYYY-MM'), count(*) FROM m "
         "WHERE m.published_date IS NOT NULL GROUP BY 2",
-        # The archive's counts read only the date columns (see schema: the newest index).
-        "SELECT 'archive-total', NULL, count(*) FROM arc",
-        "SELECT 'archive-year', arc.year::text, count(*) FROM arc WHERE arc.year IS NOT NULL "
-        "GROUP BY arc.year",
-        "SELECT 'archive-month', to_char(arc.published_date, 'YYYY-MM'), count(*) FROM arc "
-        "WHERE arc.published_date IS NOT NULL GROUP BY 2",
+        *_timeline_rows("arc", "archive-"),
     ]
     params: list = []
     for facet, limit in tallies.items():
@@ -141,9 +153,5 @@ def overview(
         "ORDER BY m.published_date DESC NULLS LAST, m.id DESC LIMIT %s)"
     )
     params.append(newest)
-    sql = f"""
-        WITH {m.sql},
-        arc AS MATERIALIZED (SELECT a.year, a.published_date FROM {ARTICLE} a WHERE {archive.sql})
-        {" UNION ALL ".join(branches)}
-    """
-    return Sql(sql, [*m.params, *archive.params, *params])
+    sql = f"WITH {m.sql}, {arc.sql} {' UNION ALL '.join(branches)}"
+    return Sql(sql, [*m.params, *arc.params, *params])
