@@ -40,13 +40,17 @@ def _top(facet: str) -> str:
     return f'SELECT t.id, t.name, t.n FROM ({_tally(facet)}) t ORDER BY t.n DESC, t.name COLLATE "C" LIMIT %s'
 
 
-def _matched(where: Sql, flags: dict[str, Sql]) -> Sql:
+def _matched(where: Sql, flags: dict[str, Sql], columns: tuple[str, ...] | None = None) -> Sql:
+    """m: the matches with the columns the statement reads (all of them by default); only
+    the facet arrays for pairs: a narrower row is a smaller table to materialise and scan."""
     filters = " AND ".join(f.sql for f in flags.values())
     params = [p for f in flags.values() for p in f.params]
     arrays = [f"fa.{s.array}" for s in FACET_SQL.values() if isinstance(s, FacetLink)]
+    if columns is None:
+        columns = ("a.id", "a.year", "a.published_date", "a.source_name", *arrays)
     return Sql(
-        f"m AS MATERIALIZED (SELECT a.id, a.year, a.published_date, a.source_name, "
-        f"{', '.join(arrays)} FROM {ARTICLE} a {WITH_ARRAYS} WHERE {where.sql} AND {filters})",
+        f"m AS MATERIALIZED (SELECT {', '.join(columns)} FROM {ARTICLE} a {WITH_ARRAYS} "
+        f"WHERE {where.sql} AND {filters})",
         [*where.params, *params],
     )
 
@@ -103,24 +107,27 @@ def cooccurrences(
     serve every pair table (the pairs page asks two). Cells are counted over the id arrays
     of the matches holding a top value of each facet (an array overlap test first: most
     matches hold none and are never unnested)."""
-    m = _matched(where, flags)
     facets = list(dict.fromkeys(f for pair in pairs for f in pair))
+    m = _matched(where, flags, tuple(f"fa.{FACET_SQL[f].array}" for f in facets))
     tops = [f"t_{f} AS MATERIALIZED ({_top(f)})" for f in facets]
     branches = ["SELECT NULL::int, 'total', NULL, NULL, count(*) FROM m"]
     for i, (row, col) in enumerate(pairs):
         a, b = FACET_SQL[row], FACET_SQL[col]
         assert isinstance(a, FacetLink) and isinstance(b, FacetLink)
+        # Pairs counted by id (a hash of integer pairs) and named afterwards, a few hundred
+        # names joined instead of a sort of every pair's two names.
         branches += [
             f"SELECT {i}, 'row', name, NULL, n FROM t_{row}",
             f"SELECT {i}, 'col', name, NULL, n FROM t_{col}",
-            f"""SELECT {i}, 'cell', ta.name, tb.name, count(*) FROM (
-                SELECT p.x, unnest(p.ys) AS y FROM (
-                    SELECT unnest(m.{a.array}) AS x, m.{b.array} AS ys FROM m
-                    WHERE m.{a.array} && (SELECT array_agg(id) FROM t_{row})
-                      AND m.{b.array} && (SELECT array_agg(id) FROM t_{col})
-                ) p
-            ) c JOIN t_{row} ta ON ta.id = c.x JOIN t_{col} tb ON tb.id = c.y
-            GROUP BY ta.name, tb.name""",
+            f"""SELECT {i}, 'cell', ta.name, tb.name, c.n FROM (
+                SELECT p.x, p.y, count(*) AS n FROM (
+                    SELECT q.x, unnest(q.ys) AS y FROM (
+                        SELECT unnest(m.{a.array}) AS x, m.{b.array} AS ys FROM m
+                        WHERE m.{a.array} && (SELECT array_agg(id) FROM t_{row})
+                          AND m.{b.array} && (SELECT array_agg(id) FROM t_{col})
+                    ) q
+                ) p GROUP BY p.x, p.y
+            ) c JOIN t_{row} ta ON ta.id = c.x JOIN t_{col} tb ON tb.id = c.y""",
         ]
     sql = f"WITH {m.sql}, {', '.join(tops)} {' UNION ALL '.join(branches)}"
     return Sql(sql, [*m.params, *[limit for _ in facets]])
