@@ -114,8 +114,9 @@ def cooccurrences(
     for i, (row, col) in enumerate(pairs):
         a, b = FACET_SQL[row], FACET_SQL[col]
         assert isinstance(a, FacetLink) and isinstance(b, FacetLink)
-        # Pairs counted by id (a hash of integer pairs) and named afterwards, a few hundred
-        # names joined instead of a sort of every pair's two names.
+        # Pairs of two top values counted by id (a hash of integer pairs; each value
+        # tested against its top list by a hashed semi-join) and named afterwards: a few
+        # hundred names joined instead of a sort of every pair's two names.
         branches += [
             f"SELECT {i}, 'row', name, NULL, n FROM t_{row}",
             f"SELECT {i}, 'col', name, NULL, n FROM t_{col}",
@@ -125,8 +126,8 @@ def cooccurrences(
                         SELECT unnest(m.{a.array}) AS x, m.{b.array} AS ys FROM m
                         WHERE m.{a.array} && (SELECT array_agg(id) FROM t_{row})
                           AND m.{b.array} && (SELECT array_agg(id) FROM t_{col})
-                    ) q
-                ) p GROUP BY p.x, p.y
+                    ) q WHERE q.x IN (SELECT id FROM t_{row})
+                ) p WHERE p.y IN (SELECT id FROM t_{col}) GROUP BY p.x, p.y
             ) c JOIN t_{row} ta ON ta.id = c.x JOIN t_{col} tb ON tb.id = c.y""",
         ]
     sql = f"WITH {m.sql}, {', '.join(tops)} {' UNION ALL '.join(branches)}"
