@@ -18,6 +18,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.postgres import server_cpu  # noqa: E402
 from bench.search import queries, to_query  # noqa: E402
 from search.engines.base import SearchQuery  # noqa: E402
 from search.engines.postgres import schema as pg_schema  # noqa: E402
@@ -90,23 +91,8 @@ def _client_cpu() -> float:
 
 
 def _server_cpu() -> float | None:
-    """CPU seconds of this machine's PostgreSQL processes, those that exited included (the
-    postmaster collects its children's), when the server runs here; else None. Other
-    databases' work on the same server counts too: compare runs on a quiet server."""
-    total, found = 0.0, False
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
-        if name not in ("postgres", "postmaster"):
-            continue
-        fields = rest.split()
-        total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
-        found = True
-    return round(total, 1) if found else None
+    cpu = server_cpu()
+    return None if cpu is None else round(cpu, 1)
 
 
 def _has_rum() -> bool:

@@ -146,6 +146,14 @@ def test_bulk_load_answers_as_article_by_article_inserts(settings):
         )
         assert cursor.fetchone()[0] >= 1  # built again
     assert _arrays() == _links()
+    with connection.cursor() as cursor:
+        # Vacuumed after the load (each article's arrays row was written twice).
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = %s "
+            "AND last_vacuum IS NOT NULL",
+            [pg_schema.FACET_ARRAYS],
+        )
+        assert cursor.fetchone()[0] == 1
     bulk = _answers(pg)
     Article.objects.all().delete()
     call_command("generate_corpus", 80, seed=11, no_index=True, workers=1, verbosity=0)

@@ -647,10 +647,17 @@ class PostgresBackend(SearchBackend):
             cursor.execute(statement.sql, statement.params)
             return cursor.fetchall()
 
+    def _counted(self, sq: SearchQuery, parsed: qt.ParsedQuery):
+        """(where, facet flags) of an aggregate over the search's matches."""
+        where, flags, *_ = self._prepare(sq, parsed, [], [])
+        if pg_sql.is_archive(sq, parsed):
+            where = pg_sql.archive_where()  # the same rows, from the dates index
+        return where, flags
+
     def timeline(self, sq: SearchQuery) -> Timeline:
         parsed = parse_query(sq.q)
         with self._reading(parsed):
-            where, flags, *_ = self._prepare(sq, parsed, [], [])
+            where, flags = self._counted(sq, parsed)
             rows = self._rows(pg_aggregate.timeline(where, flags))
         return _timeline(rows)
 
@@ -664,7 +671,7 @@ class PostgresBackend(SearchBackend):
         parts = []
         with self._reading(words or parsed[0]):
             for sq, p in zip(queries, parsed, strict=True):
-                where, flags, *_ = self._prepare(sq, p, [], [])
+                where, flags = self._counted(sq, p)
                 parts.append(pg_aggregate.timeline(where, flags))
             rows = self._rows(pg_aggregate.numbered(parts))
         found: list[list[tuple]] = [[] for _ in queries]
@@ -690,7 +697,7 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             expanded: list[str] = []
             where, flags, *_ = self._prepare(sq, parsed, [], expanded)
-            archive = pg_sql.match_where(pg_sql.condition(None, {}), SearchQuery())
+            archive = pg_sql.archive_where()
             statement = pg_aggregate.overview(where, flags, archive, tallies, newest)
             rows = self._rows(statement)
             counts: dict[str, dict] = {}

@@ -235,6 +235,23 @@ def match_where(cond: Sql, sq: SearchQuery) -> Sql:
     return Sql(" AND ".join(clauses), params)
 
 
+def archive_where() -> Sql:
+    """match_where of the whole archive (no words, facets or years), in the words of the
+    dates index's condition (schema.DATES_INDEX), so that its counts are an index-only scan."""
+    return Sql(pg_schema.ARCHIVE_CONDITION.format(row="a."), [])
+
+
+def is_archive(sq: SearchQuery, parsed: qt.ParsedQuery) -> bool:
+    """Whether the search matches every article match_where counts."""
+    return (
+        parsed.tree is None
+        and not sq.all_copies
+        and sq.year_from is None
+        and sq.year_to is None
+        and not any(sq.selected(f) for f in FACETS)
+    )
+
+
 # -- BM25 -----------------------------------------------------------------------------------
 
 # Title words count this many times a body word (as the Whoosh schema's field boost).

@@ -199,6 +199,8 @@ class Command(BaseCommand):
                     added = sum(pool.map(worker, shares))
             else:
                 added = worker(batches)
+        if workers > 1:
+            bulk.settle(connection)
         inserted = time.perf_counter() - start
         if verbosity:
             self.stdout.write(f"added {added} synthetic article(s) in {inserted:.1f} s")
