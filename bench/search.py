@@ -139,11 +139,29 @@ def _cpu_all() -> float:
 
 def phase_index() -> dict:
     from search.engines.base import get_backend
+    from search.engines.whoosh import bulk
 
     start = time.perf_counter()
     count = get_backend().rebuild()
     seconds = time.perf_counter() - start
-    return {"count": count, "seconds": seconds, "cpu": _cpu_all(), "peak_mb": _peak_mb()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "count": count,
+        "seconds": seconds,
+        "cpu": _cpu_all(),
+        "peak_mb": _peak_mb(),
+        # Each writer process's own ru_maxrss, and the kernel's maximum over the children.
+        "writers_mb": list(bulk.LAST_WRITER_PEAKS_MB),
+        "children_mb": children,
+        "segments": _segment_count(),
+    }
+
+
+def _segment_count() -> int:
+    from search.engines.base import get_backend
+
+    with get_backend()._reading() as state:
+        return len(state.leaves)
 
 
 def phase_contract() -> dict:
@@ -442,8 +460,21 @@ def _indexed(size: int, label: str, r: dict, folder: Path) -> None:
     print(
         f"{size:>7} {label:<17} indexed {r['count']} at {r['count'] / r['seconds']:.0f} articles/s "
         f"({r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU), index {size_bytes / 1_048_576:.0f} MB "
-        f"= {size_bytes / max(r['count'], 1):,.0f} bytes/article, peak RSS {r['peak_mb']:.0f} MB",
+        f"= {size_bytes / max(r['count'], 1):,.0f} bytes/article, peak RSS {r['peak_mb']:.0f} MB"
+        + _writers(r),
         flush=True,
+    )
+
+
+def _writers(r: dict) -> str:
+    """The writer processes' peak memory, which the parent's figure does not include."""
+    peaks = r.get("writers_mb")
+    if not peaks:
+        return ""
+    each = " + ".join(f"{p:.0f}" for p in peaks)
+    return (
+        f"; writer processes' peak RSS {each} = {sum(peaks):.0f} MB (max of the children "
+        f"{r['children_mb']:.0f} MB), {r['segments']} segments"
     )
 
 

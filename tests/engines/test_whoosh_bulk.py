@@ -109,8 +109,8 @@ def test_a_bulk_segment_holds_what_whoosh_writes_article_by_article(tmp_path, mo
     assert _everything(ours) == _everything(theirs)
 
 
-def test_segments_are_cut_at_the_posting_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "SEGMENT_POSTINGS", 2_000)
+def test_segments_are_cut_at_the_byte_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "SEGMENT_BYTES", 20_000)
     ix = index.create_in(str(tmp_path), SCHEMA)
     builder = bulk.SegmentBuilder(ix, index_fields)
     for doc in _docs(120, 2):
