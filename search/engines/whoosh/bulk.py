@@ -3,16 +3,25 @@ process per core, committed together in one table of contents.
 
 Whoosh's own writer sends every posting through its PostingPool: a 5-tuple per posting,
 sorted all together by (field, term, doc) at the end (spilled to disk and merged in Python
-below ~1 GB), and its multi-process writer merged the children's postings again. Here each field's postings are kept as flat arrays (term number, doc number, weight, value
-bytes) in the order documents arrive, so one stable argsort over the term numbers puts them
-in the order the codec writes them (documents arrive in doc order). The segment files are
-written by the same codec (SidecarCodec) through the same field and per-document writers,
-so the index is the one an article-by-article build makes; the query path cannot tell.
+below ~1 GB), and its multi-process writer merged the children's postings again. Here each
+field's postings are kept as flat arrays in the order documents arrive (term number, doc
+number, and for title and body the position count and the positions themselves as plain
+2-byte integers; for the other fields Whoosh's weight and value), so one stable argsort
+over the term numbers puts them in the order the codec writes them (documents arrive in
+doc order). The segment files are written by the same codec (SidecarCodec) through the same
+field and per-document writers, so the index is the one an article-by-article build makes;
+the query path cannot tell. Title and body positions go to the sidecar only, streamed to
+its file slice by slice as they are put in term order (sidecar.py).
 
-With several processes the parent reads the articles (in id order) and sends each child the
-documents of a contiguous range of ids (pickled, in batches); each child writes its own segment(s) and hands back the segment
-objects, which the parent commits together, in id order (doc numbers then follow article
-ids, as in a one-process build, so equal scores tie alike). No merge of the big segments.
+A segment is written out once its gathered arrays reach SEGMENT_BYTES: a writer's peak
+memory is about its base (Django, the analyzer's word cache, the term dictionaries) plus
+the gathered arrays plus about as much again while they are sorted.
+
+With several processes the parent reads the articles (in id order) and sends each child
+the documents of a contiguous range of ids (pickled, in batches); each child writes its own
+segment(s) and hands back the segment objects, which the parent commits together, in id
+order (doc numbers then follow article ids, as in a one-process build, so equal scores tie
+alike). No merge of the segments.
 """
 
 from __future__ import annotations

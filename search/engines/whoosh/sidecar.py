@@ -14,9 +14,16 @@ term of the scored fields:
   positions  every posting's word positions in turn (uint16, or uint32 for long articles)
 
 and a directory {field: {term: (first posting, postings, first position)}} at the end. A
-reader reads a term's slice of each array with one pread. Whoosh's own postings stay the
-source of truth: a segment without the file (written before this, or by another codec) is
-read through Whoosh as before, and the file is derived from the postings Whoosh writes.
+reader reads a term's slice of each array with one pread.
+
+The positions are stored here only: Whoosh's posting blocks of these fields hold doc
+numbers and weights and an empty value per posting ("whoosh_values": False in the
+directory; they held every posting's positions too, half of the index). Whoosh still reads
+them where it needs them, a merge above all: SidecarCodec's terms reader gives its
+matchers each posting's value (the positions as varints) from this file, and the merged
+segment's field writer keeps them here again. A segment without the file (written before
+the sidecar, or by another codec) is read through Whoosh's postings as before, and so are
+the positions of sidecars written before they left Whoosh's blocks.
 
 The codec class is pickled into the index's table of contents with each segment: keep its
 module and name.
