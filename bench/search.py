@@ -6,7 +6,8 @@ developing) a fresh database and index are made (bench/_corpus.py; BENCH_DIR kee
 reuses them), and each phase runs in its own process so that its peak memory is its own:
 
   generate   manage.py generate_corpus N --seed 1 --no-index (bulk insert)
-  index      the engine's rebuild (both cores): articles/s, CPU s, bytes per article
+  index      the engine's rebuild (both cores): articles/s, CPU s, bytes per article, and
+             each writer process's peak RSS (BENCH_SEGMENT_MB sets their segment budget)
   contract   the query set (queries()) through the search contract: top 10 with highlights
              and disjunctive counts for year, city and organisation; wall and CPU per query
   tantivy    the same corpus indexed by tantivy (BM25 over title and body, 2 threads) and
@@ -141,6 +142,8 @@ def phase_index() -> dict:
     from search.engines.base import get_backend
     from search.engines.whoosh import bulk
 
+    if os.environ.get("BENCH_SEGMENT_MB"):  # the writers' segment budget, to compare
+        bulk.SEGMENT_BYTES = int(float(os.environ["BENCH_SEGMENT_MB"]) * 2**20)
     start = time.perf_counter()
     count = get_backend().rebuild()
     seconds = time.perf_counter() - start
