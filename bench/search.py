@@ -6,7 +6,8 @@ developing) a fresh database and index are made (bench/_corpus.py; BENCH_DIR kee
 reuses them), and each phase runs in its own process so that its peak memory is its own:
 
   generate   manage.py generate_corpus N --seed 1 --no-index (bulk insert)
-  index      the engine's rebuild (both cores): articles/s, CPU s, bytes per article
+  index      the engine's rebuild (both cores): articles/s, CPU s, bytes per article, and
+             each writer process's peak RSS (BENCH_SEGMENT_MB sets their segment budget)
   contract   the query set (queries()) through the search contract: top 10 with highlights
              and disjunctive counts for year, city and organisation; wall and CPU per query
   tantivy    the same corpus indexed by tantivy (BM25 over title and body, 2 threads) and
@@ -139,11 +140,31 @@ def _cpu_all() -> float:
 
 def phase_index() -> dict:
     from search.engines.base import get_backend
+    from search.engines.whoosh import bulk
 
+    if os.environ.get("BENCH_SEGMENT_MB"):  # the writers' segment budget, to compare
+        bulk.SEGMENT_BYTES = int(float(os.environ["BENCH_SEGMENT_MB"]) * 2**20)
     start = time.perf_counter()
     count = get_backend().rebuild()
     seconds = time.perf_counter() - start
-    return {"count": count, "seconds": seconds, "cpu": _cpu_all(), "peak_mb": _peak_mb()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "count": count,
+        "seconds": seconds,
+        "cpu": _cpu_all(),
+        "peak_mb": _peak_mb(),
+        # Each writer process's own ru_maxrss, and the kernel's maximum over the children.
+        "writers_mb": list(bulk.LAST_WRITER_PEAKS_MB),
+        "children_mb": children,
+        "segments": _segment_count(),
+    }
+
+
+def _segment_count() -> int:
+    from search.engines.base import get_backend
+
+    with get_backend()._reading() as state:
+        return len(state.leaves)
 
 
 def phase_contract() -> dict:
@@ -442,8 +463,21 @@ def _indexed(size: int, label: str, r: dict, folder: Path) -> None:
     print(
         f"{size:>7} {label:<17} indexed {r['count']} at {r['count'] / r['seconds']:.0f} articles/s "
         f"({r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU), index {size_bytes / 1_048_576:.0f} MB "
-        f"= {size_bytes / max(r['count'], 1):,.0f} bytes/article, peak RSS {r['peak_mb']:.0f} MB",
+        f"= {size_bytes / max(r['count'], 1):,.0f} bytes/article, peak RSS {r['peak_mb']:.0f} MB"
+        + _writers(r),
         flush=True,
+    )
+
+
+def _writers(r: dict) -> str:
+    """The writer processes' peak memory, which the parent's figure does not include."""
+    peaks = r.get("writers_mb")
+    if not peaks:
+        return ""
+    each = " + ".join(f"{p:.0f}" for p in peaks)
+    return (
+        f"; writer processes' peak RSS {each} = {sum(peaks):.0f} MB (max of the children "
+        f"{r['children_mb']:.0f} MB), {r['segments']} segments"
     )
 
 

@@ -109,8 +109,39 @@ def test_a_bulk_segment_holds_what_whoosh_writes_article_by_article(tmp_path, mo
     assert _everything(ours) == _everything(theirs)
 
 
-def test_segments_are_cut_at_the_posting_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "SEGMENT_POSTINGS", 2_000)
+def test_postings_given_one_by_one_keep_weights_of_their_own(tmp_path):
+    """The pool's generic path (a posting as Whoosh's writer gives it: a weight, positions
+    as varints) in a field the sidecar keeps: a weight that is not the count times the
+    field's boost is kept, in Whoosh's blocks and the sidecar alike, and the positions
+    reach the sidecar."""
+    ix = index.create_in(str(tmp_path), SCHEMA)
+    builder = bulk.SegmentBuilder(ix, index_fields)
+    for doc in _docs(6, 4):
+        builder.add(doc)
+    builder._pool.add(("body", b"zebra", 5, 7.5, b"\x03\x04"))  # positions 3 and 7
+    with ix.writer() as writer:
+        adapter.commit_with(writer, builder.finish())
+    state = SearchState(ix.searcher(), "test")
+    try:
+        ((leaf, _),) = state.leaves
+        side = state._sidecar(leaf, "body")
+        for btext in leaf.lexicon("body"):
+            ids, weights = adapter.leaf_postings(leaf, "body", btext)
+            assert [w.tolist() for w in side.postings("body", btext)] == [
+                ids.tolist(),
+                weights.tolist(),
+            ]
+        assert side.postings("body", b"zebra")[1].tolist() == [7.5]
+        assert side.term("body", b"zebra")[2].tolist() == [3, 7]
+        assert side.postings("body", b"smart")[1].tolist() == [
+            float(n) for n in side.term("body", b"smart")[1]
+        ]
+    finally:
+        state.close()
+
+
+def test_segments_are_cut_at_the_byte_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "SEGMENT_BYTES", 20_000)
     ix = index.create_in(str(tmp_path), SCHEMA)
     builder = bulk.SegmentBuilder(ix, index_fields)
     for doc in _docs(120, 2):

@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 from whoosh import index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3TermsReader
 from whoosh.formats import Positions
 from whoosh.writing import CLEAR
 
@@ -223,3 +223,112 @@ def test_sidecar_phrases_find_what_whoosh_positions_find(tmp_path):
         assert found > 100  # phrases found in many documents, not only none
     finally:
         state.close()
+
+
+def _whoosh_block_values(leaf, fieldname: str) -> list:
+    """The values Whoosh's own posting blocks hold for every term of a field (read with
+    W3's matcher, not the sidecar's)."""
+    found = []
+    terms = leaf._terms
+    fmt = leaf.schema[fieldname].format
+    for btext in leaf.lexicon(fieldname):
+        m = W3TermsReader.matcher(terms, fieldname, btext, fmt)
+        while True:
+            m._read_data()
+            found += [v for v in m._data[2] if v]
+            if m._lastblock:
+                break
+            m._goto(m._nextoffset)
+    return found
+
+
+def _assert_positions_once(ix) -> None:
+    """Title and body positions in every segment: in its sidecar, none in Whoosh's blocks,
+    and Whoosh's matchers still read them (from the sidecar)."""
+    state = SearchState(ix.searcher(), "test")
+    try:
+        for leaf, _ in state.leaves:
+            for fieldname in ("title", "body"):
+                assert state._sidecar(leaf, fieldname).positions_only(fieldname)
+                assert _whoosh_block_values(leaf, fieldname) == [], fieldname
+                wanted = np.ones(leaf.doc_count_all(), dtype=bool)
+                for btext in leaf.lexicon(fieldname):
+                    assert len(adapter.leaf_positions(leaf, fieldname, btext, wanted))
+    finally:
+        state.close()
+
+
+def test_positions_are_stored_once_through_bulk_writes_updates_and_merges(tmp_path):
+    """Word positions of title and body live in the sidecar only (they were in Whoosh's
+    posting blocks too): after a bulk build, incremental writes with deletions, and a
+    merge of every segment; the sidecar keeps answering what Whoosh's matchers read."""
+    from search.engines.whoosh import bulk
+
+    ix = index.create_in(str(tmp_path), SCHEMA)
+    builder = bulk.SegmentBuilder(ix, index_fields)
+    for doc in _docs(1, 80, 5):
+        builder.add(doc)
+    with ix.writer() as writer:
+        adapter.commit_with(writer, builder.finish())
+    codec = SidecarCodec(compression=0)
+    _write(ix, _docs(81, 30, 6), codec, delete=[2, 5, 90])
+    _assert_positions_once(ix)
+    assert _assert_sidecars_equal_whoosh(ix) == 2 * len(ix.searcher().reader().leaf_readers())
+    ix.writer(codec=codec).commit(optimize=True)
+    assert len(ix.searcher().reader().leaf_readers()) == 1
+    _assert_positions_once(ix)
+    assert _assert_sidecars_equal_whoosh(ix) == 2
+
+
+def _phrase_ids(words: list[str]) -> set[int]:
+    """Articles whose title or body holds the words one after the other (by the analyzer,
+    from the database text)."""
+    from search.engines.highlight import ANALYZER
+    from search.models import Article
+
+    found = set()
+    for article in Article.objects.all():
+        for text in (article.title, article.body):
+            at = {(t.text, t.pos) for t in ANALYZER(text, positions=True)}
+            if any(
+                all((w, pos + i) in at for i, w in enumerate(words))
+                for word, pos in at
+                if word == words[0]
+            ):
+                found.add(article.id)
+    return found
+
+
+@pytest.mark.django_db
+def test_phrases_after_updates_deletes_and_a_merge(engine):
+    """Phrases are answered from the sidecars' positions: after a rebuild, updates of
+    single articles, a deletion and a merge of every segment into one, each phrase finds
+    exactly the articles whose text holds it."""
+    from django.core.management import call_command
+
+    from search.models import Article
+
+    call_command("generate_corpus", 80, seed=9, no_index=True, verbosity=0)
+    engine.rebuild()
+    articles = list(Article.objects.order_by("id"))
+    for n, article in enumerate(articles[:12]):
+        article.body = f"{article.body} quokka parliament {'wombat senate' if n % 2 else ''}"
+        article.save()
+        engine.update([article.id])  # one segment per update
+    Article.objects.filter(id=articles[1].id).delete()
+    engine.update([articles[1].id])
+    phrases = ['"quokka parliament"', '"parliament wombat"', '"wombat senate"', '"smart city"']
+    stems = [["quokka", "parliament"], ["parliament", "wombat"], ["wombat", "senat"]]
+    stems.append(["smart", "citi"])
+
+    def found(q):
+        return set(engine.all_ids(SearchQuery(q=q, all_copies=True)).ids)
+
+    assert len(engine.state().leaves) > 1
+    before = [found(q) for q in phrases]
+    assert before == [_phrase_ids(s) for s in stems]
+    assert len(before[0]) == 11 and len(before[2]) == 5
+    engine._index().writer(codec=SidecarCodec(compression=0)).commit(optimize=True)
+    assert len(engine.state().leaves) == 1
+    assert [found(q) for q in phrases] == before
+    _assert_positions_once(engine._index())

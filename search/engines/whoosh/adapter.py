@@ -174,7 +174,9 @@ def _matcher(leaf, fieldname: str, text):
         if isinstance(length, tuple):  # Whoosh's W3TermInfo.from_bytes leaves it a 1-tuple
             length = length[0]
         data = _read(m._postfile, m._startoffset, length)
-        m = W3LeafMatcher(BufferFile(data), 0, length, m.format, byteids=m._byteids)
+        # A sidecar's matcher (sidecar.SidecarLeafMatcher) keeps its source of values.
+        extra = (m.sidecar_values,) if hasattr(m, "sidecar_values") else ()
+        m = type(m)(*extra, BufferFile(data), 0, length, m.format, byteids=m._byteids)
     return m
 
 

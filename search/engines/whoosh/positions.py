@@ -46,14 +46,13 @@ def _varint(n: int, out: bytearray) -> None:
 
 
 class GroupedTerms(NamedTuple):
-    """A text's terms: term numbers (into texts), positions per term, and each term's value
-    (its position deltas as varints) as data[bounds[i]:bounds[i + 1]]."""
+    """A text's terms: term numbers (into texts), positions per term, and every term's
+    positions in turn (ascending within a term)."""
 
     texts: list[str]
     numbers: np.ndarray
     counts: np.ndarray
-    data: bytes
-    bounds: np.ndarray
+    positions: np.ndarray
 
 
 class _WordTerms:
@@ -149,7 +148,8 @@ class VarintPositions(Positions):
         if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        texts, numbers, counts, data, bounds = found
+        texts, numbers, counts, positions = found
+        data, bounds = encode_many(counts, positions)
         fb = self.field_boost
         bounds = bounds.tolist()
         for i, (number, count) in enumerate(zip(numbers.tolist(), counts.tolist(), strict=True)):
@@ -169,7 +169,7 @@ class VarintPositions(Positions):
         kept = np.flatnonzero(numbers >= 0)
         if not len(kept):
             empty = np.empty(0, np.int64)
-            return GroupedTerms(texts, empty, empty, b"", np.zeros(1, np.int64))
+            return GroupedTerms(texts, empty, empty, empty)
         numbers = numbers[kept]
         # As StopFilter renumbers: the first kept word keeps its place, the rest follow.
         poses = kept[0] + np.arange(len(kept)) if fast.renumber else kept
@@ -177,11 +177,7 @@ class VarintPositions(Positions):
         numbers, poses = numbers[order], poses[order]
         starts = np.flatnonzero(np.concatenate(([True], numbers[1:] != numbers[:-1])))
         counts = np.diff(np.append(starts, len(numbers)))
-        deltas = np.diff(poses, prepend=0)
-        deltas[starts] = poses[starts]
-        data, offsets = _varints(deltas)
-        bounds = np.append(offsets[starts], len(data))
-        return GroupedTerms(texts, numbers[starts], counts, data, bounds)
+        return GroupedTerms(texts, numbers[starts], counts, poses)
 
     def encode(self, poslist) -> bytes:
         deltas = [b - a for a, b in zip([0, *poslist[:-1]], poslist, strict=True)]
@@ -205,6 +201,22 @@ class VarintPositions(Positions):
 
     def decode_weight(self, valuestring) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
+
+
+def encode_many(counts: np.ndarray, positions: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Postings' values (each one's positions, ascending, as varint deltas) all in one
+    string, posting i's as data[bounds[i]:bounds[i + 1]]; the inverse of decode_flat."""
+    counts = np.asarray(counts, dtype=np.int64)
+    positions = np.asarray(positions, dtype=np.int64)
+    if not len(positions):
+        return b"", np.zeros(len(counts) + 1, np.int64)
+    starts = np.cumsum(counts) - counts
+    deltas = np.diff(positions, prepend=0)
+    has = counts > 0
+    deltas[starts[has]] = positions[starts[has]]
+    data, offsets = _varints(deltas)
+    offsets = np.append(offsets, len(data))
+    return data, offsets[np.append(starts, len(positions))]
 
 
 def _varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:

@@ -14,9 +14,16 @@ term of the scored fields:
   positions  every posting's word positions in turn (uint16, or uint32 for long articles)
 
 and a directory {field: {term: (first posting, postings, first position)}} at the end. A
-reader reads a term's slice of each array with one pread. Whoosh's own postings stay the
-source of truth: a segment without the file (written before this, or by another codec) is
-read through Whoosh as before, and the file is derived from the postings Whoosh writes.
+reader reads a term's slice of each array with one pread.
+
+The positions are stored here only: Whoosh's posting blocks of these fields hold doc
+numbers and weights and an empty value per posting ("whoosh_values": False in the
+directory; they held every posting's positions too, half of the index). Whoosh still reads
+them where it needs them, a merge above all: SidecarCodec's terms reader gives its
+matchers each posting's value (the positions as varints) from this file, and the merged
+segment's field writer keeps them here again. A segment without the file (written before
+the sidecar, or by another codec) is read through Whoosh's postings as before, and so are
+the positions of sidecars written before they left Whoosh's blocks.
 
 The codec class is pickled into the index's table of contents with each segment: keep its
 module and name.
@@ -30,10 +37,11 @@ import struct
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3TermsReader
+from whoosh.matching import ListMatcher
 
 from search.engines.whoosh import adapter
-from search.engines.whoosh.positions import VarintPositions, decode_flat
+from search.engines.whoosh.positions import VarintPositions, decode_flat, encode_many
 
 EXT = ".sdc"
 MAGIC = b"SCSIDE01"
@@ -44,19 +52,22 @@ _DECODE_CHUNK = 8 * 1024 * 1024
 
 
 class _FieldBuffer:
-    """One field's postings as they arrive, in flat arrays."""
+    """One field's postings as they arrive, in flat arrays (written out at the end of the
+    field, see SidecarFieldWriter.finish_field)."""
 
-    def __init__(self) -> None:
+    def __init__(self, boost: float) -> None:
         self.ids = array("I")
         self.weights = array("f")
         self.value_lengths = array("I")
         self.values = bytearray()
         self.count_parts: list[np.ndarray] = []
         self.position_parts: list[np.ndarray] = []
-        self.terms: dict[bytes, tuple[int, int, int]] = {}
+        self.terms: dict[bytes, tuple[int, int]] = {}  # term -> (first posting, postings)
         self.term_start = 0
-        self.positions_seen = 0  # positions of the postings before the current term
-        self.boost = 1.0  # the field's boost (a posting's weight: its count times this)
+        self.postings = 0  # postings given so far (the bulk path keeps no ids here)
+        self.boost = boost  # the field's boost (a posting's weight: its count times this)
+        # The bulk path's positions, already written to the file: (offset, dtype, count).
+        self.streamed: tuple[int, str, int] | None = None
 
     def flush_values(self) -> None:
         if not self.value_lengths:
@@ -70,17 +81,33 @@ class _FieldBuffer:
         self.value_lengths = array("I")
 
 
+def keeps(fieldname: str, fieldobj) -> bool:
+    """Whether the sidecar holds this field (its positions then only there)."""
+    return fieldname in SIDECAR_FIELDS and isinstance(fieldobj.format, VarintPositions)
+
+
 class SidecarFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, also keeping the scored fields' postings for the sidecar."""
+    """Whoosh's field writer, keeping the scored fields' postings for the sidecar.
+
+    The positions of those fields are written to the sidecar only: Whoosh's posting blocks
+    of title and body hold doc numbers and weights (an empty value per posting), and the
+    codec's reader (SidecarTermsReader) hands Whoosh's matchers each posting's positions
+    from the sidecar, so merges, Whoosh's own phrase matcher and adapter.leaf_positions
+    read what they read before. Each field's arrays are written when the field ends (its
+    buffer then freed), the directory when the segment's postings end."""
 
     def __init__(self, codec, storage, segment) -> None:
         super().__init__(codec, storage, segment)
         self._buffers: dict[str, _FieldBuffer] = {}
+        self._buf: _FieldBuffer | None = None  # the current field's
+        self._out = None  # the sidecar file, opened by the first field it holds
+        self._at = 0
+        self._directory: dict = {}
 
     def add_postings(self, schema, lengths, items) -> None:
         """Whoosh's FieldWriter.add_postings (same calls, same order), with field lengths
-        read once per document instead of once per posting, and the scored fields' postings
-        kept on the side."""
+        read once per document instead of once per posting, and the scored fields' values
+        kept for the sidecar instead of Whoosh's blocks."""
         start_term, add = self.start_term, self.add
         finish_term, finish_field = self.finish_term, self.finish_field
         length_of = _Lengths(lengths)
@@ -109,12 +136,15 @@ class SidecarFieldWriter(W3FieldWriter):
                 lasttext = btext
             if value is None:
                 value = b""
-            add(docnum, weight, value, field_lengths(docnum))
-            if buf is not None:
-                buf.ids.append(docnum)
-                buf.weights.append(weight)
-                buf.value_lengths.append(len(value))
-                buf.values += value
+            if buf is None:
+                add(docnum, weight, value, field_lengths(docnum))
+                continue
+            add(docnum, weight, b"", field_lengths(docnum))
+            buf.ids.append(docnum)
+            buf.weights.append(weight)
+            buf.value_lengths.append(len(value))
+            buf.values += value
+            buf.postings += 1
         if lasttext is not None:
             finish_term()
         if lastfn is not None:
@@ -123,98 +153,148 @@ class SidecarFieldWriter(W3FieldWriter):
     def begin_field(self, fieldname: str, fieldobj) -> _FieldBuffer | None:
         """start_field, and the field's sidecar buffer (None: not a sidecar field)."""
         self.start_field(fieldname, fieldobj)
-        if fieldname not in SIDECAR_FIELDS or not isinstance(fieldobj.format, VarintPositions):
+        self._buf = None
+        if not keeps(fieldname, fieldobj):
             return None
-        buf = self._buffers.setdefault(fieldname, _FieldBuffer())
-        buf.boost = float(fieldobj.format.field_boost)
-        return buf
+        if fieldname in self._buffers or fieldname in self._directory:
+            raise ValueError(f"field {fieldname!r} given twice")
+        self._buf = self._buffers[fieldname] = _FieldBuffer(float(fieldobj.format.field_boost))
+        return self._buf
 
     def add_term(self, btext: bytes, ids: list, weights: list, values: list, lengths: list):
         """A whole term's postings at once (the bulk writer's path), written as add() writes
         them one by one: doc numbers ascending, each with its weight, value and the doc's
-        field length."""
+        field length. In a sidecar field the values are not given (the bulk writer sends
+        the positions with stream_positions) and the doc numbers and counts come with
+        finish_sorted_field."""
         self.start_term(btext)
         adapter.fill_blocks(self._postwriter, ids, weights, values, lengths)
-        buf = self._buffers.get(self._fieldname)
+        buf = self._buf
         if buf is not None:
-            buf.ids.extend(ids)
-            buf.weights.extend(weights)
-            buf.value_lengths.extend(map(len, values))
-            buf.values += b"".join(values)
+            buf.postings += len(ids)
         self.finish_term()
+
+    def stream_positions(self, positions: np.ndarray) -> None:
+        """The next positions of the current sidecar field (the bulk path: each term's in
+        turn, in term order, every posting's ascending), written to the file at once."""
+        buf = self._buf
+        out = self._file()
+        if buf.streamed is None:
+            buf.streamed = (self._at, positions.dtype.str, 0)
+        at, code, count = buf.streamed
+        if positions.dtype.str != code:
+            raise ValueError("positions of one field in one type")
+        data = positions.tobytes()
+        out.write(data)
+        self._at += len(data)
+        buf.streamed = (at, code, count + len(positions))
+
+    def finish_sorted_field(self, ids: np.ndarray, counts: np.ndarray, weights=None) -> None:
+        """The end of a bulk field: every posting's doc number and position count, in
+        the order its terms were added (weights only where they are not count * boost)."""
+        buf = self._buf
+        arrays = {"ids": ids.astype(np.uint32, copy=False), "counts": counts}
+        if weights is not None:
+            arrays["weights"] = weights.astype(np.float32, copy=False)
+        self._write_field(buf, arrays)
+        self.finish_field()
 
     def start_term(self, btext) -> None:
         super().start_term(btext)
-        buf = self._buffers.get(self._fieldname)
+        buf = self._buf
         if buf is not None:
-            buf.term_start = len(buf.ids)
+            buf.term_start = buf.postings
 
     def finish_term(self) -> None:
         super().finish_term()
-        buf = self._buffers.get(self._fieldname)
+        buf = self._buf
         if buf is None:
             return
         start = buf.term_start
-        buf.terms[self._btext] = (start, len(buf.ids) - start, 0)
+        buf.terms[self._btext] = (start, buf.postings - start)
         if len(buf.values) >= _DECODE_CHUNK:
             buf.flush_values()
 
-    def close(self) -> None:
-        if not self.is_closed and self._buffers:
-            self._write_sidecar()
-        super().close()
+    def finish_field(self) -> None:
+        super().finish_field()
+        buf, self._buf = self._buf, None
+        if buf is not None and self._fieldname not in self._directory:
+            self._write_field(buf, None)
 
-    def _write_sidecar(self) -> None:
-        out = self._segment.create_file(self._storage, EXT)
-        try:
-            out.write(MAGIC)
-            at = len(MAGIC)
-            directory = {}
-            for fieldname, buf in self._buffers.items():
-                buf.flush_values()
-                counts = (
-                    np.concatenate(buf.count_parts) if buf.count_parts else np.empty(0, np.uint32)
-                )
-                positions = (
-                    np.concatenate(buf.position_parts)
-                    if buf.position_parts
-                    else np.empty(0, np.uint32)
-                )
-                # Where each term's positions start: the counts of the postings before it
-                # (summed per term: a running sum per posting took 8 bytes a posting).
-                starts = np.fromiter(
-                    (s for s, _, _ in buf.terms.values()), np.int64, len(buf.terms)
-                )
-                per_term = (
-                    np.add.reduceat(counts, starts, dtype=np.int64) if len(starts) else starts
-                )
-                firsts = (np.cumsum(per_term) - per_term).tolist()
-                terms = {
-                    t: (s, n, first)
-                    for (t, (s, n, _)), first in zip(buf.terms.items(), firsts, strict=True)
-                }
-                arrays = {
-                    "ids": np.frombuffer(buf.ids, np.uint32),
-                    "weights": np.frombuffer(buf.weights, np.float32),
-                    "counts": _narrow(counts),
-                    "positions": _narrow(positions),
-                }
-                # A positional field's weight is its count times the field's boost: kept
-                # once, as the counts, unless some posting says otherwise.
-                boost = np.float32(buf.boost)
-                if np.array_equal(arrays["weights"], counts.astype(np.float32) * boost):
-                    del arrays["weights"]
-                spans = {}
-                for name, arr in arrays.items():
-                    data = arr.tobytes()
-                    out.write(data)
-                    spans[name] = (at, arr.dtype.str)
-                    at += len(data)
-                directory[fieldname] = {"terms": terms, "arrays": spans, "boost": buf.boost}
-            out.write(pickle.dumps(directory, protocol=pickle.HIGHEST_PROTOCOL))
-            out.write(_TAIL.pack(at))
-        finally:
-            out.close()
+    def _file(self):
+        if self._out is None:
+            self._out = self._segment.create_file(self._storage, EXT)
+            self._out.write(MAGIC)
+            self._at = len(MAGIC)
+        return self._out
+
+    def _write_field(self, buf: _FieldBuffer, arrays: dict | None) -> None:
+        """A field's arrays (from its buffer when not given) and its directory entry."""
+        fieldname = self._fieldname
+        out = self._file()
+        spans = {}
+        if arrays is None:
+            buf.flush_values()
+            counts = np.concatenate(buf.count_parts) if buf.count_parts else np.empty(0, np.uint16)
+            buf.count_parts = []
+            positions = (
+                np.concatenate(buf.position_parts) if buf.position_parts else np.empty(0, np.uint16)
+            )
+            buf.position_parts = []
+            arrays = {
+                "ids": np.frombuffer(buf.ids, np.uint32),
+                "weights": np.frombuffer(buf.weights, np.float32),
+                "counts": _narrow(counts),
+                "positions": _narrow(positions),
+            }
+        else:
+            counts = arrays["counts"]
+            at, code, count = buf.streamed or (self._at, np.dtype(np.uint16).str, 0)
+            if count != int(counts.sum(dtype=np.int64)):
+                raise ValueError("streamed positions do not match the counts")
+            spans["positions"] = (at, code)
+        if len(arrays["ids"]) != buf.postings:
+            raise ValueError("doc numbers do not match the postings")
+        # Where each term's positions start: the counts of the postings before it
+        # (summed per term: a running sum per posting took 8 bytes a posting).
+        starts = np.fromiter((s for s, _ in buf.terms.values()), np.int64, len(buf.terms))
+        nonempty = starts < len(counts)
+        per_term = np.zeros(len(starts), np.int64)
+        if nonempty.any():
+            per_term[nonempty] = np.add.reduceat(counts, starts[nonempty], dtype=np.int64)
+        firsts = (np.cumsum(per_term) - per_term).tolist()
+        terms = {
+            t: (s, n, first) for (t, (s, n)), first in zip(buf.terms.items(), firsts, strict=True)
+        }
+        # A positional field's weight is its count times the field's boost: kept once, as
+        # the counts, unless some posting says otherwise.
+        if "weights" in arrays:
+            boost = np.float32(buf.boost)
+            if np.array_equal(arrays["weights"], counts.astype(np.float32) * boost):
+                del arrays["weights"]
+        for name, arr in arrays.items():
+            data = arr.tobytes()
+            out.write(data)
+            spans[name] = (self._at, arr.dtype.str)
+            self._at += len(data)
+        # "whoosh_values": False - Whoosh's blocks of this field hold no positions.
+        self._directory[fieldname] = {
+            "terms": terms,
+            "arrays": spans,
+            "boost": buf.boost,
+            "whoosh_values": False,
+        }
+        del self._buffers[fieldname]
+
+    def close(self) -> None:
+        if not self.is_closed and self._out is not None:
+            out, self._out = self._out, None
+            try:
+                out.write(pickle.dumps(self._directory, protocol=pickle.HIGHEST_PROTOCOL))
+                out.write(_TAIL.pack(self._at))
+            finally:
+                out.close()
+        super().close()
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
@@ -248,25 +328,138 @@ class _Lengths:
 
 
 class SidecarCodec(W3Codec):
-    """Whoosh's W3 codec, writing the sidecar file with each segment's postings."""
+    """Whoosh's W3 codec, writing the sidecar file with each segment's postings, and
+    reading the positions of its fields from there."""
 
     def field_writer(self, storage, segment):
         return SidecarFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return SidecarTermsReader(self, tifile, tilen, postfile, storage, segment)
+
+
+class SidecarTermsReader(W3TermsReader):
+    """Whoosh's terms reader, whose matchers of a field kept in the segment's sidecar
+    (positions there only) give each posting's value (its positions as varints) from the
+    sidecar: what a merge copies into the new segment (through its field writer, which
+    keeps them in the new sidecar again) and what Whoosh's phrase matcher reads."""
+
+    def __init__(self, codec, dbfile, length, postfile, storage, segment) -> None:
+        super().__init__(codec, dbfile, length, postfile)
+        self._storage, self._segment = storage, segment
+        self._sidecar: SidecarReader | None | bool = False  # False: not opened yet
+
+    def _positions_from(self, fieldname: str) -> SidecarReader | None:
+        if self._sidecar is False:
+            self._sidecar = SidecarReader.of_segment(self._storage, self._segment)
+        side = self._sidecar
+        return side if side is not None and side.positions_only(fieldname) else None
+
+    def matcher(self, fieldname, tbytes, format_, scorer=None):
+        side = self._positions_from(fieldname)
+        if side is None:
+            return super().matcher(fieldname, tbytes, format_, scorer=scorer)
+        terminfo = self.term_info(fieldname, tbytes)
+        values = _TermValues(side, fieldname, tbytes)
+        term = (fieldname, tbytes)
+        if terminfo.is_inlined():
+            ids, weights, _ = terminfo.inlined_postings()
+            return ListMatcher(
+                ids,
+                weights,
+                values.of(ids),
+                format_,
+                scorer=scorer,
+                term=term,
+                terminfo=terminfo,
+            )
+        offset, length = terminfo.extent()
+        return SidecarLeafMatcher(
+            values, self._postfile, offset, length, format_, term=term, scorer=scorer
+        )
+
+    def close(self) -> None:
+        if self._sidecar:
+            self._sidecar.close()
+        self._sidecar = None
+        super().close()
+
+
+class _TermValues:
+    """One term's postings in a sidecar, as Whoosh's posting values (read on first use)."""
+
+    def __init__(self, side: SidecarReader, fieldname: str, btext: bytes) -> None:
+        self._side, self._fieldname, self._btext = side, fieldname, btext
+        self._arrays = None
+
+    def of(self, docnums) -> tuple:
+        """The values of the postings of these doc numbers."""
+        if self._arrays is None:
+            ids, counts, positions = self._side.term(self._fieldname, self._btext)
+            starts = np.cumsum(counts) - counts
+            self._arrays = ids, counts, starts, positions
+        ids, counts, starts, positions = self._arrays
+        at = np.searchsorted(ids, np.asarray(docnums, dtype=np.int64))
+        chosen = counts[at]
+        total = int(chosen.sum())
+        # Each chosen posting's positions: its start, then one step per position.
+        index = np.repeat(starts[at] - (np.cumsum(chosen) - chosen), chosen) + np.arange(total)
+        data, bounds = encode_many(chosen, positions[index])
+        bounds = bounds.tolist()
+        return tuple(data[bounds[i] : bounds[i + 1]] for i in range(len(at)))
+
+
+class SidecarLeafMatcher(W3LeafMatcher):
+    """Whoosh's block matcher, each block's values from the sidecar (see
+    SidecarTermsReader)."""
+
+    def __init__(self, sidecar_values: _TermValues, *args, **kwargs) -> None:
+        self.sidecar_values = sidecar_values
+        super().__init__(*args, **kwargs)
+
+    def _read_values(self) -> None:
+        if self._ids is None:
+            self._read_ids()
+        self._values = self.sidecar_values.of(self._ids)
 
 
 class SidecarReader:
     """One segment's sidecar, read with pread (thread-safe: no shared file position)."""
 
     def __init__(self, path: str, offset: int, length: int) -> None:
-        self._fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
+
+        def pread(at: int, size: int) -> bytes:
+            return os.pread(fd, size, offset + at)
+
+        self._setup(pread, length, lambda: os.close(fd))
+
+    @classmethod
+    def of_segment(cls, storage, segment) -> SidecarReader | None:
+        """The sidecar of a segment read through Whoosh's storage (inside its compound
+        file or beside it; not thread-safe, as Whoosh's readers); None without one."""
+        name = segment.make_filename(EXT)
+        if not storage.file_exists(name):
+            return None
+        length = storage.file_length(name)
+        f = storage.open_file(name)
+        reader = cls.__new__(cls)
+        reader._setup(f.get, length, f.close)
+        return reader
+
+    def _setup(self, read, length: int, close) -> None:
+        self._read, self._close = read, close
         try:
-            self._base = offset
             if self._pread(0, len(MAGIC)) != MAGIC:
                 raise ValueError("not a sidecar file")
             (dir_at,) = _TAIL.unpack(self._pread(length - _TAIL.size, _TAIL.size))
             directory = pickle.loads(self._pread(dir_at, length - _TAIL.size - dir_at))
         except BaseException:
-            os.close(self._fd)
+            close()
             raise
         self._terms = {f: d["terms"] for f, d in directory.items()}
         self._arrays = {
@@ -274,9 +467,27 @@ class SidecarReader:
             for f, d in directory.items()
         }
         self._boosts = {f: np.float32(d.get("boost", 1.0)) for f, d in directory.items()}
+        # Sidecars written before the positions left Whoosh's blocks say nothing.
+        self._only = {f for f, d in directory.items() if d.get("whoosh_values", True) is False}
+
+    def positions_only(self, fieldname: str) -> bool:
+        """Whether Whoosh's blocks of the field hold no positions (this file does)."""
+        return fieldname in self._only
+
+    def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting of a term: doc numbers, position counts and the positions."""
+        found = self._terms[fieldname].get(btext)
+        if found is None:
+            empty = np.empty(0, np.int64)
+            return empty, empty, empty
+        start, count, first = found
+        ids = self._slice(fieldname, "ids", start, count).astype(np.int64)
+        counts = self._slice(fieldname, "counts", start, count).astype(np.int64)
+        positions = self._slice(fieldname, "positions", first, int(counts.sum()))
+        return ids, counts, positions.astype(np.int64)
 
     def _pread(self, at: int, size: int) -> bytes:
-        data = os.pread(self._fd, size, self._base + at)
+        data = self._read(at, size)
         if len(data) != size:
             raise OSError("short read of a sidecar file")
         return data
@@ -395,4 +606,4 @@ class SidecarReader:
         return docs  # one word
 
     def close(self) -> None:
-        os.close(self._fd)
+        self._close()
