@@ -36,6 +36,9 @@ FIELDS = ("published_date", "year", "source_name", "source_url", "language", "up
 MIN_PARALLEL = 200
 # Jobs a worker takes at once: large enough to amortise the pickling round trip.
 CHUNK = 20
+# Fewer articles to extract than this in a batch (most skipped by their key) are extracted
+# in this process: starting the workers costs more.
+START_WORKERS = 2 * CHUNK
 
 
 @dataclass(frozen=True)
@@ -331,13 +334,16 @@ class Pool:
         self._pool = None
 
     def __enter__(self) -> Pool:
-        if self.procs > 1:
-            global _worker_gazetteer
-            _warm(self.gazetteer)
-            _worker_gazetteer = self.gazetteer
-            connections.close_all()
-            self._pool = multiprocessing.get_context("fork").Pool(self.procs)
         return self
+
+    def _start(self) -> None:
+        """Fork the workers, on the first batch that has enough to extract: a run that
+        skips every article by its key never builds the gazetteer's indexes (seconds)."""
+        global _worker_gazetteer
+        _warm(self.gazetteer)
+        _worker_gazetteer = self.gazetteer
+        connections.close_all()
+        self._pool = multiprocessing.get_context("fork").Pool(self.procs)
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
@@ -347,6 +353,8 @@ class Pool:
 
     def submit(self, jobs: list[Job]):
         """Start extracting; the returned callable waits for and returns the results."""
+        if self._pool is None and self.procs > 1 and len(jobs) >= START_WORKERS:
+            self._start()
         if self._pool is None or not jobs:
             results = [run(job, self.gazetteer) for job in jobs]
             return lambda: results
