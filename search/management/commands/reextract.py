@@ -70,7 +70,7 @@ class Command(BaseCommand):
         indexing.index_pending()  # a writer start replays what an earlier run left
         # The raw content (a whole HTML page) is read only for the articles that need it
         # (undated ones, or --full): most are re-extracted from their stored body.
-        articles = Article.objects.order_by("pk").prefetch_related("cities", "organisations")
+        articles = Article.objects.order_by("pk")  # (prepare reads their facets itself)
         if not full:
             articles = articles.defer("raw_content")
         if ids:
