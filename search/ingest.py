@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from search import copies
 from search.models import Article, City, Organisation, with_slugs
@@ -62,12 +62,19 @@ def _blocked_names(rows) -> list[str]:
     return [name for value in rows if value.blocked for name in (value.name, *value.alias_list)]
 
 
+def _gazetteer_rows(model):
+    """The rows the gazetteer reads: those a person made or edited (curated), and every
+    blocked one. Rows extraction created for a name it found add nothing: the next article
+    finds that name the way the first did, or not, whichever was read first."""
+    return model.objects.filter(Q(curated=True) | Q(blocked=True))
+
+
 def _fingerprint() -> tuple:
-    """Changes whenever a City or Organisation row is added, edited or deleted: two small
+    """Changes whenever a row the gazetteer reads is added, edited or deleted: two small
     aggregate queries instead of reading every row for every article."""
     out = []
     for model in (City, Organisation):
-        agg = model.objects.aggregate(n=Count("id"), last=Max("updated"), top=Max("id"))
+        agg = _gazetteer_rows(model).aggregate(n=Count("id"), last=Max("updated"), top=Max("id"))
         out.append((agg["n"], agg["last"], agg["top"]))
     return tuple(out)
 
@@ -78,15 +85,19 @@ _cache_lock = threading.Lock()
 
 def current_gazetteer() -> Gazetteer:
     """The names extraction knows: the built-in gazetteer data plus the City and
-    Organisation rows (with their aliases) that admins edit, rows winning on a clash, and
-    the names admins blocked. Built once and kept while the rows are unchanged."""
+    Organisation rows (with their aliases) that admins made or edited, rows winning on a
+    clash, and the names admins blocked. Built once and kept while those rows are unchanged.
+
+    Not the rows extraction created: the gazetteer is then the same before and after any
+    import or re-extraction, so facets do not depend on the order articles were read and a
+    second re-extraction with nothing new reads no article again."""
     key = _fingerprint()
     with _cache_lock:
         cached = _cache.get("gazetteer")
         if cached is not None and cached[0] == key:
             return cached[1]
-    cities = [c for c in City.objects.all()]
-    organisations = [o for o in Organisation.objects.all()]
+    cities = list(_gazetteer_rows(City))
+    organisations = list(_gazetteer_rows(Organisation))
     gazetteer = with_additions(
         _alias_map(c for c in cities if not c.blocked),
         _alias_map(o for o in organisations if not o.blocked),
@@ -124,7 +135,9 @@ def _new_row(model, name: str):
     """A new City or Organisation row with the Chinese name, spellings and GeoNames id the
     gazetteer knows for it."""
     details = facet_details(model.kind, name)
-    row = model(name=name, name_zh=details.name_zh, aliases="\n".join(details.aliases))
+    row = model(
+        name=name, name_zh=details.name_zh, aliases="\n".join(details.aliases), curated=False
+    )
     if model is City:
         row.geonameid = details.geonameid
     return row

@@ -41,6 +41,11 @@ class FacetValue(models.Model):
     )
     # Lets ingest tell cheaply whether the names changed since it built its gazetteer.
     updated = models.DateTimeField(auto_now=True, null=True)
+    # A row a person made or edited (the admin, a merge): only these, beside the built-in
+    # data, make the gazetteer. Rows extraction creates in bulk for the names it found in
+    # one article stay False: looked up in every other article, they would make facets depend
+    # on the order articles were read and change what the next re-extraction reads.
+    curated = models.BooleanField(default=True, editable=False)
 
     class Meta:
         abstract = True
@@ -50,6 +55,11 @@ class FacetValue(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        # Only people save one row at a time (the admin's form, a merge); extraction and the
+        # corpus generator create rows in bulk. Saving makes the row part of the gazetteer.
+        self.curated = True
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "curated"}
         old = None
         if self.pk is not None:
             old = type(self).objects.filter(pk=self.pk).values_list("name", "slug").first()

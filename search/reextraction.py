@@ -36,6 +36,9 @@ FIELDS = ("published_date", "year", "source_name", "source_url", "language", "up
 MIN_PARALLEL = 200
 # Jobs a worker takes at once: large enough to amortise the pickling round trip.
 CHUNK = 20
+# Fewer articles to extract than this in a batch (most skipped by their key) are extracted
+# in this process: starting the workers costs more.
+START_WORKERS = 2 * CHUNK
 
 
 @dataclass(frozen=True)
@@ -151,11 +154,19 @@ def extraction_key(ctx: Context, job: Job, article: Article, cities, organisatio
     return digest.hexdigest()
 
 
-def _stored(article: Article) -> tuple[list[str], list[str]]:
-    return (
-        [c.name for c in article.cities.all()],
-        [o.name for o in article.organisations.all()],
-    )
+def stored_facets(ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
+    """The city and organisation names each article holds, in two queries of plain values
+    (a prefetch built a model instance and a related manager per link: most of reading a
+    batch)."""
+    out: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk in ids}
+    for slot, through, column in (
+        (0, Article.cities.through, "city__name"),
+        (1, Article.organisations.through, "organisation__name"),
+    ):
+        rows = through.objects.filter(article_id__in=ids).values_list("article_id", column)
+        for pk, name in rows:
+            out[pk][slot].append(name)
+    return out
 
 
 def _same(article: Article, facets: Facets, cities, organisations) -> bool:
@@ -177,6 +188,7 @@ class Prepared:
     todo: list[tuple[Article, Job, str]]  # (article, job, its key now)
     ctx: Context
     size: int  # articles in the batch
+    stored: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def jobs(self) -> list[Job]:
@@ -184,21 +196,22 @@ class Prepared:
 
 
 def prepare(articles: list[Article], ctx: Context) -> Prepared:
-    """Sort a batch (cities and organisations prefetched) into hand-set, skipped and to do."""
+    """Sort a batch into hand-set, skipped and to do."""
     report = Report()
     todo = []
+    stored = stored_facets([a.pk for a in articles if not a.facets_manual])
     for article in articles:
         if article.facets_manual:
             report.manual += 1
             continue
         job = job_for(article, ctx.full)
-        key = extraction_key(ctx, job, article, *_stored(article))
+        key = extraction_key(ctx, job, article, *stored[article.pk])
         if key == article.extraction_key:
             report.unchanged += 1
             report.skipped += 1
             continue
         todo.append((article, job, key))
-    return Prepared(report, todo, ctx, len(articles))
+    return Prepared(report, todo, ctx, len(articles), stored)
 
 
 def apply(prepared: Prepared, results: list[Facets | str]) -> Report:
@@ -210,7 +223,7 @@ def apply(prepared: Prepared, results: list[Facets | str]) -> Report:
     for (article, _job, key), result in zip(prepared.todo, results, strict=True):
         if isinstance(result, str):
             report.failed.append((article.pk, result))
-        elif _same(article, result, *_stored(article)):
+        elif _same(article, result, *prepared.stored[article.pk]):
             report.unchanged += 1
             if key != article.extraction_key:
                 keys[article.pk] = key
@@ -255,18 +268,27 @@ def _write_changed(changed: list[tuple[Article, Facets]], ctx: Context, now) -> 
         rows.append([getattr(article, f) for f in (*FIELDS, "extraction_key")] + [article.pk])
     _update_rows([*FIELDS, "extraction_key"], rows)
     ids = [a.pk for a, _ in changed]
+    quote = connection.ops.quote_name
     for through, attr, by_name, column in (
         (Article.cities.through, "cities", cities, "city_id"),
         (Article.organisations.through, "organisations", organisations, "organisation_id"),
     ):
-        through.objects.filter(article_id__in=ids).delete()
-        through.objects.bulk_create(
-            [
-                through(article_id=a.pk, **{column: by_name[name].pk})
-                for a, f in changed
-                for name in dict.fromkeys(getattr(f, attr))
-            ]
-        )
+        # Plain statements: no signal listens to these rows' deletion or creation (the
+        # index journal is written above), and a model instance per link cost more than
+        # the insert. The links of every changed article are replaced.
+        table = quote(through._meta.db_table)
+        # (A set: two names may be one row, e.g. a city an admin renamed.)
+        links = {(a.pk, by_name[name].pk) for a, f in changed for name in getattr(f, attr)}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {quote('article_id')} IN "
+                f"({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            cursor.executemany(
+                f"INSERT INTO {table} ({quote('article_id')}, {quote(column)}) VALUES (%s, %s)",
+                sorted(links),
+            )
 
 
 def _update_rows(names: list[str], rows: list[list]) -> None:
@@ -291,7 +313,7 @@ def _update_rows(names: list[str], rows: list[list]) -> None:
 def reextract_batch(
     articles: list[Article], gazetteer: Gazetteer | None = None, *, full: bool = False
 ) -> Report:
-    """Re-extract a batch of articles (cities and organisations prefetched) in this process.
+    """Re-extract a batch of articles in this process.
 
     From the stored title and body by default (entities follow the current gazetteer and
     block lists), from the raw content for undated articles; full=True re-cleans every raw
@@ -331,13 +353,16 @@ class Pool:
         self._pool = None
 
     def __enter__(self) -> Pool:
-        if self.procs > 1:
-            global _worker_gazetteer
-            _warm(self.gazetteer)
-            _worker_gazetteer = self.gazetteer
-            connections.close_all()
-            self._pool = multiprocessing.get_context("fork").Pool(self.procs)
         return self
+
+    def _start(self) -> None:
+        """Fork the workers, on the first batch that has enough to extract: a run that
+        skips every article by its key never builds the gazetteer's indexes (seconds)."""
+        global _worker_gazetteer
+        _warm(self.gazetteer)
+        _worker_gazetteer = self.gazetteer
+        connections.close_all()
+        self._pool = multiprocessing.get_context("fork").Pool(self.procs)
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
@@ -347,6 +372,8 @@ class Pool:
 
     def submit(self, jobs: list[Job]):
         """Start extracting; the returned callable waits for and returns the results."""
+        if self._pool is None and self.procs > 1 and len(jobs) >= START_WORKERS:
+            self._start()
         if self._pool is None or not jobs:
             results = [run(job, self.gazetteer) for job in jobs]
             return lambda: results

@@ -85,6 +85,10 @@ class Gazetteer:
         if base is None:  # built from scratch (tests, tools): all of it is the difference
             shared += [sorted(self.cities.items()), sorted(self.organisations.items())]
             return shared, by_word, han
+        if self.base is base and not any(self.added):
+            # Nothing added to the built-in data: no name differs, and building this
+            # gazetteer's indexes to compare them (seconds) is not needed to say so.
+            return shared, by_word, han
         for label, mine, theirs, key_of in (
             ("city", self.city_index.entries, base.city_index.entries, str),
             ("org", self.organisation_index.entries, base.organisation_index.entries, str),

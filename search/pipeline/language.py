@@ -18,7 +18,10 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # Frequent characters whose Simplified and Traditional forms differ (pairs, same order).
 _SIMPLIFIED = "这为国时会发经们来说个对与业产开关长东车门区书务动电网现进还实学体数万华报记员设术应问题间话过观"
 _TRADITIONAL = "這為國時會發經們來說個對與業產開關長東車門區書務動電網現進還實學體數萬華報記員設術應問題間話過觀"
-_SAMPLE = 1500  # characters: enough to tell a language (measured: same answers on the dev pages)
+# Characters py3langid reads (its cost grows with them: a Python loop per byte). Measured on
+# the 88 dev pages: 600 tell 88 languages right, 1500 told 87 (an Indonesian page read as
+# Malay); on the test fixtures the same answers but for that page's copies.
+_SAMPLE = 600
 _MIN_LETTERS = 20
 
 

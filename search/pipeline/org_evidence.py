@@ -190,7 +190,7 @@ def name_runs(tokens: list[Token], text: str) -> list[tuple[int, int]]:
     start = None
     for i, token in enumerate(tokens):
         # Most words are lower case: the cheap test first.
-        member = token.cap or (token.kind != "word" or _word(token))
+        member = token.cap or token.kind != "word" or (not token.text.islower() and _word(token))
         if start is not None:
             if (
                 token.kind == "ltd"

@@ -110,7 +110,13 @@ def _runs(tokens: list[Token]) -> list[tuple[int, int]]:
     """Maximal stretches [start, end) of joined capitalised words and connectors."""
     runs, start = [], None
     for i, token in enumerate(tokens):
-        if not _run_member(token):
+        # _run_member inline (a call per word of the article), the usual answer first.
+        if not (
+            token.cap
+            and token.text not in BREAKING_CAPS
+            or token.kind != "word"
+            or token.text in CONNECTORS
+        ):
             if start is not None:
                 runs.append((start, i))
             start = None
@@ -337,9 +343,16 @@ def find_organisations(
             canonical = index.entries.get(name_key(spelled)) or spelled
         mentions.append(Mention(canonical, first, last))
         covered.update(range(first, last + 1))
+    # longest_match's own first test, here: most words start no known name, and a call
+    # per word of the article costs more than the test.
+    first_words, acronyms = index.first_words, index.acronyms
     i = 0
     while i < len(tokens):
-        match = None if i in covered else longest_match(tokens, i, index)
+        token = tokens[i]
+        if i in covered or (token.key not in first_words and token.text not in acronyms):
+            i += 1
+            continue
+        match = longest_match(tokens, i, index)
         # Acronyms wait until the whole article's own definitions are known.
         if match is None or match[1] is None or tokens[i].text in index.acronyms:
             i += 1

@@ -208,9 +208,11 @@ def find_cities(
     mid_sentence: set[str] = set()
     at_start: list[str] = []
     capital_uses: dict[str, set[str]] = {}
+    first_words = index.first_words  # (longest_match's first test, without the call)
     i = 0
     while i < len(tokens):
-        if i in covered or not tokens[i].cap:
+        token = tokens[i]
+        if not token.cap or token.key not in first_words or i in covered:
             i += 1
             continue
         match = longest_match(tokens, i, index)

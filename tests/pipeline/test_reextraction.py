@@ -81,7 +81,8 @@ def test_a_new_extraction_code_version_reads_everything_again(seeds):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_processes_extract_what_one_process_extracts(index_dir):
+def test_worker_processes_extract_what_one_process_extracts(index_dir, monkeypatch):
+    monkeypatch.setattr(reextraction, "START_WORKERS", 1)
     for path in sorted(SEEDS.glob("*.txt")):
         ingest(path.read_bytes(), fmt="text")
     jobs = [reextraction.job_for(a, full=full) for a in _batch() for full in (False, True)]
@@ -89,12 +90,27 @@ def test_worker_processes_extract_what_one_process_extracts(index_dir):
     serial = [reextraction.run(job, gazetteer) for job in jobs]
     with reextraction.Pool(gazetteer, procs=2) as pool:
         parallel = pool.submit(jobs)()
+        assert pool._pool is not None
     assert parallel == serial
     assert Article.objects.count() == len(jobs) // 2  # the database is still there for us
 
 
+def test_workers_start_only_for_a_batch_with_enough_to_extract():
+    """A run whose articles are all skipped by their key forks no worker and builds no
+    gazetteer index: the workers start on the first batch with enough to extract."""
+    gazetteer = default_gazetteer().merged()
+    few = [reextraction.Job(1, "Wuxi", "Wuxi opened a lab.", "text")]
+    with reextraction.Pool(gazetteer, procs=2) as pool:
+        assert pool.submit([])() == []
+        gazetteer.version_for("Trams in Wuxi.")
+        assert "city_index" not in gazetteer.__dict__  # (a cached_property not built)
+        assert "Wuxi" in pool.submit(few)()[0].cities
+        assert pool._pool is None
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_command_with_worker_processes_stores_the_same_facets(index_dir, capsys):
+def test_the_command_with_worker_processes_stores_the_same_facets(index_dir, capsys, monkeypatch):
+    monkeypatch.setattr(reextraction, "START_WORKERS", 1)
     articles = [ingest(p.read_bytes(), fmt="text").article for p in sorted(SEEDS.glob("*.txt"))]
     expected = {a.pk: (_names(a, "cities"), _names(a, "organisations")) for a in articles}
     for article in articles:

@@ -26,7 +26,8 @@ BULK_WORKERS = 2
 
 def _rows(model, names) -> dict[str, int]:
     existing = dict(model.objects.filter(name__in=names).values_list("name", "id"))
-    missing = with_slugs(model, [model(name=n) for n in names if n not in existing])
+    # Made by the generator, not by a person: not part of the gazetteer (models.curated).
+    missing = with_slugs(model, [model(name=n, curated=False) for n in names if n not in existing])
     model.objects.bulk_create(missing, batch_size=500)
     return dict(model.objects.filter(name__in=names).values_list("name", "id"))
 

@@ -68,7 +68,11 @@ class Command(BaseCommand):
         if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be at least 1")
         indexing.index_pending()  # a writer start replays what an earlier run left
-        articles = Article.objects.order_by("pk").prefetch_related("cities", "organisations")
+        # The raw content (a whole HTML page) is read only for the articles that need it
+        # (undated ones, or --full): most are re-extracted from their stored body.
+        articles = Article.objects.order_by("pk")  # (prepare reads their facets itself)
+        if not full:
+            articles = articles.defer("raw_content")
         if ids:
             articles = articles.filter(pk__in=ids)
             missing = sorted(set(ids) - set(articles.values_list("pk", flat=True)))
