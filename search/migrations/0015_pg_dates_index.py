@@ -9,7 +9,7 @@ from search.engines.postgres import schema as pg_schema
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search", "0013_article_extraction_key"),
+        ("search", "0014_extract_facet_curated"),
     ]
 
     operations = [
