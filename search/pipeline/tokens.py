@@ -39,7 +39,7 @@ class Token(NamedTuple):
     key: str  # folded form used for lookups
 
 
-# fold() of the words seen, without lru_cache's wrapper per call (a word per token); bounded.
+# fold() of the words seen (bounded): tokenize reads it inline, a word per token.
 _KEYS: dict[str, str] = {}
 _KEYS_MAX = 200_000
 
@@ -66,9 +66,7 @@ def tokenize(text: str) -> list[Token]:
         if kind == "word":
             key = keys.get(word)
             if key is None:
-                key = _fold(word)
-                if len(keys) < _KEYS_MAX:
-                    keys[word] = key
+                key = fold(word)
             token = (word, start, end, kind, joined, word[0].isupper(), key)
         else:
             key = "ltd" if kind == "ltd" else fold(word)
@@ -78,17 +76,19 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _fold(word: str) -> str:
-    if word.isascii():  # nothing to decompose; str.lower is casefold on ASCII
-        return word.translate(_APOSTROPHES).lower() if "'" in word or "`" in word else word.lower()
-    decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Case, diacritics and apostrophes do not matter when comparing names (Lüliang, Xi’an)."""
-    return _fold(word)
+    key = _KEYS.get(word)
+    if key is not None:
+        return key
+    if word.isascii():  # nothing to decompose; str.lower is casefold on ASCII
+        key = word.translate(_APOSTROPHES).lower() if "'" in word or "`" in word else word.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
+        key = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if len(_KEYS) < _KEYS_MAX:
+        _KEYS[word] = key
+    return key
 
 
 def fold_text(text: str) -> str:
