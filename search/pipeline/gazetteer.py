@@ -635,10 +635,13 @@ def resolve_homographs(cities: list[str], text: str) -> list[str]:
     groups = homographs()
     if not any(c in groups for c in cities):
         return cities
+    # (The plain substring test first: a pattern starting with \b is tried at every
+    # position of the text, a substring is found by a fast scan.)
     named = {
         english
         for english, spellings, _ in provinces().values()
-        if re.search(rf"\b{re.escape(english)}\b", text) or any(s in text for s in spellings)
+        if (english in text and re.search(rf"\b{re.escape(english)}\b", text))
+        or any(s in text for s in spellings)
     }
     by_name = places_by_name()
     out = []

@@ -403,8 +403,11 @@ def _place_in_city(tokens: list[Token], i: int) -> bool:
 
 
 # "Greenbelt, Maryland", "Ithaca, N.Y.", "Baar (Switzerland)": a town and where it is.
+# (`[A-Z](?<!\w[A-Z])` is `\b[A-Z]`: a pattern that starts with a character class lets the
+# regex engine skip to the next capital; one that starts with `\b` is tried at every
+# character of the text. Same matches, a third of the time.)
 _QUALIFIED = re.compile(
-    r"\b([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})(?:, | \()([A-Z][\w.]+(?: [A-Z][\w.]+)?)"
+    r"([A-Z](?<!\w[A-Z])[\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})(?:, | \()([A-Z][\w.]+(?: [A-Z][\w.]+)?)"
 )
 
 
