@@ -15,6 +15,7 @@ killed run leaves every batch either done or untouched. Three things keep it fas
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -28,6 +29,7 @@ from search.ingest import IngestError, current_gazetteer, facet_rows, parse, set
 from search.models import Article, City, Organisation
 from search.pipeline.cleaning import Cleaned, split_paragraphs
 from search.pipeline.extraction import Facets, Gazetteer, extract
+from search.pipeline.gazetteer import geonames_kept
 from search.pipeline.version import code_version
 
 # The fields re-extraction may set (ingest.set_fields), written with one statement per batch.
@@ -337,8 +339,9 @@ def _warm(gazetteer: Gazetteer) -> None:
     """Build the gazetteer's indexes and load the models before forking, once, instead of
     in every worker."""
     sample = Cleaned("Warm-up in Shanghai", ("Alibaba Group opened an office in Beijing.",))
-    extract(sample, gazetteer)
-    extract(Cleaned("上海", ("阿里巴巴在北京。",)), gazetteer)
+    with geonames_kept():  # the tables read the same data sets: parsed once
+        extract(sample, gazetteer)
+        extract(Cleaned("上海", ("阿里巴巴在北京。",)), gazetteer)
 
 
 class Pool:
@@ -362,7 +365,14 @@ class Pool:
         _warm(self.gazetteer)
         _worker_gazetteer = self.gazetteer
         connections.close_all()
-        self._pool = multiprocessing.get_context("fork").Pool(self.procs)
+        # The objects made so far (Django, the gazetteer's tables) live as long as the
+        # workers: frozen, a worker's collections never walk them (a few % of extraction)
+        # nor write to their pages, which stay shared with this process.
+        gc.freeze()
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(self.procs)
+        finally:
+            gc.unfreeze()  # (only the forked workers keep them frozen)
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:

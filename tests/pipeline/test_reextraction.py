@@ -2,6 +2,7 @@
 read again while nothing it depends on changed, and is as soon as something did; the worker
 processes give the facets extraction gives in one process; one failing article is reported."""
 
+import gc
 from dataclasses import replace
 
 import pytest
@@ -106,6 +107,19 @@ def test_workers_start_only_for_a_batch_with_enough_to_extract():
         assert "city_index" not in gazetteer.__dict__  # (a cached_property not built)
         assert "Wuxi" in pool.submit(few)()[0].cities
         assert pool._pool is None
+
+
+def test_workers_keep_what_was_made_before_the_fork_frozen_and_this_process_does_not():
+    """The objects made before the fork (the gazetteer's tables) are frozen in the workers,
+    whose collections then never walk them; this process collects as before."""
+    gazetteer = default_gazetteer().merged()
+    with reextraction.Pool(gazetteer, procs=2) as pool:
+        pool.submit(
+            [reextraction.Job(i, "Wuxi", "Wuxi opened a lab.", "text") for i in range(40)]
+        )()
+        assert pool._pool is not None
+        assert pool._pool.apply(gc.get_freeze_count) > 0
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
