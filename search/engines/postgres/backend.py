@@ -50,6 +50,7 @@ from search.engines.base import (
     ranked_values,
 )
 from search.engines.postgres import aggregate as pg_aggregate
+from search.engines.postgres import facets as pg_facets
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
 from search.models import Article
@@ -98,6 +99,8 @@ class PostgresBackend(SearchBackend):
         self._local = threading.local()
         self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
         self._has_rum: dict[str, bool] = {}
+        # This process's copy of the facet columns, per database (facets.py).
+        self._facet_columns = pg_facets.FacetColumns()
 
     # -- where ----------------------------------------------------------------------------
 
@@ -410,9 +413,16 @@ class PostgresBackend(SearchBackend):
             ranked_page = pg_sql.ranked_candidates(
                 where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
             )
-        elif ranked:
-            ranked_page = pg_sql.ranked_hits(score, flags, sq)
-        total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
+        counted = self._counted_in_memory(sq, parsed, where)
+        if counted is None:  # counted in SQL, with the ranked page in the same statement
+            if ranked and ranked_page is None:
+                ranked_page = pg_sql.ranked_hits(score, flags, sq)
+            total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
+        else:
+            total, facets = _facets_of(counted, sq)
+            page_rows = []
+            if ranked and total:
+                page_rows = self._ranked_page(ranked_page, where, flags, score, sq)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
                 statement = pg_sql.page(where, flags, sq)  # by date
@@ -612,6 +622,46 @@ class PostgresBackend(SearchBackend):
         facets = {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
         return total, facets, hits
 
+    def _ranked_page(self, candidates, where, flags, score, sq: SearchQuery):
+        """The page's (id, score) rows on their own: from the RUM candidates when given, else
+        every match scored (GIN)."""
+        if candidates is None:
+            statement = pg_sql.page(where, flags, sq, score)
+            rows = [(pk, score) for pk, score in self._rows(statement)]
+        else:
+            rows = [(int(pk), score) for _, pk, _, score in self._rows(candidates)]
+        return [(int(pk), float(score)) for pk, score in rows]
+
+    def _counted_in_memory(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery, where: pg_sql.Sql
+    ) -> _Counted | None:
+        """The search's matches as rows of this process's facet columns, with each facet's
+        selection as a row mask; None when they are off or cannot be used for this snapshot
+        (then everything is counted in SQL). Without query words the matches are the
+        columns' own rows (representatives, years), with no statement but the version's."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
+            return None
+        text_free = parsed.tree is None
+        condition = pg_sql.Sql("TRUE", []) if text_free else where
+        with self._connection().cursor() as cursor:
+            found = self._facet_columns.matches(cursor, self.alias, condition)
+        if found is None:
+            return None
+        columns, rows = found
+        if text_free:  # match_where's other clauses, on the columns
+            if not sq.all_copies:
+                rows &= columns.representative
+            if sq.year_from is not None:
+                rows &= (columns.year >= sq.year_from) & (columns.year > 0)
+            if sq.year_to is not None:
+                rows &= (columns.year <= sq.year_to) & (columns.year > 0)
+        flags = {
+            facet: columns.selected(facet, sq.selected(facet))
+            for facet in FACETS
+            if sq.selected(facet)
+        }
+        return _Counted(columns, rows, flags)
+
     def _hits(self, page_rows: list[tuple[int, float]], marks) -> list[Hit]:
         """One page of hits, marked by the one highlighter (search/engines/highlight.py)."""
         if not page_rows:
@@ -654,9 +704,21 @@ class PostgresBackend(SearchBackend):
             where = pg_sql.archive_where()  # the same rows, from the dates index
         return where, flags
 
+    def _in_memory(self, sq: SearchQuery, parsed: qt.ParsedQuery) -> _Counted | None:
+        """An aggregate's matches in this process's facet columns (see _counted_in_memory)."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
+            return None
+        where = None
+        if parsed.tree is not None:
+            where, *_ = self._prepare(sq, parsed, [], [])
+        return self._counted_in_memory(sq, parsed, where or pg_sql.Sql("TRUE", []))
+
     def timeline(self, sq: SearchQuery) -> Timeline:
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                return Timeline(*counted.columns.timeline(counted.mask()))
             where, flags = self._counted(sq, parsed)
             rows = self._rows(pg_aggregate.timeline(where, flags))
         return _timeline(rows)
@@ -670,6 +732,9 @@ class PostgresBackend(SearchBackend):
         words = next((p for p in parsed if _matches_text(p.tree)), None)
         parts = []
         with self._reading(words or parsed[0]):
+            counted = [self._in_memory(sq, p) for sq, p in zip(queries, parsed, strict=True)]
+            if all(c is not None for c in counted):
+                return [Timeline(*c.columns.timeline(c.mask())) for c in counted]
             for sq, p in zip(queries, parsed, strict=True):
                 where, flags = self._counted(sq, p)
                 parts.append(pg_aggregate.timeline(where, flags))
@@ -684,6 +749,10 @@ class PostgresBackend(SearchBackend):
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                rows = counted.columns.value_counts(facet, counted.mask())
+                return [FacetCount(v, n, False) for v, n in ranked_values(rows, limit)]
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
@@ -697,6 +766,26 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             expanded: list[str] = []
             where, flags, *_ = self._prepare(sq, parsed, [], expanded)
+            counted = None
+            if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
+                counted = self._counted_in_memory(sq, parsed, where)
+            if counted is not None:
+                columns, matched = counted.columns, counted.mask()
+                newest_ids = columns.newest(matched, newest)
+                return Overview(
+                    timeline=Timeline(*columns.timeline(matched)),
+                    archive=Timeline(*columns.timeline(columns.representative)),
+                    values={
+                        facet: [
+                            FacetCount(v, n, False)
+                            for v, n in ranked_values(columns.value_counts(facet, matched), limit)
+                        ]
+                        for facet, limit in tallies.items()
+                    },
+                    newest=self._hits(
+                        [(pk, 0.0) for pk in newest_ids], highlight.marks_for(parsed, expanded)
+                    ),
+                )
             archive = pg_sql.archive_where()
             statement = pg_aggregate.overview(where, flags, archive, tallies, newest)
             rows = self._rows(statement)
@@ -747,6 +836,9 @@ class PostgresBackend(SearchBackend):
         limit = max(0, min(limit, MAX_PAIR_VALUES))
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                return _cooccurrences(counted, pairs, limit)
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.cooccurrences(where, flags, pairs, limit))
         total = 0
@@ -902,3 +994,67 @@ def _lexemes(literal: str) -> list[str]:
 
 
 _positive_leaves = highlight.positive_leaves
+
+
+class _Counted:
+    """A search's matches in the facet columns: `rows` before any facet selection and each
+    selected facet's row mask (`flags`)."""
+
+    def __init__(self, columns: pg_facets.Columns, rows, flags: dict) -> None:
+        self.columns, self.rows, self.flags = columns, rows, flags
+
+    def mask(self, but: str | None = None):
+        """The matches passing every facet's selection but `but`'s (disjunctive counts)."""
+        out = self.rows.copy()
+        for facet, flag in self.flags.items():
+            if facet != but:
+                out &= flag
+        return out
+
+
+def _facets_of(counted: _Counted, sq: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The search's total and each facet's disjunctive counts (as sql.counts counts them)."""
+    total = int(counted.mask().sum())
+    facets = {
+        facet: _facet_counts(facet, counted.columns.value_counts(facet, counted.mask(facet)), sq)
+        for facet in FACETS
+    }
+    return total, facets
+
+
+def _cooccurrences(
+    counted: _Counted, pairs: list[tuple[str, str]], limit: int
+) -> list[Cooccurrence]:
+    """aggregate.cooccurrences from the facet columns: each facet's top values among the
+    matches, and the articles naming each pair of them."""
+    columns, matched = counted.columns, counted.mask()
+    total = int(matched.sum())
+    tops = {
+        facet: ranked_values(columns.value_counts(facet, matched), limit)
+        for facet in dict.fromkeys(f for pair in pairs for f in pair)
+    }
+    out = []
+    for row_facet, col_facet in pairs:
+        codes = {}
+        for facet in (row_facet, col_facet):
+            link = columns.links[facet]
+            codes[facet] = [(c, v) for v, _ in tops[facet] for c in link.by_name.get(v, [])]
+        rows, cols = codes[row_facet], codes[col_facet]
+        counts = columns.cells(
+            matched, row_facet, [c for c, _ in rows], col_facet, [c for c, _ in cols]
+        )
+        cells: dict[tuple[str, str], int] = {}
+        for i, j in zip(*counts.nonzero(), strict=True):
+            key = (rows[i][1], cols[j][1])
+            cells[key] = cells.get(key, 0) + int(counts[i, j])
+        out.append(
+            Cooccurrence(
+                row_facet,
+                col_facet,
+                total,
+                [FacetCount(v, n, False) for v, n in tops[row_facet]],
+                [FacetCount(v, n, False) for v, n in tops[col_facet]],
+                cells,
+            )
+        )
+    return out
