@@ -274,18 +274,24 @@ class Columns:
     def cells(
         self, rows: np.ndarray, row_facet: str, row_codes: list[int], col_facet: str, col_codes
     ) -> np.ndarray:
-        """Articles among the marked rows per (row value, column value) of the given codes:
-        the product of two (article x value) indicator matrices of the articles holding a
-        value of each (float32 sums are exact below 2**24 articles)."""
+        """Articles among the marked rows per (row value, column value) of the given codes,
+        as a len(row_codes) x len(col_codes) table: each article's row entries paired with
+        its column entries (entries are in article order, so an article's column entries
+        are one run), and the pairs counted with one bincount. (A product of indicator
+        matrices took 0.3-0.6 s of BLAS threads on a busy machine; this takes ~10 ms.)"""
         a_rows, a_pos = self._entries(rows, self.links[row_facet], row_codes)
         b_rows, b_pos = self._entries(rows, self.links[col_facet], col_codes)
-        both = np.intersect1d(a_rows, b_rows)
-        a = np.zeros((len(both), len(row_codes)), np.float32)
-        b = np.zeros((len(both), len(col_codes)), np.float32)
-        for out, at, pos in ((a, a_rows, a_pos), (b, b_rows, b_pos)):
-            keep = np.isin(at, both)
-            out[np.searchsorted(both, at[keep]), pos[keep]] = 1.0
-        return np.rint(a.T @ b).astype(np.int64)
+        width = len(col_codes)
+        per_article = np.bincount(b_rows, minlength=len(self.ids))
+        first = np.zeros(len(self.ids), np.int64)
+        np.cumsum(per_article[:-1], out=first[1:])
+        repeats = per_article[a_rows]  # the column entries each row entry pairs with
+        count = int(repeats.sum())
+        run_start = np.repeat(first[a_rows] - (np.cumsum(repeats) - repeats), repeats)
+        partner = run_start + np.arange(count)
+        keys = np.repeat(a_pos, repeats) * width + b_pos[partner]
+        table = np.bincount(keys, minlength=len(row_codes) * width)
+        return table.reshape(len(row_codes), width)
 
     @staticmethod
     def _entries(rows: np.ndarray, link: Link, codes: list[int]):

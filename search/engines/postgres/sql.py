@@ -190,7 +190,17 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = 
         )
     if isinstance(node, qt.Not):
         inner = condition(node.child, literals)
-        return Sql(f"NOT coalesce({inner.sql}, FALSE)", inner.params)
+        # An anti-join with the rows matching the child, not a test of each candidate:
+        # testing `NOT vector @@ q` read every candidate's stored vector (~6 kB, out of
+        # line), 1.4 s for "digital -network" at 100,000 articles; the anti-join takes the
+        # child's rows from the full-text index and hashes their ids (0.11 s). The derived
+        # table names its own row `a`, as the child's condition expects; `a.id` after it is
+        # the outer row. Same meaning as NOT coalesce(child, FALSE): a NULL test is no match.
+        return Sql(
+            f"NOT EXISTS (SELECT 1 FROM (SELECT a.id FROM {ARTICLE} a WHERE {inner.sql}) n "
+            "WHERE n.id = a.id)",
+            inner.params,
+        )
     if isinstance(node, qt.YearRange):
         return Sql("a.year BETWEEN %s AND %s", [node.lo, node.hi])
     if isinstance(node, qt.FacetValue):
