@@ -115,6 +115,7 @@ class PostgresBackend(SearchBackend):
     def _reading(self, parsed: qt.ParsedQuery | None = None):
         # One search reads one database throughout: a read replica when there are any.
         self._local.alias = search_database()
+        self._local.matches = {}  # never kept from one search to the next (a write between)
         try:
             with transaction.atomic(using=self.alias):
                 with self._connection().cursor() as cursor:
@@ -137,6 +138,7 @@ class PostgresBackend(SearchBackend):
                 yield
         finally:
             self._local.alias = None
+            self._local.matches = {}
 
     def _connection(self, alias: str | None = None):
         alias = alias or self.alias
@@ -301,6 +303,7 @@ class PostgresBackend(SearchBackend):
         """(where, facet flags, score, complete matches of a ranked query or None, the
         candidates a ranked page is drawn from)."""
         self._local.df = {}  # this query's document frequencies (set by _statistics)
+        self._local.matches = {}  # this query's matches in the facet columns (by condition)
         literals = self._literals(parsed, notes, expanded)
         self._positions_from_rum(parsed, literals)
         flags = pg_sql.facet_flags(sq)
@@ -310,7 +313,7 @@ class PostgresBackend(SearchBackend):
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
             every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
-            n_all = self._count(every, flags)
+            n_all = self._count(every, flags, sq)
             if n_all >= qt.RANKED_FEW:
                 where, score = every, self._bm25(parsed, literals)
             else:
@@ -595,7 +598,17 @@ class PostgresBackend(SearchBackend):
         )
         return pg_sql.Sql(sql, [*every.params, *bm25.params, *held_params])
 
-    def _count(self, where: pg_sql.Sql, flags) -> int:
+    def _count(self, where: pg_sql.Sql, flags, sq: SearchQuery) -> int:
+        """Matches of `where` passing the facet selections: from the facet columns when they
+        serve (the matches' ids are then kept for this search's counts, which for a broad
+        ranked query are of the same condition: one full-text pass instead of two)."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
+            counted = self._counted_in_memory(sq, None, where)
+            if counted is not None:
+                return int(counted.mask().sum())
+        return self._count_in_sql(where, flags)
+
+    def _count_in_sql(self, where: pg_sql.Sql, flags) -> int:
         statement = pg_sql.count(where, flags)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
@@ -633,7 +646,7 @@ class PostgresBackend(SearchBackend):
         return [(int(pk), float(score)) for pk, score in rows]
 
     def _counted_in_memory(
-        self, sq: SearchQuery, parsed: qt.ParsedQuery, where: pg_sql.Sql
+        self, sq: SearchQuery, parsed: qt.ParsedQuery | None, where: pg_sql.Sql
     ) -> _Counted | None:
         """The search's matches as rows of this process's facet columns, with each facet's
         selection as a row mask; None when they are off or cannot be used for this snapshot
@@ -641,13 +654,19 @@ class PostgresBackend(SearchBackend):
         columns' own rows (representatives, years), with no statement but the version's."""
         if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
             return None
-        text_free = parsed.tree is None
+        text_free = parsed is not None and parsed.tree is None
         condition = pg_sql.Sql("TRUE", []) if text_free else where
-        with self._connection().cursor() as cursor:
-            found = self._facet_columns.matches(cursor, self.alias, condition)
-        if found is None:
+        # One search may ask for the same matches twice (a ranked query's count of complete
+        # matches, then its counts): the ids are fetched once per search (_prepare resets).
+        memo = self._local.matches
+        key = (self.alias, condition.sql, repr(condition.params))
+        if key not in memo:
+            with self._connection().cursor() as cursor:
+                memo[key] = self._facet_columns.matches(cursor, self.alias, condition)
+        if memo[key] is None:
             return None
-        columns, rows = found
+        columns, rows = memo[key]
+        rows = rows.copy()
         if text_free:  # match_where's other clauses, on the columns
             if not sq.all_copies:
                 rows &= columns.representative
