@@ -50,6 +50,7 @@ from search.engines.base import (
     ranked_values,
 )
 from search.engines.postgres import aggregate as pg_aggregate
+from search.engines.postgres import champions as pg_champions
 from search.engines.postgres import facets as pg_facets
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
@@ -216,6 +217,7 @@ class PostgresBackend(SearchBackend):
                 """,
                 [_words_sql(ids)],
             )
+            pg_champions.add(cursor, ids)
         return True
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -243,9 +245,12 @@ class PostgresBackend(SearchBackend):
             with cursor.copy(f"COPY {pg_schema.VOCABULARY_TABLE} (word, ndoc) FROM STDIN") as copy:
                 for row in words:
                     copy.write_row(row)
+            # The common words' champion lists, from the vocabulary just counted.
+            pg_champions.rebuild(cursor)
             # Every table a search joins: unanalysed link tables (a bulk load's) made the
             # planner probe them once per match instead of joining them whole.
-            for table in (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE):
+            tables = (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE)
+            for table in (*tables, pg_schema.CHAMPIONS):
                 cursor.execute(f"ANALYZE {table}")
             cursor.execute("SELECT count(*) FROM search_article")
             count = cursor.fetchone()[0]
@@ -338,8 +343,26 @@ class PostgresBackend(SearchBackend):
             # Complete matches are lifted above every partial one, wherever the index
             # ranks them: they are few (fewer than RANKED_FEW), so all join.
             complete=every if n_all is not None and n_all < qt.RANKED_FEW else None,
+            **self._champions(lexemes),
         )
         return where, flags, score, n_all, pool if pool.cover else None
+
+    def _champions(self, lexemes: list[str]) -> dict:
+        """The champion lists of the query's common words, and its other words (see
+        champions.py), when RUM ranks and any of its words has a list; else nothing."""
+        df = getattr(self._local, "df", None) or {}
+        common = [lx for lx in dict.fromkeys(lexemes) if df.get(lx, 0) >= pg_champions.CHAMPION_DF]
+        if not common or not self.uses_rum():
+            return {}
+        with self._connection().cursor() as cursor:
+            listed = pg_champions.listed(cursor, common)
+        if not listed:
+            return {}
+        rest = [lx for lx in dict.fromkeys(lexemes) if lx not in listed]
+        return {
+            "champions": pg_champions.candidates(sorted(listed)),
+            "rest": pg_sql.any_lexeme(rest) if rest else None,
+        }
 
     def _positions_from_rum(self, parsed: qt.ParsedQuery, literals) -> None:
         """A phrase needs word positions: GIN holds none, so a GIN bitmap scan rechecks the

@@ -287,3 +287,15 @@ CREATE_TITLE_INDEX = [
     f"USING gin ({TITLE_VECTOR_SQL.format(row='')})"
 ]
 DROP_TITLE_INDEX = [f"DROP INDEX IF EXISTS {TITLE_INDEX}"]
+
+# Champion lists (champions.py): per common word, the articles it scores best in.
+CHAMPIONS = "search_champions"
+CREATE_CHAMPIONS = [
+    f"""CREATE TABLE IF NOT EXISTS {CHAMPIONS} (
+      lexeme text NOT NULL,
+      article_id bigint NOT NULL,
+      score real NOT NULL,
+      PRIMARY KEY (lexeme, article_id)
+    )"""
+]
+DROP_CHAMPIONS = [f"DROP TABLE IF EXISTS {CHAMPIONS}"]

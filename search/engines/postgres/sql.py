@@ -452,6 +452,12 @@ class Candidates:
     rare: str | None = None  # or every match holding one of these words (no index order)
     newest: bool = False  # also the newest matches (those that may hold no cover word)
     complete: Sql | None = None  # also every row matching this (the complete matches)
+    # Instead of the index's order of the whole cover: the champion lists of these common
+    # words (champions.py), with the index's best matches of `rest` (the query's other
+    # words) when there are any; the whole cover's order only when the lists' matches
+    # cannot fill the page.
+    champions: Sql | None = None
+    rest: str | None = None
 
 
 def ranked_candidates(
@@ -482,6 +488,10 @@ def ranked_candidates(
         # A deeper list needs a deeper pool: ten candidates per row down to the page's last.
         ordered_params = [pool.cover, *where.params, *filter_params]
         ordered_params += [pool.cover, max(k, 10 * depth)]
+        if pool.champions is not None:
+            ordered, ordered_params = _with_champions(
+                pool, where, filters, filter_params, ordered, ordered_params, k, depth
+            )
     else:  # no index order: every match is a candidate
         ordered = f"(SELECT a.id FROM {ARTICLE} a WHERE {where.sql} AND {filters})"
         ordered_params = [*where.params, *filter_params]
@@ -518,6 +528,27 @@ def ranked_candidates(
         ORDER BY score DESC, {newest} LIMIT %s OFFSET %s
     """
     return Sql(sql, [*score.params, *params, sq.per_page, offset])
+
+
+def _with_champions(pool, where, filters, filter_params, ordered, ordered_params, k, depth):
+    """The candidates of a query of common words: the matches among their champion lists,
+    the index's best matches of the query's other words, and the index's order of the whole
+    cover only when the lists' matches are fewer than the page's depth (PostgreSQL tests
+    the count first and skips that scan otherwise)."""
+    listed = f"""(SELECT a.id FROM {ARTICLE} a
+          WHERE a.id IN ({pool.champions.sql}) AND {where.sql} AND {filters})"""
+    params = [*pool.champions.params, *where.params, *filter_params]
+    rest, rest_params = "", []
+    if pool.rest:
+        rest = f"""UNION ALL SELECT id FROM (SELECT a.id FROM {ARTICLE} a
+              WHERE {VECTOR} @@ %s::tsquery AND {where.sql} AND {filters}
+              ORDER BY {VECTOR} <=> %s::tsquery LIMIT %s) r"""
+        rest_params = [pool.rest, *where.params, *filter_params, pool.rest, k]
+    sql = f"""(WITH c AS MATERIALIZED {listed}
+          SELECT id FROM c {rest}
+          UNION ALL
+          SELECT id FROM {ordered} o WHERE (SELECT count(*) FROM c) < %s)"""
+    return sql, [*params, *rest_params, *ordered_params, depth]
 
 
 def page(where: Sql, flags: dict[str, Sql], sq: SearchQuery, score: Sql | None = None) -> Sql:
