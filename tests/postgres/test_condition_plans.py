@@ -61,3 +61,18 @@ def test_a_title_word_reads_the_title_index(pg, articles):
     _, titles = _plan_and_titles(_where(pg, 'title:"grid energy"'))
     assert titles == []
     assert pg.search(SearchQuery(q="title:energy")).total == 3
+
+
+def _indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_article'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_bulk_load_builds_the_title_index_after_the_rows(db):
+    from search.engines.postgres import bulk
+
+    assert pg_schema.TITLE_INDEX in _indexes()
+    with bulk.deferred_vector_indexes(connection):
+        assert pg_schema.TITLE_INDEX not in _indexes()
+    assert pg_schema.TITLE_INDEX in _indexes()
