@@ -239,9 +239,7 @@ SEARCH_POSTGRES_RUM = env_str("SEARCH_POSTGRES_RUM", "auto")
 # every search; "off" counts in SQL. A changed version reloads the copy at most once per
 # this many seconds (under a stream of writes, the searches between count in SQL).
 SEARCH_POSTGRES_FACET_COLUMNS = env_str("SEARCH_POSTGRES_FACET_COLUMNS", "on")
-SEARCH_POSTGRES_FACET_RELOAD_SECONDS = float(
-    env_str("SEARCH_POSTGRES_FACET_RELOAD_SECONDS", "5")
-)
+SEARCH_POSTGRES_FACET_RELOAD_SECONDS = float(env_str("SEARCH_POSTGRES_FACET_RELOAD_SECONDS", "5"))
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per
