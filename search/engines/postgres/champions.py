@@ -29,11 +29,11 @@ CHAMPIONS = 300  # articles per list
 VECTOR = f"a.{pg_schema.VECTOR_COLUMN}"
 
 
-def _scores(avg_title: float, avg_body: float, condition: str) -> str:
-    """(lexeme, id, score) of each article matching `condition` for each listed lexeme it
-    holds (the lexemes: the first parameter, twice); the score as sql.bm25 scores one word,
-    with the same weight for titles and bodies (the word's idf is left out: one list is
-    ordered by one word)."""
+def _scores(avg_title: float, avg_body: float, condition: str, weighted: bool = True) -> str:
+    """(lexeme, id, score, in title, in body) of each article matching `condition` for each
+    listed lexeme it holds (parameters: %(lexemes)s, and the lexemes' title and body idf
+    %(wt)s, %(wb)s when `weighted`): the word's score as sql.bm25 scores it alone (its query
+    weight left out: one list is ordered by one word)."""
     k1, b = qt.K1, qt.B
 
     def saturated(tf: str, length: str, avg: float) -> str:
@@ -42,10 +42,17 @@ def _scores(avg_title: float, avg_body: float, condition: str) -> str:
         return f"({tf} * {k1 + 1}) / ({tf} + {k1} * ({1 - b} + {b} * {length} / {avg!r}))"
 
     picked = "ts_filter(setweight({}, 'D', %(lexemes)s::text[]), '{{d}}')"
+    title = saturated("f.ta", "length(a.title)", max(avg_title, 1.0))
+    body = saturated("f.tb", "octet_length(a.body)", max(avg_body, 1.0))
+    score, weights = f"({title} + {body})", ""
+    if weighted:
+        score = f"(w.wt * {title} + w.wb * {body})"
+        weights = (
+            "JOIN unnest(%(lexemes)s::text[], %(wt)s::float8[], %(wb)s::float8[]) "
+            "w(lexeme, wt, wb) ON w.lexeme = f.lexeme"
+        )
     return f"""
-        SELECT f.lexeme, a.id,
-               ({saturated("f.ta", "length(a.title)", max(avg_title, 1.0))}
-                + {saturated("f.tb", "octet_length(a.body)", max(avg_body, 1.0))})::real AS score
+        SELECT f.lexeme, a.id, {score}::real AS score, f.ta > 0 AS in_title, f.tb > 0 AS in_body
         FROM {ARTICLE} a CROSS JOIN LATERAL (
             SELECT u.lexeme,
                    {TITLE_WEIGHT} * coalesce(cardinality(t.positions), 0) AS ta,
@@ -53,7 +60,7 @@ def _scores(avg_title: float, avg_body: float, condition: str) -> str:
             FROM unnest({picked.format(VECTOR)}) u
             LEFT JOIN unnest({picked.format(f"ts_filter({VECTOR}, '{{a}}')")}) t
               ON t.lexeme = u.lexeme
-        ) f
+        ) f {weights}
         WHERE {condition} AND a.is_representative IS NOT FALSE"""
 
 
@@ -100,6 +107,7 @@ def rebuild(cursor) -> int:
     lexemes = cursor.fetchone()[0] or []
     cursor.execute(f"DELETE FROM {TABLE}")
     if not lexemes:
+        cursor.execute(f"DELETE FROM {pg_schema.CHAMPION_WORDS}")
         return 0
     # Room to sort, and parallel scans of the articles (the scores are a parse-free but
     # per-row function of the stored vector): INSERT ... SELECT never runs in parallel, so
@@ -114,11 +122,39 @@ def rebuild(cursor) -> int:
         "set_config('enable_mergejoin', 'off', true)"
     )
     averages = _averages(cursor)
-    nth = max(1, 2 * CHAMPIONS // SAMPLE)
-    sample = _scores(*averages, f"a.id %% {SAMPLE} = 0")
+    # Each word's title and body idf, as the engine weighs them (a common word is often
+    # rare in titles: its best articles are those naming it there), from the sample.
+    in_sample = f"mod(a.id, {SAMPLE}) = 0"
     cursor.execute(
-        f"SELECT r.lexeme, r.score FROM ({_top(sample, False)}) r",
-        {"lexemes": lexemes, "k": nth},
+        f"SELECT count(*) FROM {ARTICLE} a WHERE {in_sample} AND a.is_representative IS NOT FALSE"
+    )
+    sampled = max(cursor.fetchone()[0], 1)
+    cursor.execute(
+        f"SELECT s.lexeme, count(*) FILTER (WHERE s.in_title), count(*) FILTER (WHERE s.in_body) "
+        f"FROM ({_scores(*averages, in_sample, weighted=False)}) s GROUP BY s.lexeme",
+        {"lexemes": lexemes},
+    )
+    held = {lx: (t, b) for lx, t, b in cursor.fetchall()}
+    weights = {
+        lx: (qt.idf(sampled, held.get(lx, (0, 0))[0]), qt.idf(sampled, held.get(lx, (0, 0))[1]))
+        for lx in lexemes
+    }
+    cursor.execute(f"DELETE FROM {pg_schema.CHAMPION_WORDS}")
+    with cursor.copy(f"COPY {pg_schema.CHAMPION_WORDS} (lexeme, wt, wb) FROM STDIN") as copy:
+        for lx, (wt, wb) in weights.items():
+            copy.write_row((lx, wt, wb))
+
+    def given(chosen: list[str]) -> dict:
+        return {
+            "lexemes": chosen,
+            "wt": [weights[lx][0] for lx in chosen],
+            "wb": [weights[lx][1] for lx in chosen],
+        }
+
+    nth = max(1, 2 * CHAMPIONS // SAMPLE)
+    sample = _scores(*averages, in_sample)
+    cursor.execute(
+        f"SELECT r.lexeme, r.score FROM ({_top(sample, False)}) r", {**given(lexemes), "k": nth}
     )
     floors: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -128,7 +164,7 @@ def rebuild(cursor) -> int:
     # A word with fewer than nth sampled articles keeps no floor: all its articles count.
     floor_of = [floors[lx] if counts.get(lx, 0) >= nth else 0.0 for lx in lexemes]
     full = _scores(*averages, "TRUE")
-    cursor.execute(_top(full, True), {"lexemes": lexemes, "floors": floor_of, "k": CHAMPIONS})
+    cursor.execute(_top(full, True), {**given(lexemes), "floors": floor_of, "k": CHAMPIONS})
     rows = cursor.fetchall()
     # A word whose floor let fewer than CHAMPIONS articles through (an unlucky sample) is
     # counted again without one.
@@ -140,7 +176,7 @@ def rebuild(cursor) -> int:
     ]
     if short:
         rows = [r for r in rows if r[0] not in set(short)]
-        cursor.execute(_top(full, False), {"lexemes": short, "k": CHAMPIONS})
+        cursor.execute(_top(full, False), {**given(short), "k": CHAMPIONS})
         rows += cursor.fetchall()
     with cursor.copy(f"COPY {TABLE} (lexeme, article_id, score) FROM STDIN") as copy:
         for row in rows:
@@ -149,14 +185,16 @@ def rebuild(cursor) -> int:
 
 
 def add(cursor, ids: list[int]) -> None:
-    """The articles (just written) join the lists whose last entry they score above."""
+    """The articles (just written) join the lists whose last entry they score above, scored
+    with the idf the lists were made with."""
     if not ids:
         return
     cursor.execute(
-        f"SELECT lexeme, min(score) FROM {TABLE} GROUP BY lexeme",
+        f"SELECT w.lexeme, w.wt, w.wb, (SELECT min(c.score) FROM {TABLE} c "
+        f"WHERE c.lexeme = w.lexeme) FROM {pg_schema.CHAMPION_WORDS} w"
     )
-    floors = dict(cursor.fetchall())
-    if not floors:
+    words = [row for row in cursor.fetchall() if row[3] is not None]
+    if not words:
         return
     scores = _scores(*_averages(cursor), "a.id = ANY(%(ids)s)")
     cursor.execute(
@@ -166,7 +204,13 @@ def add(cursor, ids: list[int]) -> None:
           ON f.lexeme = s.lexeme
         WHERE s.score >= f.floor
         ON CONFLICT (lexeme, article_id) DO UPDATE SET score = EXCLUDED.score""",
-        {"lexemes": list(floors), "floors": list(floors.values()), "ids": ids},
+        {
+            "lexemes": [w[0] for w in words],
+            "wt": [w[1] for w in words],
+            "wb": [w[2] for w in words],
+            "floors": [w[3] for w in words],
+            "ids": ids,
+        },
     )
 
 

@@ -298,4 +298,14 @@ CREATE_CHAMPIONS = [
       PRIMARY KEY (lexeme, article_id)
     )"""
 ]
-DROP_CHAMPIONS = [f"DROP TABLE IF EXISTS {CHAMPIONS}"]
+# Each listed word's title and body idf when its list was made (champions.add scores
+# written articles with them).
+CHAMPION_WORDS = "search_champion_words"
+CREATE_CHAMPIONS.append(
+    f"""CREATE TABLE IF NOT EXISTS {CHAMPION_WORDS} (
+      lexeme text PRIMARY KEY,
+      wt double precision NOT NULL,
+      wb double precision NOT NULL
+    )"""
+)
+DROP_CHAMPIONS = [f"DROP TABLE IF EXISTS {CHAMPIONS}", f"DROP TABLE IF EXISTS {CHAMPION_WORDS}"]
