@@ -78,11 +78,20 @@ def _sizes() -> dict:
             "SELECT pg_size_pretty(pg_total_relation_size('search_article')),"
             " pg_size_pretty(pg_relation_size('search_article_search_vector_gin')),"
             " pg_size_pretty(coalesce(pg_relation_size(to_regclass(%s)), 0)),"
-            " pg_size_pretty(pg_database_size(current_database()))",
-            [pg_schema.RUM_INDEX],
+            " pg_size_pretty(pg_database_size(current_database())),"
+            " pg_size_pretty(coalesce(pg_total_relation_size(to_regclass(%s)), 0)),"
+            " pg_size_pretty(coalesce(pg_relation_size(to_regclass(%s)), 0))",
+            [pg_schema.RUM_INDEX, pg_schema.CHAMPIONS, pg_schema.TITLE_INDEX],
         )
-        table, gin, rum, database = cursor.fetchone()
-    return {"table_with_indexes": table, "gin_index": gin, "rum_index": rum, "database": database}
+        table, gin, rum, database, champions, titles = cursor.fetchone()
+    return {
+        "table_with_indexes": table,
+        "gin_index": gin,
+        "rum_index": rum,
+        "title_index": titles,
+        "champion_lists": champions,
+        "database": database,
+    }
 
 
 def _client_cpu() -> float:
@@ -205,7 +214,8 @@ def main() -> None:
     sizes = results["postgres"]
     print(
         f"PostgreSQL sizes: table+indexes {sizes['table_with_indexes']}, GIN {sizes['gin_index']},"
-        f" RUM {sizes['rum_index']}, database {sizes['database']}"
+        f" RUM {sizes['rum_index']}, titles {sizes['title_index']},"
+        f" champion lists {sizes['champion_lists']}, database {sizes['database']}"
     )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "postgres.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -234,6 +234,12 @@ SEARCH_TIMEOUT_MS = int(env_str("SEARCH_TIMEOUT_MS", "5000"))
 # The PostgreSQL engine ranks broad queries from the RUM index where the database has one
 # (migration 0009 makes it when the extension is installed); "off" ranks with GIN alone.
 SEARCH_POSTGRES_RUM = env_str("SEARCH_POSTGRES_RUM", "auto")
+# Each app process counts facets, timelines and pairs from its own copy of the articles'
+# facet columns (search/engines/postgres/facets.py), checked against the data version with
+# every search; "off" counts in SQL. A changed version reloads the copy at most once per
+# this many seconds (under a stream of writes, the searches between count in SQL).
+SEARCH_POSTGRES_FACET_COLUMNS = env_str("SEARCH_POSTGRES_FACET_COLUMNS", "on")
+SEARCH_POSTGRES_FACET_RELOAD_SECONDS = float(env_str("SEARCH_POSTGRES_FACET_RELOAD_SECONDS", "5"))
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per

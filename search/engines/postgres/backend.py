@@ -50,6 +50,8 @@ from search.engines.base import (
     ranked_values,
 )
 from search.engines.postgres import aggregate as pg_aggregate
+from search.engines.postgres import champions as pg_champions
+from search.engines.postgres import facets as pg_facets
 from search.engines.postgres import schema as pg_schema
 from search.engines.postgres import sql as pg_sql
 from search.models import Article
@@ -98,6 +100,8 @@ class PostgresBackend(SearchBackend):
         self._local = threading.local()
         self._df_cache: dict[tuple, dict[str, tuple[int, int] | None]] = {}
         self._has_rum: dict[str, bool] = {}
+        # This process's copy of the facet columns, per database (facets.py).
+        self._facet_columns = pg_facets.FacetColumns()
 
     # -- where ----------------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class PostgresBackend(SearchBackend):
     def _reading(self, parsed: qt.ParsedQuery | None = None):
         # One search reads one database throughout: a read replica when there are any.
         self._local.alias = search_database()
+        self._local.matches = {}  # never kept from one search to the next (a write between)
         try:
             with transaction.atomic(using=self.alias):
                 with self._connection().cursor() as cursor:
@@ -134,6 +139,7 @@ class PostgresBackend(SearchBackend):
                 yield
         finally:
             self._local.alias = None
+            self._local.matches = {}
 
     def _connection(self, alias: str | None = None):
         alias = alias or self.alias
@@ -211,6 +217,7 @@ class PostgresBackend(SearchBackend):
                 """,
                 [_words_sql(ids)],
             )
+            pg_champions.add(cursor, ids)
         return True
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -238,9 +245,12 @@ class PostgresBackend(SearchBackend):
             with cursor.copy(f"COPY {pg_schema.VOCABULARY_TABLE} (word, ndoc) FROM STDIN") as copy:
                 for row in words:
                     copy.write_row(row)
+            # The common words' champion lists, from the vocabulary just counted.
+            pg_champions.rebuild(cursor)
             # Every table a search joins: unanalysed link tables (a bulk load's) made the
             # planner probe them once per match instead of joining them whole.
-            for table in (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE):
+            tables = (pg_sql.ARTICLE, *pg_sql.JOINED_TABLES, pg_schema.VOCABULARY_TABLE)
+            for table in (*tables, pg_schema.CHAMPIONS):
                 cursor.execute(f"ANALYZE {table}")
             cursor.execute("SELECT count(*) FROM search_article")
             count = cursor.fetchone()[0]
@@ -298,6 +308,7 @@ class PostgresBackend(SearchBackend):
         """(where, facet flags, score, complete matches of a ranked query or None, the
         candidates a ranked page is drawn from)."""
         self._local.df = {}  # this query's document frequencies (set by _statistics)
+        self._local.matches = {}  # this query's matches in the facet columns (by condition)
         literals = self._literals(parsed, notes, expanded)
         self._positions_from_rum(parsed, literals)
         flags = pg_sql.facet_flags(sq)
@@ -307,7 +318,7 @@ class PostgresBackend(SearchBackend):
         if parsed.ranked:
             clauses = qt.clauses(parsed.tree)
             every = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
-            n_all = self._count(every, flags)
+            n_all = self._count(every, flags, sq)
             if n_all >= qt.RANKED_FEW:
                 where, score = every, self._bm25(parsed, literals)
             else:
@@ -332,8 +343,26 @@ class PostgresBackend(SearchBackend):
             # Complete matches are lifted above every partial one, wherever the index
             # ranks them: they are few (fewer than RANKED_FEW), so all join.
             complete=every if n_all is not None and n_all < qt.RANKED_FEW else None,
+            **self._champions(lexemes),
         )
         return where, flags, score, n_all, pool if pool.cover else None
+
+    def _champions(self, lexemes: list[str]) -> dict:
+        """The champion lists of the query's common words, and its other words (see
+        champions.py), when RUM ranks and any of its words has a list; else nothing."""
+        df = getattr(self._local, "df", None) or {}
+        common = [lx for lx in dict.fromkeys(lexemes) if df.get(lx, 0) >= pg_champions.CHAMPION_DF]
+        if not common or not self.uses_rum():
+            return {}
+        with self._connection().cursor() as cursor:
+            listed = pg_champions.listed(cursor, common)
+        if not listed:
+            return {}
+        rest = [lx for lx in dict.fromkeys(lexemes) if lx not in listed]
+        return {
+            "champions": pg_champions.candidates(sorted(listed)),
+            "rest": pg_sql.any_lexeme(rest) if rest else None,
+        }
 
     def _positions_from_rum(self, parsed: qt.ParsedQuery, literals) -> None:
         """A phrase needs word positions: GIN holds none, so a GIN bitmap scan rechecks the
@@ -410,9 +439,16 @@ class PostgresBackend(SearchBackend):
             ranked_page = pg_sql.ranked_candidates(
                 where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
             )
-        elif ranked:
-            ranked_page = pg_sql.ranked_hits(score, flags, sq)
-        total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
+        counted = self._counted_in_memory(sq, parsed, where)
+        if counted is None:  # counted in SQL, with the ranked page in the same statement
+            if ranked and ranked_page is None:
+                ranked_page = pg_sql.ranked_hits(score, flags, sq)
+            total, facets, page_rows = self._counts(where, flags, sq, ranked_page)
+        else:
+            total, facets = _facets_of(counted, sq)
+            page_rows = []
+            if ranked and total:
+                page_rows = self._ranked_page(ranked_page, where, flags, score, sq)
         if not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
                 statement = pg_sql.page(where, flags, sq)  # by date
@@ -585,7 +621,17 @@ class PostgresBackend(SearchBackend):
         )
         return pg_sql.Sql(sql, [*every.params, *bm25.params, *held_params])
 
-    def _count(self, where: pg_sql.Sql, flags) -> int:
+    def _count(self, where: pg_sql.Sql, flags, sq: SearchQuery) -> int:
+        """Matches of `where` passing the facet selections: from the facet columns when they
+        serve (the matches' ids are then kept for this search's counts, which for a broad
+        ranked query are of the same condition: one full-text pass instead of two)."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
+            counted = self._counted_in_memory(sq, None, where)
+            if counted is not None:
+                return int(counted.mask().sum())
+        return self._count_in_sql(where, flags)
+
+    def _count_in_sql(self, where: pg_sql.Sql, flags) -> int:
         statement = pg_sql.count(where, flags)
         with self._connection().cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
@@ -611,6 +657,52 @@ class PostgresBackend(SearchBackend):
         hits.sort(key=lambda hit: -hit[1])
         facets = {facet: _facet_counts(facet, found[facet], sq) for facet in FACETS}
         return total, facets, hits
+
+    def _ranked_page(self, candidates, where, flags, score, sq: SearchQuery):
+        """The page's (id, score) rows on their own: from the RUM candidates when given, else
+        every match scored (GIN)."""
+        if candidates is None:
+            statement = pg_sql.page(where, flags, sq, score)
+            rows = [(pk, score) for pk, score in self._rows(statement)]
+        else:
+            rows = [(int(pk), score) for _, pk, _, score in self._rows(candidates)]
+        return [(int(pk), float(score)) for pk, score in rows]
+
+    def _counted_in_memory(
+        self, sq: SearchQuery, parsed: qt.ParsedQuery | None, where: pg_sql.Sql
+    ) -> _Counted | None:
+        """The search's matches as rows of this process's facet columns, with each facet's
+        selection as a row mask; None when they are off or cannot be used for this snapshot
+        (then everything is counted in SQL). Without query words the matches are the
+        columns' own rows (representatives, years), with no statement but the version's."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
+            return None
+        text_free = parsed is not None and parsed.tree is None
+        condition = pg_sql.Sql("TRUE", []) if text_free else where
+        # One search may ask for the same matches twice (a ranked query's count of complete
+        # matches, then its counts): the ids are fetched once per search (_prepare resets).
+        memo = self._local.matches
+        key = (self.alias, condition.sql, repr(condition.params))
+        if key not in memo:
+            with self._connection().cursor() as cursor:
+                memo[key] = self._facet_columns.matches(cursor, self.alias, condition)
+        if memo[key] is None:
+            return None
+        columns, rows = memo[key]
+        rows = rows.copy()
+        if text_free:  # match_where's other clauses, on the columns
+            if not sq.all_copies:
+                rows &= columns.representative
+            if sq.year_from is not None:
+                rows &= (columns.year >= sq.year_from) & (columns.year > 0)
+            if sq.year_to is not None:
+                rows &= (columns.year <= sq.year_to) & (columns.year > 0)
+        flags = {
+            facet: columns.selected(facet, sq.selected(facet))
+            for facet in FACETS
+            if sq.selected(facet)
+        }
+        return _Counted(columns, rows, flags)
 
     def _hits(self, page_rows: list[tuple[int, float]], marks) -> list[Hit]:
         """One page of hits, marked by the one highlighter (search/engines/highlight.py)."""
@@ -654,9 +746,21 @@ class PostgresBackend(SearchBackend):
             where = pg_sql.archive_where()  # the same rows, from the dates index
         return where, flags
 
+    def _in_memory(self, sq: SearchQuery, parsed: qt.ParsedQuery) -> _Counted | None:
+        """An aggregate's matches in this process's facet columns (see _counted_in_memory)."""
+        if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
+            return None
+        where = None
+        if parsed.tree is not None:
+            where, *_ = self._prepare(sq, parsed, [], [])
+        return self._counted_in_memory(sq, parsed, where or pg_sql.Sql("TRUE", []))
+
     def timeline(self, sq: SearchQuery) -> Timeline:
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                return Timeline(*counted.columns.timeline(counted.mask()))
             where, flags = self._counted(sq, parsed)
             rows = self._rows(pg_aggregate.timeline(where, flags))
         return _timeline(rows)
@@ -670,6 +774,9 @@ class PostgresBackend(SearchBackend):
         words = next((p for p in parsed if _matches_text(p.tree)), None)
         parts = []
         with self._reading(words or parsed[0]):
+            counted = [self._in_memory(sq, p) for sq, p in zip(queries, parsed, strict=True)]
+            if all(c is not None for c in counted):
+                return [Timeline(*c.columns.timeline(c.mask())) for c in counted]
             for sq, p in zip(queries, parsed, strict=True):
                 where, flags = self._counted(sq, p)
                 parts.append(pg_aggregate.timeline(where, flags))
@@ -684,6 +791,10 @@ class PostgresBackend(SearchBackend):
             raise ValueError(f"cannot count {facet!r}; one of {', '.join(TALLY_FACETS)}")
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                rows = counted.columns.value_counts(facet, counted.mask())
+                return [FacetCount(v, n, False) for v, n in ranked_values(rows, limit)]
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.value_counts(where, flags, facet, limit))
         return [FacetCount(v, n, False) for v, n in ranked_values(dict(rows), limit)]
@@ -697,6 +808,26 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             expanded: list[str] = []
             where, flags, *_ = self._prepare(sq, parsed, [], expanded)
+            counted = None
+            if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
+                counted = self._counted_in_memory(sq, parsed, where)
+            if counted is not None:
+                columns, matched = counted.columns, counted.mask()
+                newest_ids = columns.newest(matched, newest)
+                return Overview(
+                    timeline=Timeline(*columns.timeline(matched)),
+                    archive=Timeline(*columns.timeline(columns.representative)),
+                    values={
+                        facet: [
+                            FacetCount(v, n, False)
+                            for v, n in ranked_values(columns.value_counts(facet, matched), limit)
+                        ]
+                        for facet, limit in tallies.items()
+                    },
+                    newest=self._hits(
+                        [(pk, 0.0) for pk in newest_ids], highlight.marks_for(parsed, expanded)
+                    ),
+                )
             archive = pg_sql.archive_where()
             statement = pg_aggregate.overview(where, flags, archive, tallies, newest)
             rows = self._rows(statement)
@@ -747,6 +878,9 @@ class PostgresBackend(SearchBackend):
         limit = max(0, min(limit, MAX_PAIR_VALUES))
         parsed = parse_query(sq.q)
         with self._reading(parsed):
+            counted = self._in_memory(sq, parsed)
+            if counted is not None:
+                return _cooccurrences(counted, pairs, limit)
             where, flags, *_ = self._prepare(sq, parsed, [], [])
             rows = self._rows(pg_aggregate.cooccurrences(where, flags, pairs, limit))
         total = 0
@@ -902,3 +1036,67 @@ def _lexemes(literal: str) -> list[str]:
 
 
 _positive_leaves = highlight.positive_leaves
+
+
+class _Counted:
+    """A search's matches in the facet columns: `rows` before any facet selection and each
+    selected facet's row mask (`flags`)."""
+
+    def __init__(self, columns: pg_facets.Columns, rows, flags: dict) -> None:
+        self.columns, self.rows, self.flags = columns, rows, flags
+
+    def mask(self, but: str | None = None):
+        """The matches passing every facet's selection but `but`'s (disjunctive counts)."""
+        out = self.rows.copy()
+        for facet, flag in self.flags.items():
+            if facet != but:
+                out &= flag
+        return out
+
+
+def _facets_of(counted: _Counted, sq: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The search's total and each facet's disjunctive counts (as sql.counts counts them)."""
+    total = int(counted.mask().sum())
+    facets = {
+        facet: _facet_counts(facet, counted.columns.value_counts(facet, counted.mask(facet)), sq)
+        for facet in FACETS
+    }
+    return total, facets
+
+
+def _cooccurrences(
+    counted: _Counted, pairs: list[tuple[str, str]], limit: int
+) -> list[Cooccurrence]:
+    """aggregate.cooccurrences from the facet columns: each facet's top values among the
+    matches, and the articles naming each pair of them."""
+    columns, matched = counted.columns, counted.mask()
+    total = int(matched.sum())
+    tops = {
+        facet: ranked_values(columns.value_counts(facet, matched), limit)
+        for facet in dict.fromkeys(f for pair in pairs for f in pair)
+    }
+    out = []
+    for row_facet, col_facet in pairs:
+        codes = {}
+        for facet in (row_facet, col_facet):
+            link = columns.links[facet]
+            codes[facet] = [(c, v) for v, _ in tops[facet] for c in link.by_name.get(v, [])]
+        rows, cols = codes[row_facet], codes[col_facet]
+        counts = columns.cells(
+            matched, row_facet, [c for c, _ in rows], col_facet, [c for c, _ in cols]
+        )
+        cells: dict[tuple[str, str], int] = {}
+        for i, j in zip(*counts.nonzero(), strict=True):
+            key = (rows[i][1], cols[j][1])
+            cells[key] = cells.get(key, 0) + int(counts[i, j])
+        out.append(
+            Cooccurrence(
+                row_facet,
+                col_facet,
+                total,
+                [FacetCount(v, n, False) for v, n in tops[row_facet]],
+                [FacetCount(v, n, False) for v, n in tops[col_facet]],
+                cells,
+            )
+        )
+    return out

@@ -21,14 +21,15 @@ BUILD_MEMORY = "512MB"
 
 _VECTOR_INDEXES = (
     "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_article' "
-    "AND indexdef LIKE %s ORDER BY indexname"
+    "AND (indexdef LIKE %s OR indexname = %s) ORDER BY indexname"
 )
 
 
 def vector_indexes(connection) -> list[tuple[str, str]]:
-    """(name, definition) of every index on the search vector (GIN, and RUM when made)."""
+    """(name, definition) of every full-text index: on the search vector (GIN, and RUM when
+    made) and on the titles' words (schema.TITLE_INDEX, which parses each title)."""
     with connection.cursor() as cursor:
-        cursor.execute(_VECTOR_INDEXES, [f"%{pg_schema.VECTOR_COLUMN}%"])
+        cursor.execute(_VECTOR_INDEXES, [f"%{pg_schema.VECTOR_COLUMN}%", pg_schema.TITLE_INDEX])
         return cursor.fetchall()
 
 

@@ -232,3 +232,80 @@ def on_postgres(statements: list[str]):
             schema_editor.execute(sql)
 
     return run
+
+
+# The data version an app process checks its facet columns against (facets.FacetColumns):
+# every statement that writes the article table, its facet arrays (so every link write,
+# through the arrays' triggers) or the value tables (renames) stamps a fresh number of a
+# sequence into one of VERSION_SHARDS rows, picked by the writing backend's pid so that
+# concurrent writers rarely wait on the same row. Sequence numbers are never handed out
+# twice (not even after a rollback), so the shards' values name one state of the data: a
+# rolled back write (or savepoint) restores the old values, and no later statement can bring
+# back a set of values seen before with other data (a counter could: a rolled back +1 and
+# another transaction's committed +1 look alike). Read in the same statement as a search's
+# matches, it is of the same snapshot, on the primary and on a replica alike.
+DATA_VERSION = "search_data_version"
+VERSION_SHARDS = 64
+VERSIONED_TABLES = ("search_article", FACET_ARRAYS, "search_city", "search_organisation")
+CREATE_DATA_VERSION = [
+    f"CREATE SEQUENCE {DATA_VERSION}_stamps",
+    f"""CREATE TABLE {DATA_VERSION} (
+      shard integer PRIMARY KEY,
+      stamp bigint NOT NULL DEFAULT 0
+    )""",
+    f"INSERT INTO {DATA_VERSION} (shard) SELECT generate_series(0, {VERSION_SHARDS - 1})",
+    f"""CREATE OR REPLACE FUNCTION {DATA_VERSION}_stamp() RETURNS trigger LANGUAGE plpgsql
+    AS $$ BEGIN
+      UPDATE {DATA_VERSION} SET stamp = nextval('{DATA_VERSION}_stamps')
+      WHERE shard = mod(pg_backend_pid(), {VERSION_SHARDS});
+      RETURN NULL;
+    END $$""",
+    *[
+        f"""CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+        ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {DATA_VERSION}_stamp()"""
+        for table in VERSIONED_TABLES
+    ],
+]
+DROP_DATA_VERSION = [
+    *[f"DROP TRIGGER IF EXISTS {table}_data_version ON {table}" for table in VERSIONED_TABLES],
+    f"DROP FUNCTION IF EXISTS {DATA_VERSION}_stamp()",
+    f"DROP TABLE IF EXISTS {DATA_VERSION}",
+    f"DROP SEQUENCE IF EXISTS {DATA_VERSION}_stamps",
+]
+
+# The words of the title alone (the vector's A weight: English and CJK tokens), indexed, for
+# `title:` searches: testing `ts_filter(vector, '{a}')` read each candidate's whole stored
+# vector (~6 kB, out of line), 1.0 s for a common word at 100,000 articles; this index
+# answers the test itself. Searches write the expression exactly as here (sql.TITLE_VECTOR).
+TITLE_INDEX = "search_article_title_vector"
+TITLE_VECTOR_SQL = (
+    f"(to_tsvector('{TS_CONFIG}'::regconfig, translate({_NO_CJK.format('{row}title')}, '<>', '  '))"
+    f" || to_tsvector('simple'::regconfig, coalesce({{row}}{CJK_TITLE}, '')))"
+)
+CREATE_TITLE_INDEX = [
+    f"CREATE INDEX IF NOT EXISTS {TITLE_INDEX} ON search_article "
+    f"USING gin ({TITLE_VECTOR_SQL.format(row='')})"
+]
+DROP_TITLE_INDEX = [f"DROP INDEX IF EXISTS {TITLE_INDEX}"]
+
+# Champion lists (champions.py): per common word, the articles it scores best in.
+CHAMPIONS = "search_champions"
+CREATE_CHAMPIONS = [
+    f"""CREATE TABLE IF NOT EXISTS {CHAMPIONS} (
+      lexeme text NOT NULL,
+      article_id bigint NOT NULL,
+      score real NOT NULL,
+      PRIMARY KEY (lexeme, article_id)
+    )"""
+]
+# Each listed word's title and body idf when its list was made (champions.add scores
+# written articles with them).
+CHAMPION_WORDS = "search_champion_words"
+CREATE_CHAMPIONS.append(
+    f"""CREATE TABLE IF NOT EXISTS {CHAMPION_WORDS} (
+      lexeme text PRIMARY KEY,
+      wt double precision NOT NULL,
+      wb double precision NOT NULL
+    )"""
+)
+DROP_CHAMPIONS = [f"DROP TABLE IF EXISTS {CHAMPIONS}", f"DROP TABLE IF EXISTS {CHAMPION_WORDS}"]
