@@ -43,15 +43,10 @@ def _texts():
 
 
 def _facets_dict(facets) -> dict:
+    from search.pipeline.article import facets_json
+
     return {
-        "date": facets.date.isoformat() if facets.date else None,
-        "year": facets.year,
-        "source": facets.source,
-        "url": facets.url,
-        "language": facets.language,
-        "is_article": facets.is_article,
-        "cities": list(facets.cities),
-        "organisations": list(facets.organisations),
+        **facets_json(facets),
         "aliases": {k: list(v) for k, v in sorted(facets.organisation_aliases.items())},
     }
 

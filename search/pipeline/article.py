@@ -14,6 +14,15 @@ def as_json(cleaned: Cleaned, facets: Facets) -> dict:
     """The contract's JSON object (DESIGN.md: parse_article --json)."""
     return {
         "title": cleaned.title,
+        **facets_json(facets),
+        "body": cleaned.body,
+        "meta_lines": list(cleaned.meta_lines),
+    }
+
+
+def facets_json(facets: Facets) -> dict:
+    """What extraction found, as in the contract's JSON object."""
+    return {
         "date": facets.date.isoformat() if facets.date else None,
         "year": facets.year,
         "source": facets.source,
@@ -23,8 +32,6 @@ def as_json(cleaned: Cleaned, facets: Facets) -> dict:
         "not_article_reason": facets.not_article_reason,
         "cities": list(facets.cities),
         "organisations": list(facets.organisations),
-        "body": cleaned.body,
-        "meta_lines": list(cleaned.meta_lines),
     }
 
 
