@@ -625,10 +625,9 @@ class PostgresBackend(SearchBackend):
         """Matches of `where` passing the facet selections: from the facet columns when they
         serve (the matches' ids are then kept for this search's counts, which for a broad
         ranked query are of the same condition: one full-text pass instead of two)."""
-        if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
-            counted = self._counted_in_memory(sq, None, where)
-            if counted is not None:
-                return int(counted.mask().sum())
+        counted = self._counted_in_memory(sq, None, where)
+        if counted is not None:
+            return int(counted.mask().sum())
         return self._count_in_sql(where, flags)
 
     def _count_in_sql(self, where: pg_sql.Sql, flags) -> int:
@@ -808,9 +807,7 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             expanded: list[str] = []
             where, flags, *_ = self._prepare(sq, parsed, [], expanded)
-            counted = None
-            if settings.SEARCH_POSTGRES_FACET_COLUMNS != "off":
-                counted = self._counted_in_memory(sq, parsed, where)
+            counted = self._counted_in_memory(sq, parsed, where)
             if counted is not None:
                 columns, matched = counted.columns, counted.mask()
                 newest_ids = columns.newest(matched, newest)
