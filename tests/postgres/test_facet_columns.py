@@ -176,3 +176,26 @@ def test_without_the_version_table_counts_are_made_in_sql(settings):
         cursor.execute("ALTER TABLE search_data_version RENAME TO search_data_version_gone")
     assert _city_count(engine, "Xiamen") == 1
     assert not engine._facet_columns._columns
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_article_count_that_weighs_words_is_kept_under_the_data_version(settings):
+    """idf's article count is read again only after a write: a search with nothing written
+    since the last does not count the table, and an article added meanwhile weighs the
+    next search's words at once."""
+    settings.SEARCH_BACKEND = "postgres"
+    engine = PostgresBackend(None)
+    _add("Wuxi opens a data platform", "Wuxi", dt.date(2020, 3, 1))
+    _add("Suzhou counts parking sensors", "Suzhou", dt.date(2020, 4, 1))
+    before = engine.search(SearchQuery(q="platform")).hits[0].score
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert engine.search(SearchQuery(q="platform")).hits[0].score == before
+    assert not [s for s in statements if "count(*), max(id)" in s]
+    _add("Nanjing times its traffic lights", "Nanjing", dt.date(2021, 1, 1))
+    assert engine.search(SearchQuery(q="platform")).hits[0].score > before

@@ -341,6 +341,13 @@ class FacetColumns:
                 return None
         return None
 
+    def version(self, cursor, alias: str) -> list[int] | None:
+        """The data version this cursor sees; None where the database has no version table."""
+        if not self._has_version(cursor, alias):
+            return None
+        cursor.execute(f"SELECT {_VERSION}")
+        return list(cursor.fetchone()[0] or [])
+
     def _has_version(self, cursor, alias: str) -> bool:
         if alias not in self._versioned:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [pg_schema.DATA_VERSION])
