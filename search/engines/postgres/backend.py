@@ -539,10 +539,7 @@ class PostgresBackend(SearchBackend):
                 for old in [k for k in self._df_cache if k != signature]:
                     del self._df_cache[old]
             if AVERAGES not in cache:
-                cursor.execute(
-                    "SELECT avg(length(title)), avg(octet_length(body)) "
-                    f"FROM (SELECT title, body FROM {pg_sql.ARTICLE} LIMIT 2000) x"
-                )
+                cursor.execute(pg_sql.AVERAGE_LENGTHS)
                 cache[AVERAGES] = cursor.fetchone()
             avg_title, avg_body = cache[AVERAGES]
             missing = [t for t in lexemes if t not in cache]

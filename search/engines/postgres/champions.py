@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from search.engines import query as qt
 from search.engines.postgres import schema as pg_schema
-from search.engines.postgres.sql import ARTICLE, TITLE_WEIGHT, Sql
+from search.engines.postgres.sql import ARTICLE, AVERAGE_LENGTHS, TITLE_WEIGHT, Sql
 
 TABLE = pg_schema.CHAMPIONS
 CHAMPION_DF = 4000  # words held by at least this many articles have a list (see vocabulary)
@@ -65,11 +65,7 @@ def _scores(avg_title: float, avg_body: float, condition: str, weighted: bool = 
 
 
 def _averages(cursor) -> tuple[float, float]:
-    # As the engine's statistics (backend._statistics): a sample of 2,000 rows.
-    cursor.execute(
-        "SELECT coalesce(avg(length(title)), 1), coalesce(avg(octet_length(body)), 1) "
-        f"FROM (SELECT title, body FROM {ARTICLE} LIMIT 2000) x"
-    )
+    cursor.execute(AVERAGE_LENGTHS)
     return tuple(float(x) for x in cursor.fetchone())
 
 

@@ -216,7 +216,8 @@ class Columns:
                 mask |= self.year == 0
             return mask
         codes, names = self._column(facet)
-        wanted = [i for i, name in enumerate(names) if name in set(values)]
+        chosen = set(values)
+        wanted = [i for i, name in enumerate(names) if name in chosen]
         return np.isin(codes, wanted)
 
     def _column(self, facet: str) -> tuple[np.ndarray, list[str]]:

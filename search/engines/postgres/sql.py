@@ -273,6 +273,12 @@ def is_archive(sq: SearchQuery, parsed: qt.ParsedQuery) -> bool:
 
 # Title words count this many times a body word (as the Whoosh schema's field boost).
 TITLE_WEIGHT = 3
+# The average title and body lengths BM25 normalises by, from a sample of 2,000 rows (the
+# engine's statistics and the champion lists read the same).
+AVERAGE_LENGTHS = (
+    "SELECT coalesce(avg(length(title)), 1), coalesce(avg(octet_length(body)), 1) "
+    f"FROM (SELECT title, body FROM {ARTICLE} LIMIT 2000) x"
+)
 
 
 def bm25(terms: list[tuple[str, float, float]], avg_lengths: tuple[float, float]) -> Sql:
