@@ -240,6 +240,9 @@ SEARCH_POSTGRES_RUM = env_str("SEARCH_POSTGRES_RUM", "auto")
 # this many seconds (under a stream of writes, the searches between count in SQL).
 SEARCH_POSTGRES_FACET_COLUMNS = env_str("SEARCH_POSTGRES_FACET_COLUMNS", "on")
 SEARCH_POSTGRES_FACET_RELOAD_SECONDS = float(env_str("SEARCH_POSTGRES_FACET_RELOAD_SECONDS", "5"))
+# Per process: the matches of query words (and other atoms of conditions) kept with the
+# facet columns until the next write, as bits (12.5 kB per word at 100,000 articles).
+SEARCH_POSTGRES_MATCH_CACHE_MB = float(env_str("SEARCH_POSTGRES_MATCH_CACHE_MB", "64"))
 
 # Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds databases "replica1", ...;
 # the PostgreSQL engine sends search queries to them (smartcity/routers.py picks one per

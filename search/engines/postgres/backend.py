@@ -635,7 +635,7 @@ class PostgresBackend(SearchBackend):
         )
         return pg_sql.Sql(sql, [*every.params, *bm25.params, *held_params])
 
-    def _count(self, where: pg_sql.Sql, flags, sq: SearchQuery) -> int:
+    def _count(self, where: pg_sql.Where, flags, sq: SearchQuery) -> int:
         """Matches of `where` passing the facet selections: from the facet columns when they
         serve (the matches' ids are then kept for this search's counts, which for a broad
         ranked query are of the same condition: one full-text pass instead of two)."""
@@ -682,34 +682,33 @@ class PostgresBackend(SearchBackend):
         return [(int(pk), float(score)) for pk, score in rows]
 
     def _counted_in_memory(
-        self, sq: SearchQuery, parsed: qt.ParsedQuery | None, where: pg_sql.Sql
+        self, sq: SearchQuery, parsed: qt.ParsedQuery | None, where: pg_sql.Where
     ) -> _Counted | None:
         """The search's matches as rows of this process's facet columns, with each facet's
         selection as a row mask; None when they are off or cannot be used for this snapshot
-        (then everything is counted in SQL). Without query words the matches are the
-        columns' own rows (representatives, years), with no statement but the version's."""
+        (then everything is counted in SQL). The condition's atoms are matched by the
+        columns (facets.py); match_where's own clauses (copies, years) here."""
         if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
             return None
-        text_free = parsed is not None and parsed.tree is None
-        condition = pg_sql.Sql("TRUE", []) if text_free else where
+        tree = pg_sql.TRUE if parsed is not None and parsed.tree is None else where.tree
         # One search may ask for the same matches twice (a ranked query's count of complete
-        # matches, then its counts): the ids are fetched once per search (_prepare resets).
+        # matches, then its counts): found once per search (_prepare resets), whether or not
+        # the columns keep them.
         memo = self._local.matches
-        key = (self.alias, condition.sql, repr(condition.params))
+        key = (self.alias, repr(tree))
         if key not in memo:
             with self._connection().cursor() as cursor:
-                memo[key] = self._facet_columns.matches(cursor, self.alias, condition)
+                memo[key] = self._facet_columns.matches(cursor, self.alias, tree)
         if memo[key] is None:
             return None
         columns, rows = memo[key]
         rows = rows.copy()
-        if text_free:  # match_where's other clauses, on the columns
-            if not sq.all_copies:
-                rows &= columns.representative
-            if sq.year_from is not None:
-                rows &= (columns.year >= sq.year_from) & (columns.year > 0)
-            if sq.year_to is not None:
-                rows &= (columns.year <= sq.year_to) & (columns.year > 0)
+        if not sq.all_copies:
+            rows &= columns.representative
+        if sq.year_from is not None:
+            rows &= (columns.year >= sq.year_from) & (columns.year > 0)
+        if sq.year_to is not None:
+            rows &= (columns.year <= sq.year_to) & (columns.year > 0)
         flags = {
             facet: columns.selected(facet, sq.selected(facet))
             for facet in FACETS
@@ -766,7 +765,7 @@ class PostgresBackend(SearchBackend):
         where = None
         if parsed.tree is not None:
             where, *_ = self._prepare(sq, parsed, [], [])
-        return self._counted_in_memory(sq, parsed, where or pg_sql.Sql("TRUE", []))
+        return self._counted_in_memory(sq, parsed, where or pg_sql.condition(None, {}))
 
     def timeline(self, sq: SearchQuery) -> Timeline:
         parsed = parse_query(sq.q)

@@ -40,6 +40,27 @@ class Sql:
 
 
 @dataclass(frozen=True)
+class Bool:
+    """A condition as a tree of atoms: "AND" / "OR" of its parts ("AND" of none is TRUE,
+    "OR" of none FALSE) or "NOT" of its one part; an atom is an Sql test of the row `a`."""
+
+    op: str
+    parts: tuple
+
+
+TRUE, FALSE = Bool("AND", ()), Bool("OR", ())
+
+
+@dataclass(frozen=True)
+class Where(Sql):
+    """A query's condition, with the same meaning as a tree of atoms (`tree`): the facet
+    columns combine each atom's cached matches in memory (facets.py) where SQL would test
+    the whole condition. match_where's own clauses (copies, years) are not in the tree."""
+
+    tree: Bool | Sql = TRUE
+
+
+@dataclass(frozen=True)
 class FacetColumn:
     """A facet with one value per article: an expression over the article row (NULL: none)."""
 
@@ -159,35 +180,38 @@ def _flat_children(node: qt.And | qt.Or) -> list[qt.Node]:
     return out
 
 
-def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = False) -> Sql:
+def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = False) -> Where:
     """The WHERE condition of a query tree; `literals` holds each text leaf's tsquery.
     `in_or`: the node is a branch of an OR (a facet value is then an id list, see below)."""
     if node is None:
-        return Sql("TRUE", [])
+        return Where("TRUE", [], TRUE)
     if isinstance(node, (qt.And, qt.Or)):
-        joiner = " AND " if isinstance(node, qt.And) else " OR "
+        op = "AND" if isinstance(node, qt.And) else "OR"
         children = _flat_children(node)
         # The plain text leaves of one AND / OR as one tsquery (l1 & l2 / l1 | l2): one
         # test of the row's vector instead of one per leaf (each detoasts the ~6 kB vector),
         # and one GIN scan, where an OR of separate tests next to a facet value made the
-        # planner read every row.
+        # planner read every row. In the tree each leaf stays an atom of its own, so that
+        # queries sharing a word share its cached matches.
         plain = [c for c in children if _plain_text(c)]
         merged = [literals.get(c) or "" for c in plain]
         rest = [c for c in children if not _plain_text(c)]
-        parts = [condition(c, literals, isinstance(node, qt.Or)) for c in rest]
-        if isinstance(node, qt.And) and not all(merged):
-            return Sql("FALSE", [])  # a word the index cannot hold: nothing has it
+        parts = [condition(c, literals, op == "OR") for c in rest]
+        if op == "AND" and not all(merged):
+            return _FALSE  # a word the index cannot hold: nothing has it
         merged = [lit for lit in merged if lit]
+        atoms = tuple(_text_atom(lit) for lit in merged)
         if len(merged) == 1:
-            parts.insert(0, Sql(f"{VECTOR} @@ %s::tsquery", merged))
+            parts.insert(0, Where(atoms[0].sql, atoms[0].params, atoms[0]))
         elif merged:
-            operator = " & " if isinstance(node, qt.And) else " | "
-            literal = operator.join(f"({lit})" for lit in merged)
-            parts.insert(0, Sql(f"{VECTOR} @@ %s::tsquery", [literal]))
+            literal = f" {'&' if op == 'AND' else '|'} ".join(f"({lit})" for lit in merged)
+            parts.insert(0, Where(f"{VECTOR} @@ %s::tsquery", [literal], Bool(op, atoms)))
         if not parts:
-            return Sql("FALSE", [])
-        return Sql(
-            "(" + joiner.join(p.sql for p in parts) + ")", [x for p in parts for x in p.params]
+            return _FALSE
+        return Where(
+            "(" + f" {op} ".join(p.sql for p in parts) + ")",
+            [x for p in parts for x in p.params],
+            Bool(op, tuple(p.tree for p in parts)),
         )
     if isinstance(node, qt.Not):
         inner = condition(node.child, literals)
@@ -197,11 +221,24 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = 
         # child's rows from the full-text index and hashes their ids (0.11 s). The derived
         # table names its own row `a`, as the child's condition expects; `a.id` after it is
         # the outer row. Same meaning as NOT coalesce(child, FALSE): a NULL test is no match.
-        return Sql(
+        return Where(
             f"NOT EXISTS (SELECT 1 FROM (SELECT a.id FROM {ARTICLE} a WHERE {inner.sql}) n "
             "WHERE n.id = a.id)",
             inner.params,
+            Bool("NOT", (inner.tree,)),
         )
+    test = _leaf(node, literals, in_or)
+    return _FALSE if test.sql == "FALSE" else Where(test.sql, test.params, test)
+
+
+_FALSE = Where("FALSE", [], FALSE)
+
+
+def _text_atom(literal: str) -> Sql:
+    return Sql(f"{VECTOR} @@ %s::tsquery", [literal])
+
+
+def _leaf(node: qt.Node, literals: dict[qt.Node, str], in_or: bool) -> Sql:
     if isinstance(node, qt.YearRange):
         return Sql("a.year BETWEEN %s AND %s", [node.lo, node.hi])
     if isinstance(node, qt.FacetValue):
@@ -225,7 +262,7 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = 
                 [literal, literal],
             )
         return Sql(f"{TITLE_VECTOR} @@ %s::tsquery", [literal])
-    return Sql(f"{VECTOR} @@ %s::tsquery", [literal])
+    return _text_atom(literal)
 
 
 def _plain_text(node: qt.Node) -> bool:
@@ -233,7 +270,7 @@ def _plain_text(node: qt.Node) -> bool:
     return isinstance(node, (qt.Word, qt.Phrase, qt.Prefix, qt.Fuzzy)) and node.field is None
 
 
-def match_where(cond: Sql, sq: SearchQuery) -> Sql:
+def match_where(cond: Where, sq: SearchQuery) -> Where:
     """What every count shares: the query's condition, the year range and, unless every copy
     is asked for, one row per story (copies are left out of rows and counts)."""
     clauses, params = [cond.sql], list(cond.params)
@@ -249,7 +286,7 @@ def match_where(cond: Sql, sq: SearchQuery) -> Sql:
     if sq.year_to is not None:
         clauses.append("a.year <= %s")
         params.append(sq.year_to)
-    return Sql(" AND ".join(clauses), params)
+    return Where(" AND ".join(clauses), params, cond.tree)
 
 
 def archive_where() -> Sql:
