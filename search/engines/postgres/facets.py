@@ -322,19 +322,20 @@ class FacetColumns:
         the article row `a`), or None when the columns cannot be brought to the version of
         the matches (a reload was refused, or the database has no version table).
 
-        Each atom's matches come from the columns' kept ones, or are fetched as ids in the
-        statement that reads the version; the tree combines them here. A word held by a
-        fifth of 100,000 articles costs a bitmap heap scan of the whole table (20-30 ms,
-        300 ms with a year range), each time a search asks for it: kept, it costs nothing
-        until the next write."""
+        A word held by a fifth of 100,000 articles costs a bitmap heap scan of the whole
+        table (20-30 ms, 300 ms with a year range) each time a search asks for it. So each
+        atom's matches, once fetched (as ids, in the statement that reads the version), are
+        kept with the columns until the next write, and the tree combines them here."""
         if not self._has_version(cursor, alias):
             return None
         wanted = {_key(atom): atom for atom in _atoms(tree)}
         for _ in range(2):
             columns = self._columns.get(alias)
-            masks = {}
-            if columns is not None:
-                masks = {key: m for key in wanted if (m := columns.kept.get(key)) is not None}
+            if columns is None:  # none loaded yet: no ids are worth fetching before
+                if not self._reload(cursor, alias):
+                    return None
+                continue
+            masks = {key: m for key in wanted if (m := columns.kept.get(key)) is not None}
             missing = [atom for key, atom in wanted.items() if key not in masks]
             found = [
                 f"(SELECT string_agg(int8send(a.id), ''::bytea) FROM {ARTICLE} a WHERE {a.sql})"
@@ -344,14 +345,12 @@ class FacetColumns:
                 f"SELECT {', '.join([_VERSION, *found])}", [p for a in missing for p in a.params]
             )
             version, *ids = cursor.fetchone()
-            if columns is not None and list(version or []) == columns.version:
-                for atom, atom_ids in zip(missing, ids, strict=True):
-                    rows = columns.rows(np.sort(_ints(atom_ids, ">i8")))
-                    if rows is None:
-                        break
-                    masks[_key(atom)] = rows
-                    columns.kept.put(_key(atom), rows)
-                else:
+            if list(version or []) == columns.version:
+                rows = [columns.rows(np.sort(_ints(data, ">i8"))) for data in ids]
+                if all(r is not None for r in rows):
+                    for atom, atom_rows in zip(missing, rows, strict=True):
+                        masks[_key(atom)] = atom_rows
+                        columns.kept.put(_key(atom), atom_rows)
                     return columns, _evaluate(tree, masks, len(columns))
             if not self._reload(cursor, alias):
                 return None
