@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from search.engines.base import SearchQuery
+from search.engines.base import SearchBackend, SearchQuery
 from search.engines.postgres import facets as pg_facets
 from search.engines.postgres.backend import PostgresBackend
 from search.models import Article, City, Organisation
@@ -269,3 +269,29 @@ def test_kept_matches_stay_within_their_budget_least_recently_used_first():
     few[:10] = True  # under KEEP_SHARE of the rows: cheap to find again, not kept
     kept.put(("few",), few)
     assert kept.get(("few",)) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("columns", ["on", "off"])
+def test_a_suggestion_is_weighed_by_a_count_without_a_page(settings, columns):
+    """The engine's suggestion_count counts what the suggested query's page would show
+    (the base's answer), without ranking, counting facets or highlighting that page."""
+    settings.SEARCH_BACKEND = "postgres"
+    settings.SEARCH_POSTGRES_FACET_COLUMNS = columns
+    call_command("generate_corpus", 120, seed=3, no_index=True, verbosity=0)
+    engine = PostgresBackend(None)
+    engine.rebuild()
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    filtered = SearchQuery(q="x", filters={"year": ("2016", "2017")})
+    texts = ["smart city", "smart", "data OR energy", "zzzz", "where is the smart city data"]
+    for text in texts:
+        for sq in (filtered, SearchQuery(q="x"), SearchQuery(q="x", year_from=2017)):
+            with connection.execute_wrapper(record):
+                count = engine.suggestion_count(sq, text)
+            assert count == SearchBackend.suggestion_count(engine, sq, text), (text, sq)
+    assert not [s for s in statements if "'hit'" in s or "search_article_cities" in s]

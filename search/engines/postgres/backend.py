@@ -916,6 +916,19 @@ class PostgresBackend(SearchBackend):
 
     # -- suggestions ----------------------------------------------------------------------
 
+    def suggestion_count(self, sq: SearchQuery, text: str) -> int:
+        """SearchBackend.suggestion_count without the page around the number: the base ranks
+        a page, counts its facets and highlights a hit for each suggestion it weighs (a long
+        question's suggestion cost as much as the question itself)."""
+        if getattr(self._local, "alias", None) is None:  # asked outside a search
+            with self._reading():
+                return self.suggestion_count(sq, text)
+        parsed = parse_query(text)
+        sq = replace(sq, q=text)
+        literals = self._literals(parsed, [], [])
+        where = pg_sql.match_where(pg_sql.condition(parsed.tree, literals), sq)
+        return self._count(where, pg_sql.facet_flags(sq), sq)
+
     def _suggest(self, sq: SearchQuery, parsed: qt.ParsedQuery, found: int) -> str | None:
         if not suggest.replaceable(parsed):
             return None
