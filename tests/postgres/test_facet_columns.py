@@ -40,6 +40,12 @@ QUERIES = [
     SearchQuery(q='title:"smart city" OR ener*'),
     SearchQuery(q="enrgy~ platform"),
     SearchQuery(q="-metro"),
+    # Pages by date from the columns (undated last either way; ties broken by id).
+    SearchQuery(sort="oldest"),
+    SearchQuery(sort="newest", page=3),
+    SearchQuery(q="energy", sort="oldest", page=2),
+    SearchQuery(q="energy", sort="added"),
+    SearchQuery(q="data", sort="newest", page=20),
 ]
 
 
@@ -80,6 +86,14 @@ def test_columns_count_what_sql_counts(settings):
     settings.SEARCH_BACKEND = "postgres"
     settings.SEARCH_POSTGRES_FACET_RELOAD_SECONDS = 0
     call_command("generate_corpus", 200, seed=3, no_index=True, verbosity=0)
+    for i in range(3):  # undated, and two on one day: order by id within it
+        Article.objects.create(
+            title=f"Energy data note {i}",
+            body="Energy data.",
+            raw_content="x",
+            content_hash=f"u{i}",
+        )
+        _add(f"Energy data day {i}", "Wuxi", dt.date(2016, 6, 1))
     engine = PostgresBackend(None)
     engine.rebuild()
     for sq in _with_filters(engine):

@@ -452,7 +452,11 @@ class PostgresBackend(SearchBackend):
             page_rows = []
             if ranked and total:
                 page_rows = self._ranked_page(ranked_page, where, flags, score, sq)
-        if not ranked:  # by date: the newest-first index finds the page without the counts
+        if not ranked and counted is not None:  # by date, from the columns
+            offset = (sq.page - 1) * sq.per_page
+            ids = counted.columns.page(counted.mask(), sq.sort, offset, sq.per_page)
+            page_rows = [(pk, 0.0) for pk in ids]
+        elif not ranked:  # by date: the newest-first index finds the page without the counts
             with self._connection().cursor() as cursor:
                 statement = pg_sql.page(where, flags, sq)  # by date
                 cursor.execute(statement.sql, statement.params)
@@ -823,7 +827,7 @@ class PostgresBackend(SearchBackend):
             counted = self._counted_in_memory(sq, parsed, where)
             if counted is not None:
                 columns, matched = counted.columns, counted.mask()
-                newest_ids = columns.newest(matched, newest)
+                newest_ids = columns.page(matched, "newest", 0, newest)
                 return Overview(
                     timeline=Timeline(*columns.timeline(matched)),
                     archive=Timeline(*columns.timeline(columns.representative)),

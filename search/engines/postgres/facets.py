@@ -267,13 +267,26 @@ class Columns:
             by_month,
         )
 
-    def newest(self, rows: np.ndarray, limit: int) -> list[int]:
-        """Ids of the newest marked rows: by publication date (undated last), then id."""
-        at = np.flatnonzero(rows)
-        if not len(at) or limit <= 0:
+    def page(self, rows: np.ndarray, sort: str, offset: int, limit: int) -> list[int]:
+        """Ids of one page of the marked rows in sql.page's order for `sort`: "oldest" by
+        publication date then id, undated last; "added" by id, newest first; else by date,
+        newest first, undated last."""
+        at = np.flatnonzero(rows)  # rows are in id order
+        if not len(at) or limit <= 0 or offset >= len(at):
             return []
-        order = np.lexsort((-at, -self.day[at].astype(np.int64)))  # NO_DAY sorts last
-        return [int(i) for i in self.ids[at[order[:limit]]]]
+        if sort == "added":
+            key = at.astype(np.int64)
+        else:  # one int64 per row, (date, row): undated (NO_DAY) below every date
+            day = self.day[at].astype(np.int64)
+            if sort == "oldest":  # undated above every date instead
+                day[day == NO_DAY] = np.iinfo(np.int32).max
+            key = (day << 32) + at
+        if sort != "oldest":
+            key = -key
+        wanted = min(offset + limit, len(at))
+        best = np.argpartition(key, wanted - 1)[:wanted] if wanted < len(at) else np.arange(len(at))
+        best = best[np.argsort(key[best])][offset:]
+        return [int(i) for i in self.ids[at[best]]]
 
     def cells(
         self, rows: np.ndarray, row_facet: str, row_codes: list[int], col_facet: str, col_codes
