@@ -309,3 +309,37 @@ def test_a_suggestion_is_weighed_by_a_count_without_a_page(settings, columns):
                 count = engine.suggestion_count(sq, text)
             assert count == SearchBackend.suggestion_count(engine, sq, text), (text, sq)
     assert not [s for s in statements if "'hit'" in s or "search_article_cities" in s]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_word_frequencies_are_counted_again_once_a_share_of_the_archive_changed(settings):
+    """A word's document frequencies (a pass over its rows) are kept while under DF_DRIFT
+    (1 %) of the archive has been added or deleted since they were counted; the article
+    count in idf is always the current one."""
+    settings.SEARCH_BACKEND = "postgres"
+    call_command("generate_corpus", 200, seed=3, no_index=True, verbosity=0)
+    engine = PostgresBackend(None)
+    engine.rebuild()
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def score_and_counted() -> tuple[float, bool]:
+        statements.clear()
+        with connection.execute_wrapper(record):
+            score = engine.search(SearchQuery(q="platform")).hits[0].score
+        return score, any("quote_literal(w)" in s for s in statements)
+
+    first, counted = score_and_counted()
+    assert counted
+    assert score_and_counted() == (first, False)
+    _add("Wuxi opens a platform", "Wuxi", dt.date(2020, 3, 1))  # 1 of 200 articles added
+    score, counted = score_and_counted()
+    assert not counted and score != first  # one more article: idf moved, df kept
+    deleted = Article.objects.order_by("id").first()
+    deleted.delete()  # 2 of 200 changed: still within 1 %
+    assert not score_and_counted()[1]
+    _add("Suzhou opens a platform", "Suzhou", dt.date(2020, 4, 1))  # 3 of 200
+    assert score_and_counted()[1]
