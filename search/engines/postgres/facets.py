@@ -276,10 +276,10 @@ class Columns:
             return []
         if sort == "added":
             key = at.astype(np.int64)
-        else:  # one int64 per row, (date, row): undated (NO_DAY) below every date
+        else:  # one int64 per row, (date, row), undated below (newest) or above every date
             day = self.day[at].astype(np.int64)
-            if sort == "oldest":  # undated above every date instead
-                day[day == NO_DAY] = np.iinfo(np.int32).max
+            # Not NO_DAY itself: NO_DAY << 32 is the smallest int64, which negates to itself.
+            day[day == NO_DAY] = np.iinfo(np.int32).max * (1 if sort == "oldest" else -1)
             key = (day << 32) + at
         if sort != "oldest":
             key = -key
