@@ -604,7 +604,7 @@ class PostgresBackend(SearchBackend):
         known = self._sizes.get(self.alias)
         if version is not None and known is not None and known[0] == version:
             return known[1]
-        cursor.execute(f"SELECT count(*), max(id) FROM {pg_sql.ARTICLE}")
+        cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {pg_sql.ARTICLE}")
         size = tuple(cursor.fetchone())
         if version is not None:
             self._sizes[self.alias] = (version, size)
