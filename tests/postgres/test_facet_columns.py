@@ -6,6 +6,8 @@ savepoint."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -109,6 +111,19 @@ def test_columns_count_what_sql_counts(settings):
         assert in_memory == in_sql, sq
         assert in_sql[0] > 0, sq
     assert engine._facet_columns._columns, "the columns were used"
+
+
+@contextmanager
+def _recorded() -> Iterator[list[tuple[str, list]]]:
+    """The statements run inside the block, with their parameters."""
+    statements: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
 
 
 def _city_count(engine, city: str, q: str = "") -> int:
@@ -218,22 +233,16 @@ def test_the_article_count_that_weighs_words_is_kept_under_the_data_version(sett
     _add("Wuxi opens a data platform", "Wuxi", dt.date(2020, 3, 1))
     _add("Suzhou counts parking sensors", "Suzhou", dt.date(2020, 4, 1))
     before = engine.search(SearchQuery(q="platform")).hits[0].score
-    statements: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
+    with _recorded() as statements:
         assert engine.search(SearchQuery(q="platform")).hits[0].score == before
-    assert not [s for s in statements if "count(*), coalesce(max(id)" in s]
+    assert not [s for s, _ in statements if "count(*), coalesce(max(id)" in s]
     _add("Nanjing times its traffic lights", "Nanjing", dt.date(2021, 1, 1))
     assert engine.search(SearchQuery(q="platform")).hits[0].score > before
 
 
 def _fetched(statements: list[tuple[str, list]]) -> list[tuple[str, list]]:
-    """What the searches fetched ids of (facets.matches): a whole condition (with
-    match_where's clauses) or atoms, with their parameters."""
+    """Each statement fetching ids (facets.matches), with its parameters: "whole" when it
+    fetches a whole condition (with match_where's clauses), else "atoms"."""
     return [
         ("whole" if "is_representative" in sql else "atoms", params)
         for sql, params in statements
@@ -244,33 +253,27 @@ def _fetched(statements: list[tuple[str, list]]) -> list[tuple[str, list]]:
 @pytest.mark.django_db(transaction=True)
 def test_a_word_s_matches_are_kept_until_the_next_write(settings):
     """A word's matches, once fetched, serve the next searches holding it without reading
-    them again; a write anywhere makes them be fetched again, with the new article. Ids
-    are fetched for words only, never before the columns are loaded."""
+    them again; a write anywhere makes them be fetched again, with the new article. Only
+    atoms are fetched, never a whole condition, and nothing before the columns are loaded."""
     settings.SEARCH_BACKEND = "postgres"
     settings.SEARCH_POSTGRES_FACET_RELOAD_SECONDS = 0
     engine, writer = PostgresBackend(None), PostgresBackend(None)
     _add("Wuxi opens a data platform", "Wuxi", dt.date(2020, 3, 1))
     _add("Suzhou counts parking sensors for data", "Suzhou", dt.date(2020, 4, 1))
-    statements: list[tuple[str, list]] = []
-
-    def record(execute, sql, params, many, context):
-        statements.append((sql, list(params or [])))
-        return execute(sql, params, many, context)
 
     def fetched(sq: SearchQuery, total: int) -> list[tuple[str, list]]:
-        statements.clear()
-        assert engine.search(sq).total == total
+        with _recorded() as statements:
+            assert engine.search(sq).total == total
         return _fetched(statements)
 
     data, data_not_parking = SearchQuery(q="data"), SearchQuery(q="data -parking")
-    with connection.execute_wrapper(record):
-        assert fetched(data, 2) == [("atoms", ["'data'"])]
-        assert fetched(data, 2) == []
-        assert fetched(data_not_parking, 1) == [("atoms", ["'park'"])]
-        assert fetched(data_not_parking, 1) == []
-        third = _add("Ningbo shares its port data", "Ningbo", dt.date(2021, 1, 1))
-        writer.update([third.id])
-        assert fetched(data_not_parking, 2) == [("atoms", ["'data'", "'park'"])]
+    assert fetched(data, 2) == [("atoms", ["'data'"])]
+    assert fetched(data, 2) == []
+    assert fetched(data_not_parking, 1) == [("atoms", ["'park'"])]
+    assert fetched(data_not_parking, 1) == []
+    third = _add("Ningbo shares its port data", "Ningbo", dt.date(2021, 1, 1))
+    writer.update([third.id])
+    assert fetched(data_not_parking, 2) == [("atoms", ["'data'", "'park'"])]
 
 
 def test_kept_matches_stay_within_their_budget_least_recently_used_first():
@@ -300,20 +303,14 @@ def test_a_suggestion_is_weighed_by_a_count_without_a_page(settings, columns):
     call_command("generate_corpus", 120, seed=3, no_index=True, verbosity=0)
     engine = PostgresBackend(None)
     engine.rebuild()
-    statements: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
     filtered = SearchQuery(q="x", filters={"year": ("2016", "2017")})
     texts = ["smart city", "smart", "data OR energy", "zzzz", "where is the smart city data"]
     for text in texts:
         for sq in (filtered, SearchQuery(q="x"), SearchQuery(q="x", year_from=2017)):
-            with connection.execute_wrapper(record):
+            with _recorded() as statements:
                 count = engine.suggestion_count(sq, text)
             assert count == SearchBackend.suggestion_count(engine, sq, text), (text, sq)
-    assert not [s for s in statements if "'hit'" in s or "search_article_cities" in s]
+            assert not [s for s, _ in statements if "'hit'" in s or "search_article_cities" in s]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -325,17 +322,11 @@ def test_word_frequencies_are_counted_again_once_a_share_of_the_archive_changed(
     call_command("generate_corpus", 200, seed=3, no_index=True, verbosity=0)
     engine = PostgresBackend(None)
     engine.rebuild()
-    statements: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
 
     def score_and_counted() -> tuple[float, bool]:
-        statements.clear()
-        with connection.execute_wrapper(record):
+        with _recorded() as statements:
             score = engine.search(SearchQuery(q="platform")).hits[0].score
-        return score, any("quote_literal(w)" in s for s in statements)
+        return score, any("quote_literal(w)" in s for s, _ in statements)
 
     first, counted = score_and_counted()
     assert counted
