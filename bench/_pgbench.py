@@ -45,24 +45,29 @@ def load_shared(n: int) -> float:
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))  # timed passes over the query set
 
 
-def time_queries(engine, rounds: int = ROUNDS, tops: dict | None = None) -> dict:
-    """Latency over the query set; `tops` (when given) gets each ranked query's top-10 ids."""
-    pairs = query_set()
-    first = []
-    # The first pass warms caches (PostgreSQL buffers, each process's facet columns, kept
-    # matches and word frequencies; Whoosh's opened segments): timed apart.
+def _timed(engine, pairs) -> list[tuple[dict, SearchQuery, object, float]]:
+    """Each query once: (spec, query, page, seconds)."""
+    out = []
     for spec, sq in pairs:
         t = time.perf_counter()
         page = engine.search(sq)
-        first.append(time.perf_counter() - t)
-        if tops is not None and sq.q and sq.sort == "relevance":
-            tops[json.dumps(spec, ensure_ascii=False)] = [h.id for h in page.hits]
+        out.append((spec, sq, page, time.perf_counter() - t))
+    return out
+
+
+def time_queries(engine, rounds: int = ROUNDS, tops: dict | None = None) -> dict:
+    """Latency over the query set; `tops` (when given) gets each ranked query's top-10 ids."""
+    pairs = query_set()
+    # The first pass warms caches (PostgreSQL buffers, each process's facet columns, kept
+    # matches and word frequencies; Whoosh's opened segments): timed apart.
+    first = _timed(engine, pairs)
+    if tops is not None:
+        for spec, sq, page, _ in first:
+            if sq.q and sq.sort == "relevance":
+                tops[json.dumps(spec, ensure_ascii=False)] = [h.id for h in page.hits]
     times, per_query = [], {}
     for _ in range(rounds):
-        for spec, sq in pairs:
-            t = time.perf_counter()
-            engine.search(sq)
-            elapsed = time.perf_counter() - t
+        for spec, _sq, _page, elapsed in _timed(engine, pairs):
             times.append(elapsed)
             key = json.dumps(spec, ensure_ascii=False)
             per_query[key] = max(per_query.get(key, 0.0), elapsed)
@@ -78,16 +83,12 @@ def time_queries(engine, rounds: int = ROUNDS, tops: dict | None = None) -> dict
         published_date=dt.date(2020, 1, 1),
     )
     engine.update([written.id])
-    after_write = []
-    for _spec, sq in pairs:
-        t = time.perf_counter()
-        engine.search(sq)
-        after_write.append(time.perf_counter() - t)
+    after_write = [elapsed for *_, elapsed in _timed(engine, pairs)]
     Article.objects.filter(pk=written.id).delete()
     engine.update([written.id])
     slowest = sorted(per_query.items(), key=lambda kv: -kv[1])[:3]
     return {
-        **_percentiles("first_pass_", first),
+        **_percentiles("first_pass_", [elapsed for *_, elapsed in first]),
         **_percentiles("after_write_", after_write),
         "slowest": {k: round(v * 1000, 1) for k, v in slowest},
         "queries": len(times),

@@ -446,7 +446,7 @@ class PostgresBackend(SearchBackend):
             ranked_page = pg_sql.ranked_candidates(
                 where, flags, pool, score, sq, RUM_CANDIDATES, self.uses_rum()
             )
-        counted = self._counted_in_memory(sq, parsed, where)
+        counted = self._counted_in_memory(sq, where)
         if counted is None:  # counted in SQL, with the ranked page in the same statement
             if ranked and ranked_page is None:
                 ranked_page = pg_sql.ranked_hits(score, flags, sq)
@@ -649,7 +649,7 @@ class PostgresBackend(SearchBackend):
         """Matches of `where` passing the facet selections: from the facet columns when they
         serve (the matches' ids are then kept for this search's counts, which for a broad
         ranked query are of the same condition: one full-text pass instead of two)."""
-        counted = self._counted_in_memory(sq, None, where)
+        counted = self._counted_in_memory(sq, where)
         if counted is not None:
             return int(counted.mask().sum())
         return self._count_in_sql(where, flags)
@@ -691,16 +691,14 @@ class PostgresBackend(SearchBackend):
             rows = [(int(pk), score) for _, pk, _, score in self._rows(candidates)]
         return [(int(pk), float(score)) for pk, score in rows]
 
-    def _counted_in_memory(
-        self, sq: SearchQuery, parsed: qt.ParsedQuery | None, where: pg_sql.Where
-    ) -> _Counted | None:
+    def _counted_in_memory(self, sq: SearchQuery, where: pg_sql.Where) -> _Counted | None:
         """The search's matches as rows of this process's facet columns, with each facet's
         selection as a row mask; None when they are off or cannot be used for this snapshot
         (then everything is counted in SQL). The condition's atoms are matched by the
         columns (facets.py); match_where's own clauses (copies, years) here."""
         if settings.SEARCH_POSTGRES_FACET_COLUMNS == "off":
             return None
-        tree = pg_sql.TRUE if parsed is not None and parsed.tree is None else where.tree
+        tree = where.tree
         # One search may ask for the same matches twice (a ranked query's count of complete
         # matches, then its counts): found once per search (_prepare resets), whether or not
         # the columns keep them.
@@ -775,7 +773,7 @@ class PostgresBackend(SearchBackend):
         where = None
         if parsed.tree is not None:
             where, *_ = self._prepare(sq, parsed, [], [])
-        return self._counted_in_memory(sq, parsed, where or pg_sql.condition(None, {}))
+        return self._counted_in_memory(sq, where or pg_sql.condition(None, {}))
 
     def timeline(self, sq: SearchQuery) -> Timeline:
         parsed = parse_query(sq.q)
@@ -830,7 +828,7 @@ class PostgresBackend(SearchBackend):
         with self._reading(parsed):
             expanded: list[str] = []
             where, flags, *_ = self._prepare(sq, parsed, [], expanded)
-            counted = self._counted_in_memory(sq, parsed, where)
+            counted = self._counted_in_memory(sq, where)
             if counted is not None:
                 columns, matched = counted.columns, counted.mask()
                 newest_ids = columns.page(matched, "newest", 0, newest)

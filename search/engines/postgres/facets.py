@@ -404,10 +404,9 @@ def _atoms(tree: Bool | Sql) -> list[Sql]:
 
 
 def _evaluate(tree: Bool | Sql, masks: dict, n: int) -> np.ndarray:
-    """The rows matching the tree, from each atom's row mask (a new array: kept masks are
-    shared by every search)."""
+    """The rows matching the tree, from each atom's row mask."""
     if not isinstance(tree, Bool):
-        return masks[_key(tree)].copy()
+        return masks[_key(tree)]
     if tree.op == "NOT":
         return ~_evaluate(tree.parts[0], masks, n)
     if not tree.parts:

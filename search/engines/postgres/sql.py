@@ -202,7 +202,7 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = 
         merged = [lit for lit in merged if lit]
         atoms = tuple(_text_atom(lit) for lit in merged)
         if len(merged) == 1:
-            parts.insert(0, Where(atoms[0].sql, atoms[0].params, atoms[0]))
+            parts.insert(0, _where(atoms[0]))
         elif merged:
             literal = f" {'&' if op == 'AND' else '|'} ".join(f"({lit})" for lit in merged)
             parts.insert(0, Where(f"{VECTOR} @@ %s::tsquery", [literal], Bool(op, atoms)))
@@ -228,10 +228,15 @@ def condition(node: qt.Node | None, literals: dict[qt.Node, str], in_or: bool = 
             Bool("NOT", (inner.tree,)),
         )
     test = _leaf(node, literals, in_or)
-    return _FALSE if test.sql == "FALSE" else Where(test.sql, test.params, test)
+    return _FALSE if test.sql == "FALSE" else _where(test)
 
 
 _FALSE = Where("FALSE", [], FALSE)
+
+
+def _where(atom: Sql) -> Where:
+    """A condition of one atom."""
+    return Where(atom.sql, atom.params, atom)
 
 
 def _text_atom(literal: str) -> Sql:
